@@ -1,0 +1,7 @@
+"""Allow ``python -m auditor``."""
+
+from __future__ import annotations
+
+from auditor.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Rules: each module turns sources and probe results into findings."""

@@ -1,0 +1,486 @@
+"""The command line: Typer commands that build one :class:`Settings`, call a command, render, exit.
+
+Nothing else lives here. The one error boundary is :func:`_boundary`: an
+:class:`~auditor.errors.AuditorError` becomes one red line and its documented exit code; any
+other exception is an internal error (exit 5) without a traceback unless ``SSHDRIFT_DEBUG=1``.
+Heavy modules (Paramiko, pip-audit, uv wrappers, asyncssh) are imported inside the commands
+that need them, so ``sshdrift lock`` starts fast enough for a pre-commit hook.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from auditor import __version__
+from auditor.errors import AuditorError, ExitCode, UsageError
+from auditor.model import FailOn, Report
+from auditor.progress import NullProgress, Progress
+from auditor.settings import OutputFormat, Settings, build_settings
+
+app = typer.Typer(
+    name="sshdrift",
+    help=(
+        "Audit a project's lockfile for drift in its SSH stack (paramiko, netmiko, napalm, scrapli, ...) "
+        "and prove that the Paramiko it will run can still negotiate with your devices.\n\n"
+        "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 bad input, "
+        "4 incomplete (devices unreachable), 5 internal error."
+    ),
+    pretty_exceptions_show_locals=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"sshdrift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Audit SSH-stack drift and device negotiation before you deploy."""
+
+
+# ------------------------------------------------------------------ shared options
+
+FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default table).")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE (atomically).")]
+FailOnOpt = Annotated[
+    FailOn | None,
+    typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default error)."),
+]
+TimeoutOpt = Annotated[
+    float | None,
+    typer.Option("--timeout", min=0.1, help="Seconds per device for connect+banner+KEXINIT and the handshake."),
+]
+ConcurrencyOpt = Annotated[
+    int | None, typer.Option("--concurrency", min=1, help="Devices probed at once (default 64).")
+]
+OfflineOpt = Annotated[
+    bool | None,
+    typer.Option("--offline/--online", help="Use only the lock and the metadata cache; never the network."),
+]
+PythonVersionOpt = Annotated[
+    str | None, typer.Option("--python-version", help="Evaluate markers for this Python (e.g. 3.12).")
+]
+SshConfigOpt = Annotated[list[Path] | None, typer.Option("--ssh-config", help="ssh_config file to lint (repeatable).")]
+AnsibleCfgOpt = Annotated[Path | None, typer.Option("--ansible-cfg", help="ansible.cfg to lint.")]
+FleetOpt = Annotated[
+    Path | None,
+    typer.Option("--fleet", help="A saved probe JSON report: predict offline against that fleet."),
+]
+VulnDbOpt = Annotated[
+    Path | None,
+    typer.Option("--vuln-db", help="Directory of OSV records to use instead of the online service."),
+]
+AllPackagesOpt = Annotated[
+    bool | None, typer.Option("--all-packages", help="Check every locked package for vulnerabilities.")
+]
+NoVulnOpt = Annotated[
+    bool | None, typer.Option("--vulnerabilities/--no-vulnerabilities", help="Run the vulnerability rule.")
+]
+ParamikoOpt = Annotated[
+    str | None,
+    typer.Option("--paramiko", help="Paramiko to verify with: installed, locked, or a version like 5.1.0."),
+]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project directory or lockfile.")]
+PythonOpt = Annotated[
+    Path | None,
+    typer.Option("--python", help="Interpreter of the project's environment (--paramiko installed)."),
+]
+NoVerifyOpt = Annotated[
+    bool, typer.Option("--no-verify", help="Predict from data only; skip the real Paramiko handshake.")
+]
+KnownHostsOpt = Annotated[
+    Path | None, typer.Option("--known-hosts", help="known_hosts file to compare host keys with.")
+]
+ShardOpt = Annotated[
+    str | None, typer.Option("--shard", help="K/N: probe only slice K of N of the inventory (deterministic).")
+]
+InventoryFormatOpt = Annotated[
+    str | None,
+    typer.Option("--inventory-format", help="Force the inventory format: text, yaml, csv, ansible, nornir, netmiko."),
+]
+SaveKexinitOpt = Annotated[
+    Path | None, typer.Option("--save-kexinit", help="Directory to keep each device's raw KEXINIT payload.")
+]
+JumpKeyOpt = Annotated[Path | None, typer.Option("--jump-key", help="Private key for jump hosts (else ssh-agent).")]
+
+
+def _shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    try:
+        k, n = (int(x) for x in text.split("/", 1))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: expected K/N, for example 2/8") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
+    return (k, n)
+
+
+def _project_dir(path: Path | None) -> Path | None:
+    if path is None:
+        return None
+    return path if path.is_dir() else path.parent
+
+
+# ------------------------------------------------------------------ boundary
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]sshdrift: error:[/] {message}")
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _boundary() -> Iterator[None]:
+    """Turn every error into one line on stderr and a documented exit code."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, SystemExit):
+        raise
+    except AuditorError as exc:
+        _fail(exc.message, int(exc.exit_code))
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    except Exception as exc:
+        if os.environ.get("SSHDRIFT_DEBUG"):
+            raise
+        _fail(
+            f"internal error: {type(exc).__name__}: {exc}; "
+            "run again with SSHDRIFT_DEBUG=1 for a traceback and report it",
+            int(ExitCode.INTERNAL),
+        )
+
+
+def _progress() -> Progress:
+    if not sys.stderr.isatty() or os.environ.get("CI"):
+        return NullProgress()
+    from auditor.progress_rich import RichProgress
+
+    return RichProgress()
+
+
+def _emit(report: Report, settings: Settings) -> NoReturn:
+    """Render ``report``, print or write it, and exit with its code."""
+    from auditor.fileio import write_atomic
+    from auditor.formats import render
+
+    if settings.output is not None:
+        write_atomic(settings.output, render(report, settings.format))
+        if settings.format is not OutputFormat.TABLE:
+            # The file holds the machine format; the terminal still gets the summary table.
+            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty()))
+    else:
+        sys.stdout.write(render(report, settings.format, color=sys.stdout.isatty()))
+    sys.stdout.flush()
+    raise typer.Exit(report.exit_code(settings.fail_on))
+
+
+def _settings(project_dir: Path | None, **cli: Any) -> tuple[Settings, dict[str, Any]]:
+    return build_settings(cli, _project_dir(project_dir))
+
+
+def _run(fn: Callable[[], Report], settings: Settings) -> NoReturn:
+    _emit(fn(), settings)
+
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command()
+def lock(
+    path: Annotated[Path, typer.Argument(help="Project directory (default .) or a lockfile.")] = Path(),
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    offline: OfflineOpt = None,
+    python_version: PythonVersionOpt = None,
+    ssh_config: SshConfigOpt = None,
+    ansible_cfg: AnsibleCfgOpt = None,
+    fleet: FleetOpt = None,
+    vuln_db: VulnDbOpt = None,
+    all_packages: AllPackagesOpt = None,
+    vulnerabilities: NoVulnOpt = None,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Audit a lockfile: open-ended ranges and breaking releases in the SSH stack.
+
+    Reads uv.lock, poetry.lock, pdm.lock, pylock.toml, Pipfile.lock or a pinned requirements
+    file (found in PATH, or PATH itself), intersects every declared constraint on each SSH-stack
+    package, and reports which ones a rebuild could move across a breaking release.
+    """
+    with _boundary():
+        settings, _ = _settings(
+            path,
+            format=fmt,
+            output=output,
+            fail_on=fail_on,
+            offline=offline,
+            python_version=python_version,
+            ssh_config=ssh_config,
+            ansible_cfg=ansible_cfg,
+            fleet=fleet,
+            vuln_db=vuln_db,
+            all_packages=all_packages,
+            vulnerabilities=vulnerabilities,
+            timeout=timeout,
+        )
+        from auditor.commands.lock import run_lock
+
+        _run(lambda: run_lock(path, settings, _progress()), settings)
+
+
+@app.command()
+def probe(
+    inventory: Annotated[Path, typer.Argument(help="Inventory: text, YAML/CSV, Ansible, Nornir or netmiko list.")],
+    paramiko: ParamikoOpt = None,
+    project: ProjectOpt = None,
+    python: PythonOpt = None,
+    no_verify: NoVerifyOpt = False,
+    known_hosts: KnownHostsOpt = None,
+    shard: ShardOpt = None,
+    inventory_format: InventoryFormatOpt = None,
+    save_kexinit: SaveKexinitOpt = None,
+    ssh_config: SshConfigOpt = None,
+    jump_key: JumpKeyOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+) -> None:
+    """Probe devices: read each server's banner and KEXINIT (no credentials) and decide negotiation.
+
+    The outcome is predicted from data for the chosen Paramiko and verified with a real
+    handshake (Transport.start_client, no authentication) unless --no-verify.
+    """
+    with _boundary():
+        settings, _ = _settings(
+            project,
+            paramiko=paramiko,
+            project=project,
+            python=python,
+            verify=not no_verify,
+            known_hosts=known_hosts,
+            shard=_shard(shard),
+            inventory_format=inventory_format,
+            save_kexinit=save_kexinit,
+            ssh_config=ssh_config,
+            jump_key=jump_key,
+            format=fmt,
+            output=output,
+            fail_on=fail_on,
+            timeout=timeout,
+            concurrency=concurrency,
+        )
+        from auditor.commands.probe import run_probe
+
+        _run(lambda: run_probe(inventory, settings, _progress()), settings)
+
+
+@app.command()
+def audit(
+    path: Annotated[Path, typer.Argument(help="Project directory (default .) or a lockfile.")] = Path(),
+    devices: Annotated[
+        Path | None, typer.Option("--devices", "-d", help="Inventory to probe with the locked Paramiko.")
+    ] = None,
+    no_verify: NoVerifyOpt = False,
+    known_hosts: KnownHostsOpt = None,
+    shard: ShardOpt = None,
+    inventory_format: InventoryFormatOpt = None,
+    jump_key: JumpKeyOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    offline: OfflineOpt = None,
+    python_version: PythonVersionOpt = None,
+    ssh_config: SshConfigOpt = None,
+    ansible_cfg: AnsibleCfgOpt = None,
+    fleet: FleetOpt = None,
+    vuln_db: VulnDbOpt = None,
+    all_packages: AllPackagesOpt = None,
+    vulnerabilities: NoVulnOpt = None,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+) -> None:
+    """The lock checks plus the probe with exactly the Paramiko the lock resolves: one report, one exit code."""
+    with _boundary():
+        settings, extras = _settings(
+            path,
+            verify=not no_verify,
+            known_hosts=known_hosts,
+            shard=_shard(shard),
+            inventory_format=inventory_format,
+            jump_key=jump_key,
+            format=fmt,
+            output=output,
+            fail_on=fail_on,
+            offline=offline,
+            python_version=python_version,
+            ssh_config=ssh_config,
+            ansible_cfg=ansible_cfg,
+            fleet=fleet,
+            vuln_db=vuln_db,
+            all_packages=all_packages,
+            vulnerabilities=vulnerabilities,
+            timeout=timeout,
+            concurrency=concurrency,
+        )
+        inventory = devices or extras.get("devices")
+        from auditor.commands.audit import run_audit
+
+        _run(lambda: run_audit(path, inventory, settings, _progress()), settings)
+
+
+@app.command()
+def whatif(
+    requirements: Annotated[
+        list[str] | None, typer.Argument(help="Requirements to add, e.g. paramiko==5.1.0 'netmiko>=4.8'.")
+    ] = None,
+    project: Annotated[Path, typer.Option("--project", help="Project directory or lockfile.")] = Path(),
+    devices: Annotated[Path | None, typer.Option("--devices", "-d", help="Inventory to probe.")] = None,
+    upgrade: Annotated[bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.")] = False,
+    no_verify: NoVerifyOpt = False,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    fleet: FleetOpt = None,
+    python_version: PythonVersionOpt = None,
+    vuln_db: VulnDbOpt = None,
+    vulnerabilities: NoVulnOpt = None,
+    timeout: TimeoutOpt = None,
+    concurrency: ConcurrencyOpt = None,
+) -> None:
+    """What if we upgrade? Re-resolve a copy of the project with REQUIREMENT... added; never touches it."""
+    with _boundary():
+        if not requirements and not upgrade:
+            raise UsageError("whatif: give at least one REQUIREMENT (e.g. paramiko==5.1.0) or --upgrade")
+        settings, extras = _settings(
+            project,
+            verify=not no_verify,
+            format=fmt,
+            output=output,
+            fail_on=fail_on,
+            fleet=fleet,
+            python_version=python_version,
+            vuln_db=vuln_db,
+            vulnerabilities=vulnerabilities,
+            timeout=timeout,
+            concurrency=concurrency,
+        )
+        inventory = devices or extras.get("devices")
+        from auditor.commands.whatif import run_whatif
+
+        _run(
+            lambda: run_whatif(list(requirements or []), project, inventory, upgrade, settings, _progress()),
+            settings,
+        )
+
+
+@app.command()
+def drift(
+    path: Annotated[Path, typer.Argument(help="Project directory (default .).")] = Path(),
+    exclude_newer: Annotated[
+        str | None,
+        typer.Option("--exclude-newer", help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild."),
+    ] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    python_version: PythonVersionOpt = None,
+) -> None:
+    """Compare the lock with a fresh resolution of the same declarations (today, or as of a date)."""
+    with _boundary():
+        settings, _ = _settings(path, format=fmt, output=output, fail_on=fail_on, python_version=python_version)
+        from auditor.commands.drift import run_drift
+
+        _run(lambda: run_drift(path, exclude_newer, settings, _progress()), settings)
+
+
+@app.command()
+def fix(
+    path: Annotated[Path, typer.Argument(help="Project directory (default .).")] = Path(),
+    below: Annotated[
+        str | None, typer.Option("--below", help="Upper bound to write (default: the locked major + 1).")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")] = False,
+    relock: Annotated[
+        bool, typer.Option("--lock", help="Re-lock with uv afterwards and show the new versions.")
+    ] = False,
+    offline: OfflineOpt = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Add the missing upper bounds for open-ended SSH-stack ranges, formatting preserved."""
+    with _boundary():
+        settings, _ = _settings(path, offline=offline, format=fmt, output=output, fail_on=fail_on)
+        from auditor.commands.fix import run_fix
+
+        _run(lambda: run_fix(path, below, dry_run, relock, settings, _progress()), settings)
+
+
+@app.command()
+def merge(
+    reports: Annotated[list[Path], typer.Argument(help="JSON reports of probe/audit shards to join.")],
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+) -> None:
+    """Join the JSON reports of sharded runs (--shard K/N) into one report."""
+    with _boundary():
+        settings, _ = _settings(None, format=fmt, output=output, fail_on=fail_on)
+        from auditor.commands.merge import run_merge
+
+        _run(lambda: run_merge(reports), settings)
+
+
+@app.command()
+def demo(
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    no_verify: NoVerifyOpt = False,
+) -> None:
+    """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
+    with _boundary():
+        settings, _ = _settings(None, format=fmt, output=output, verify=not no_verify, fail_on=FailOn.NEVER)
+        from auditor.commands.demo import run_demo
+
+        _run(lambda: run_demo(settings, _progress()), settings)
+
+
+@app.command()
+def lab(
+    port: Annotated[int, typer.Option("--port", help="First port; devices listen on consecutive ports.")] = 2201,
+    inventory: Annotated[
+        Path | None, typer.Option("--inventory", help="Also write an inventory of the lab devices to FILE.")
+    ] = None,
+) -> None:
+    """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""
+    with _boundary():
+        from auditor.commands.demo import run_lab
+
+        run_lab(port, inventory)
+
+
+def main() -> None:
+    """Entry point for ``python -m auditor``."""
+    app()

@@ -1,0 +1,417 @@
+"""Values that flow from sources through checks to formats.
+
+All are frozen dataclasses: a result is a value, never an exception. "Could not
+check" is a value too (:class:`Skipped`). The JSON report of DESIGN.md
+(``schema_version`` 1) is exactly :meth:`Report.to_json`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from auditor import __version__
+
+SCHEMA_VERSION = 1
+
+
+class Severity(str, enum.Enum):
+    """Finding severity, ordered error > warning > note (SARIF levels of the same names)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """3 for error, 2 for warning, 1 for note."""
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class FailOn(str, enum.Enum):
+    """The ``--fail-on`` threshold: the lowest severity that makes the exit code 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    NEVER = "never"
+
+    def trips(self, severity: Severity) -> bool:
+        """Whether a finding of ``severity`` reaches this threshold."""
+        if self is FailOn.NEVER:
+            return False
+        return severity.rank >= Severity(self.value).rank
+
+
+# --------------------------------------------------------------------------- lock side
+
+
+PROJECT = "<project>"
+"""The ``by`` of a constraint the audited project declares itself."""
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """One declared edge: ``by`` requires ``package`` within ``specifier``.
+
+    ``by`` is a normalized package name, or :data:`PROJECT` for the project's own
+    declarations (dependencies, dependency groups, uv constraint/override dependencies).
+    """
+
+    by: str
+    package: str
+    specifier: str
+    """PEP 440 specifier set text, ``""`` when the edge is bare (any version)."""
+    marker: str | None = None
+    """PEP 508 marker text, already known to apply when the constraint is kept."""
+    kind: str = "requires-dist"
+    """``requires-dist`` | ``dependency`` | ``constraint`` | ``override`` | ``extra:NAME``."""
+    file: str | None = None
+    """Where it was declared (lockfile or pyproject.toml), relative to the project."""
+    line: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape: ``{"by": ..., "specifier": ...}`` plus the optional marker and kind."""
+        out: dict[str, Any] = {"by": self.by, "specifier": self.specifier}
+        if self.marker:
+            out["marker"] = self.marker
+        if self.kind != "requires-dist":
+            out["kind"] = self.kind
+        return out
+
+
+@dataclass(frozen=True)
+class LockedPackage:
+    """One package as a lockfile pins it.
+
+    ``dependencies`` are the normalized names it depends on in this lock (edges without
+    specifiers); ``constraints`` are the specifiers it declares on them when the lockfile
+    records them (poetry.lock, pdm.lock), else ``None`` (read from requires-dist later).
+    """
+
+    name: str
+    version: str
+    dependencies: tuple[str, ...] = ()
+    constraints: tuple[Constraint, ...] | None = None
+    line: int | None = None
+    """1-based line of the package's entry in the lockfile, when known."""
+    source: str | None = None
+    """``registry`` | ``git`` | ``path`` | ``url`` | ``editable`` | ``virtual`` or None."""
+
+
+@dataclass(frozen=True)
+class Lockfile:
+    """A parsed lockfile with the project's own declarations.
+
+    ``packages`` maps normalized name → :class:`LockedPackage`. ``declarations`` are the
+    project's own constraints (``by`` = :data:`PROJECT`), from the lockfile's manifest or
+    the pyproject beside it. ``roots`` are the names the project depends on directly.
+    """
+
+    path: Path
+    format: str
+    """``uv`` | ``poetry`` | ``pdm`` | ``pylock`` | ``pipfile`` | ``requirements``."""
+    packages: Mapping[str, LockedPackage]
+    declarations: tuple[Constraint, ...] = ()
+    roots: tuple[str, ...] = ()
+    project_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PackageReport:
+    """An SSH-stack package in the report: its pin, every constraint on it, their intersection."""
+
+    name: str
+    version: str
+    constraints: tuple[Constraint, ...]
+    effective_range: str
+    """The intersection of every applicable specifier, as a specifier-set string."""
+    open_ended: bool
+    """True when the effective range admits the next major release above ``version``."""
+    path: tuple[str, ...] = ()
+    """One dependency path from the project to this package, e.g. ``("netmiko", "paramiko")``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape of one ``packages`` entry."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "constraints": [c.to_json() for c in self.constraints],
+            "effective_range": self.effective_range,
+            "open_ended": self.open_ended,
+            "path": list(self.path),
+        }
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One rule result. ``rule`` is a stable id from the README's rule table."""
+
+    rule: str
+    severity: Severity
+    message: str
+    package: str | None = None
+    via: tuple[str, ...] = ()
+    """The dependents (or the path) through which the problem reaches the project."""
+    file: str | None = None
+    line: int | None = None
+    device: str | None = None
+    """The device name, for device rules."""
+    fix: str | None = None
+    """What to do, in one sentence, when the rule knows."""
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape of one ``findings`` entry (extended with ``device`` and ``fix``)."""
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "package": self.package,
+            "message": self.message,
+            "via": list(self.via),
+            "file": self.file,
+            "line": self.line,
+        }
+        if self.device is not None:
+            out["device"] = self.device
+        if self.fix is not None:
+            out["fix"] = self.fix
+        return out
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something that could not be checked, and why. Never silently "clean"."""
+
+    subject: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """``{"subject": ..., "reason": ...}``."""
+        return {"subject": self.subject, "reason": self.reason}
+
+
+# --------------------------------------------------------------------------- probe side
+
+CATEGORIES: tuple[str, ...] = (
+    "kex",
+    "host_key",
+    "cipher_c2s",
+    "cipher_s2c",
+    "mac_c2s",
+    "mac_s2c",
+    "compression_c2s",
+    "compression_s2c",
+)
+"""The eight algorithm name-lists of SSH_MSG_KEXINIT in wire order (RFC 4253 §7.1), minus languages."""
+
+
+@dataclass(frozen=True)
+class Offered:
+    """The algorithm name-lists one side offers, each in preference order."""
+
+    kex: tuple[str, ...] = ()
+    host_key: tuple[str, ...] = ()
+    cipher_c2s: tuple[str, ...] = ()
+    cipher_s2c: tuple[str, ...] = ()
+    mac_c2s: tuple[str, ...] = ()
+    mac_s2c: tuple[str, ...] = ()
+    compression_c2s: tuple[str, ...] = ()
+    compression_s2c: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, list[str]]:
+        """DESIGN shape: the eight lists keyed by category."""
+        return {c: list(getattr(self, c)) for c in CATEGORIES}
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Offered:
+        """Inverse of :meth:`to_json`; missing categories are empty. Raises ``TypeError`` on bad shapes."""
+        return cls(**{c: tuple(str(x) for x in data.get(c, ())) for c in CATEGORIES})
+
+
+@dataclass(frozen=True)
+class KexInit:
+    """A parsed SSH_MSG_KEXINIT (RFC 4253 §7.1)."""
+
+    cookie: bytes
+    offered: Offered
+    languages_c2s: tuple[str, ...]
+    languages_s2c: tuple[str, ...]
+    first_kex_packet_follows: bool
+    reserved: int = 0
+
+    @property
+    def strict_kex(self) -> bool:
+        """Whether the server offers strict kex (Terrapin countermeasure, CVE-2023-48795)."""
+        return "kex-strict-s-v00@openssh.com" in self.offered.kex
+
+    @property
+    def ext_info(self) -> bool:
+        """Whether the server offers RFC 8308 extension negotiation (``ext-info-s``)."""
+        return "ext-info-s" in self.offered.kex
+
+
+@dataclass(frozen=True)
+class Negotiated:
+    """The algorithms both sides settle on (RFC 4253 §7.1); cipher and MAC client-to-server."""
+
+    kex: str
+    host_key: str
+    cipher: str
+    mac: str
+    compression: str = "none"
+
+    def to_json(self) -> dict[str, str]:
+        """DESIGN shape: kex, host_key, cipher, mac (and compression)."""
+        return {
+            "kex": self.kex,
+            "host_key": self.host_key,
+            "cipher": self.cipher,
+            "mac": self.mac,
+            "compression": self.compression,
+        }
+
+
+@dataclass(frozen=True)
+class Device:
+    """One inventory entry: where to connect, and where it was declared."""
+
+    name: str
+    host: str
+    port: int = 22
+    jump: str | None = None
+    """``[user@]host[:port]`` of a gateway (ProxyJump), or None for a direct connection."""
+    file: str | None = None
+    line: int | None = None
+    device_type: str | None = None
+
+
+class DeviceStatus(str, enum.Enum):
+    """Outcome of probing one device."""
+
+    COMPATIBLE = "compatible"
+    INCOMPATIBLE = "incompatible"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class DeviceResult:
+    """What the probe learnt about one device, for one Paramiko version."""
+
+    device: Device
+    status: DeviceStatus
+    banner: str | None = None
+    offered: Offered | None = None
+    paramiko: str | None = None
+    negotiated: Negotiated | None = None
+    verified: bool = False
+    """True when a real Paramiko handshake confirmed (or refuted) the prediction."""
+    reasons: tuple[str, ...] = ()
+    host_key_fingerprint: str | None = None
+    """``SHA256:...`` of the host key seen in the verified handshake."""
+    strict_kex: bool | None = None
+    predicted: DeviceStatus | None = None
+    """What the data predicted, when it differs from a verified status (a bug in our data)."""
+    probed_at: str | None = None
+    """ISO 8601 UTC time of the grab."""
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time)."""
+        return {
+            "name": self.device.name,
+            "host": self.device.host,
+            "port": self.device.port,
+            "jump": self.device.jump,
+            "status": self.status.value,
+            "banner": self.banner,
+            "offered": self.offered.to_json() if self.offered else None,
+            "paramiko": self.paramiko,
+            "negotiated": self.negotiated.to_json() if self.negotiated else None,
+            "verified": self.verified,
+            "reasons": list(self.reasons),
+            "host_key_fingerprint": self.host_key_fingerprint,
+            "strict_kex": self.strict_kex,
+            "predicted": self.predicted.value if self.predicted else None,
+            "probed_at": self.probed_at,
+        }
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """The audited project: its directory, lockfile and the lockfile's format."""
+
+    path: str
+    lockfile: str | None
+    format: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape of ``project``."""
+        return {"path": self.path, "lockfile": self.lockfile, "format": self.format}
+
+
+@dataclass(frozen=True)
+class Change:
+    """A version that moves between two resolutions (``whatif``, ``drift``)."""
+
+    name: str
+    before: str | None
+    after: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name", "before", "after"}``; None means added or removed."""
+        return {"name": self.name, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything one command found; ``formats`` render it, the CLI turns it into an exit code."""
+
+    command: str
+    project: ProjectInfo | None = None
+    packages: tuple[PackageReport, ...] = ()
+    findings: tuple[Finding, ...] = ()
+    devices: tuple[DeviceResult, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    changes: tuple[Change, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Free-text lines for the human formats (snapshot age, fix hints)."""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Command-specific JSON members (e.g. ``diff`` for ``fix --dry-run``)."""
+
+    def exit_code(self, fail_on: FailOn) -> int:
+        """The documented exit code for this report (DESIGN.md "Exit codes"; the worst wins).
+
+        1 when a finding reaches ``fail_on``, else 4 when a device was unreachable, else 0.
+        """
+        from auditor.errors import ExitCode
+
+        if any(fail_on.trips(f.severity) for f in self.findings):
+            return ExitCode.FINDINGS
+        if any(d.status is DeviceStatus.UNREACHABLE for d in self.devices):
+            return ExitCode.INCOMPLETE
+        return ExitCode.CLEAN
+
+    def to_json(self) -> dict[str, Any]:
+        """The DESIGN.md JSON report, ``schema_version`` 1, with our extensions appended."""
+        out: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "sshdrift", "version": __version__},
+            "command": self.command,
+            "project": self.project.to_json() if self.project else None,
+            "packages": [p.to_json() for p in self.packages],
+            "findings": [f.to_json() for f in self.findings],
+            "devices": [d.to_json() for d in self.devices],
+            "skipped": [s.to_json() for s in self.skipped],
+        }
+        if self.changes:
+            out["changes"] = [c.to_json() for c in self.changes]
+        if self.notes:
+            out["notes"] = list(self.notes)
+        out.update(self.extra)
+        return out

@@ -1,0 +1,1 @@
+"""Device probing: banner and KEXINIT grab, negotiation, Paramiko handshakes."""

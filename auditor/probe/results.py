@@ -1,0 +1,106 @@
+"""Intermediate probe values shared by the grab, the prediction and the verification.
+
+These never leave the probe: :mod:`auditor.probe.service` folds them into
+:class:`auditor.model.DeviceResult`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from auditor.model import Device, DeviceStatus, KexInit, Negotiated
+
+CATEGORY_LABELS = {
+    "kex": "kex algorithm",
+    "host_key": "host key",
+    "cipher_c2s": "ciphers",
+    "cipher_s2c": "ciphers",
+    "mac_c2s": "macs",
+    "mac_s2c": "macs",
+    "compression_c2s": "compression",
+    "compression_s2c": "compression",
+}
+"""Words Paramiko uses in its "no acceptable ..." messages, by category."""
+
+
+@dataclass(frozen=True)
+class Grabbed:
+    """A server's identification string and first KEXINIT, read without credentials."""
+
+    device: Device
+    banner: str
+    """The server's identification string, without CR LF (RFC 4253 §4.2)."""
+    kexinit: KexInit
+    payload: bytes
+    """The raw SSH_MSG_KEXINIT payload (message number 20 first)."""
+    elapsed: float
+    """Seconds from connect to KEXINIT."""
+    probed_at: str
+    """ISO 8601 UTC time of the connect."""
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """No SSH conversation happened: refused, timeout, DNS failure, reset before the banner."""
+
+    device: Device
+    reason: str
+    probed_at: str
+
+
+@dataclass(frozen=True)
+class ProtocolFailure:
+    """The peer answered but broke the protocol (not SSH, SSH-1 only, bad packet, bad KEXINIT)."""
+
+    device: Device
+    reason: str
+    banner: str | None
+    probed_at: str
+
+
+GrabResult = Grabbed | Unreachable | ProtocolFailure
+
+
+@dataclass(frozen=True)
+class NoOverlap:
+    """Negotiation failed in ``category``: no algorithm is on both lists."""
+
+    category: str
+    client: tuple[str, ...]
+    server: tuple[str, ...]
+
+    def reason(self, paramiko: str) -> str:
+        """Paramiko-style one-line reason naming both sides' lists."""
+        label = CATEGORY_LABELS.get(self.category, self.category)
+        server = ", ".join(self.server) or "nothing"
+        return f"no acceptable {label}: server offers {server}; paramiko {paramiko} offers {', '.join(self.client)}"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """What negotiation between a Paramiko release's default client and a server gives, from data."""
+
+    paramiko: str
+    negotiated: Negotiated | None
+    failure: NoOverlap | None
+
+    @property
+    def status(self) -> DeviceStatus:
+        """``compatible`` when every category overlaps, else ``incompatible``."""
+        return DeviceStatus.COMPATIBLE if self.failure is None else DeviceStatus.INCOMPATIBLE
+
+
+@dataclass(frozen=True)
+class HandshakeOutcome:
+    """The result of a real ``Transport.start_client`` (no authentication) against one device."""
+
+    device: Device
+    status: DeviceStatus
+    paramiko: str
+    negotiated: Negotiated | None = None
+    reason: str | None = None
+    host_key_type: str | None = None
+    host_key_base64: str | None = None
+    """The server's public host key blob, base64, for known_hosts comparison."""
+    host_key_fingerprint: str | None = None
+    """``SHA256:<base64 without padding>`` as OpenSSH prints it."""

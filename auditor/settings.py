@@ -1,0 +1,179 @@
+"""One frozen :class:`Settings` per run, built from the command line and ``[tool.sshdrift]``.
+
+Precedence: an option given on the command line, then ``[tool.sshdrift]`` in the audited
+project's ``pyproject.toml``, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError
+from auditor.model import FailOn
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class OutputFormat(str, enum.Enum):
+    """``--format`` values."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every option a command may read. Paths are as given (relative to the working directory)."""
+
+    format: OutputFormat = OutputFormat.TABLE
+    output: Path | None = None
+    fail_on: FailOn = FailOn.ERROR
+    timeout: float = 10.0
+    """Seconds for connect + banner + KEXINIT per device, and for each Paramiko handshake."""
+    concurrency: int = 64
+    """Devices probed at once (never more than one connection per host:port)."""
+    offline: bool = False
+    python_version: str | None = None
+    """Target ``python_full_version`` for markers, e.g. ``3.12``; None = the running interpreter."""
+    ssh_config: tuple[Path, ...] = ()
+    ansible_cfg: Path | None = None
+    fleet: Path | None = None
+    """A saved probe JSON report used as an offline fleet snapshot."""
+    vuln_db: Path | None = None
+    """A directory of OSV records read instead of the online vulnerability service."""
+    all_packages: bool = False
+    """Audit every locked package for vulnerabilities, not only the SSH stack."""
+    vulnerabilities: bool = True
+    """Run the ``vulnerability`` rule."""
+    ssh_stack_extra: tuple[str, ...] = ()
+    """More package names treated as the SSH stack (``[tool.sshdrift] ssh-stack``)."""
+    paramiko: str = "installed"
+    """``installed`` | ``locked`` | a version such as ``5.1.0``."""
+    project: Path | None = None
+    python: Path | None = None
+    """Interpreter of the audited project's environment (``--paramiko installed``)."""
+    verify: bool = True
+    known_hosts: Path | None = None
+    shard: tuple[int, int] | None = None
+    """``(K, N)``: probe only slice K of N (1-based)."""
+    inventory_format: str | None = None
+    save_kexinit: Path | None = None
+    jump_key: Path | None = None
+    """Private key file for jump hosts (else ssh-agent); its passphrase from ``SSHDRIFT_JUMP_PASSPHRASE``."""
+
+
+SettingsOverrides = Mapping[str, Any]
+
+_PYPROJECT_KEYS: Mapping[str, str] = {
+    "format": "format",
+    "fail-on": "fail_on",
+    "timeout": "timeout",
+    "concurrency": "concurrency",
+    "offline": "offline",
+    "python-version": "python_version",
+    "ssh-config": "ssh_config",
+    "ansible-cfg": "ansible_cfg",
+    "fleet": "fleet",
+    "vuln-db": "vuln_db",
+    "all-packages": "all_packages",
+    "vulnerabilities": "vulnerabilities",
+    "ssh-stack": "ssh_stack_extra",
+    "paramiko": "paramiko",
+    "known-hosts": "known_hosts",
+    "devices": "devices",
+    "inventory-format": "inventory_format",
+}
+
+
+def read_tool_table(project_dir: Path) -> dict[str, Any]:
+    """Return ``[tool.sshdrift]`` of ``project_dir/pyproject.toml`` ({} when absent).
+
+    Raises:
+        ConfigError: the pyproject is not valid TOML or the table is not a table.
+    """
+    pyproject = project_dir / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML ({exc}); fix the file and run again") from exc
+    table = data.get("tool", {}).get("sshdrift", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{pyproject}: [tool.sshdrift] must be a table")
+    return table
+
+
+def _coerce(name: str, value: Any, base: Path) -> Any:
+    converters: dict[str, Callable[[Any], Any]] = {
+        "format": OutputFormat,
+        "fail_on": FailOn,
+        "timeout": float,
+        "concurrency": int,
+        "offline": bool,
+        "all_packages": bool,
+        "vulnerabilities": bool,
+        "python_version": str,
+        "paramiko": str,
+        "inventory_format": str,
+        "ssh_config": lambda v: tuple(base / p for p in ([v] if isinstance(v, str) else v)),
+        "ssh_stack_extra": lambda v: tuple(str(x) for x in v),
+        "ansible_cfg": lambda v: base / v,
+        "fleet": lambda v: base / v,
+        "vuln_db": lambda v: base / v,
+        "known_hosts": lambda v: Path(v).expanduser() if Path(v).expanduser().is_absolute() else base / v,
+    }
+    return converters[name](value)
+
+
+def build_settings(cli: SettingsOverrides, project_dir: Path | None) -> tuple[Settings, dict[str, Any]]:
+    """Merge command-line values over ``[tool.sshdrift]`` over defaults.
+
+    Args:
+        cli: option name → value for the options the user gave (None values are ignored).
+        project_dir: the audited project's directory, or None when there is none.
+
+    Returns:
+        The settings, and the extra ``[tool.sshdrift]`` keys a command may use (``devices``).
+
+    Raises:
+        ConfigError: an unknown key or a value of the wrong type in ``[tool.sshdrift]``.
+    """
+    values: dict[str, Any] = {}
+    extras: dict[str, Any] = {}
+    if project_dir is not None:
+        pyproject = project_dir / "pyproject.toml"
+        for key, value in read_tool_table(project_dir).items():
+            name = _PYPROJECT_KEYS.get(key)
+            if name is None:
+                raise ConfigError(
+                    f"{pyproject}: [tool.sshdrift] has an unknown key '{key}'; "
+                    f"known keys: {', '.join(sorted(_PYPROJECT_KEYS))}"
+                )
+            if name == "devices":
+                extras["devices"] = project_dir / str(value)
+                continue
+            try:
+                values[name] = _coerce(name, value, project_dir)
+            except (TypeError, ValueError) as exc:
+                raise ConfigError(f"{pyproject}: [tool.sshdrift] {key} = {value!r} is not valid ({exc})") from exc
+    known = {f.name for f in fields(Settings)}
+    for name, value in cli.items():
+        if value is None or name not in known:
+            continue
+        if isinstance(value, (tuple, list)) and not value:
+            continue
+        values[name] = tuple(value) if isinstance(value, list) else value
+    return replace(Settings(), **values), extras
