@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import ConfigError
+from auditor.model import FailOn
+from auditor.settings import OutputFormat, Settings, build_settings
+
+
+def _project(tmp_path: Path, table: str) -> Path:
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "p"\nversion = "0"\n\n[tool.sshdrift]\n{table}\n')
+    return tmp_path
+
+
+def test_defaults_without_project() -> None:
+    settings, extras = build_settings({}, None)
+    assert settings == Settings()
+    assert extras == {}
+
+
+def test_pyproject_table_applies_and_cli_wins(tmp_path: Path) -> None:
+    project = _project(
+        tmp_path, 'fail-on = "warning"\ntimeout = 3\nformat = "json"\ndevices = "hosts.yaml"\nssh-stack = ["mylib"]'
+    )
+    settings, extras = build_settings({"timeout": 7.5, "format": None}, project)
+    assert settings.fail_on is FailOn.WARNING
+    assert settings.timeout == 7.5  # the command line wins
+    assert settings.format is OutputFormat.JSON  # None on the command line means "not given"
+    assert settings.ssh_stack_extra == ("mylib",)
+    assert extras["devices"] == project / "hosts.yaml"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("colour = true", "unknown key 'colour'"),
+        ('fail-on = "loud"', "fail-on = 'loud' is not valid"),
+        ('timeout = "soon"', "timeout = 'soon' is not valid"),
+    ],
+)
+def test_bad_tool_table_is_one_line_config_error(tmp_path: Path, table: str, message: str) -> None:
+    project = _project(tmp_path, table)
+    with pytest.raises(ConfigError) as info:
+        build_settings({}, project)
+    assert message in str(info.value)
+    assert str(info.value).startswith(str(project / "pyproject.toml"))
+    assert "\n" not in str(info.value)
+
+
+def test_invalid_pyproject_toml_is_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.sshdrift\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        build_settings({}, tmp_path)
