@@ -1,0 +1,251 @@
+"""Python environments that hold the Paramiko a verification handshake must run.
+
+``--paramiko`` names the Paramiko to verify with:
+
+* ``installed``: the audited project's own interpreter (``--python PATH``, default the running one);
+* ``locked``: the version pinned in the lockfile of ``--project PATH``, installed in a cached environment;
+* ``X.Y.Z``: any release, installed in a cached environment.
+
+Cached environments are made with uv (``uv venv`` + ``uv pip install``), one per release, under
+``$SSHDRIFT_CACHE_DIR/envs/paramiko-X.Y.Z`` (default: platformdirs' user cache directory for
+``sshdrift``). Each is built in a temporary directory beside its final place and renamed into
+place only when complete, so a crash or a concurrent run never leaves a half-made environment.
+
+Old releases need an era-appropriate environment (``../shared/reference/ssh-stack-facts.md``,
+"Building an algorithm table for every Paramiko release"): 2.0-2.3 import
+``collections.MutableMapping`` (Python <= 3.9); below 2.5 they need ``cryptography<35``; below
+2.10 they need ``six``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
+from auditor.settings import Settings
+from auditor.uv_runner import run_uv
+
+MARKER = "sshdrift-env.json"
+"""File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": "3.11.7"}``."""
+
+_OLD_PYTHONS = ("3.9", "3.8", "3.7")
+"""Interpreters, newest first, for releases that cannot import on Python >= 3.10."""
+
+
+def cache_dir() -> Path:
+    """Root of sshdrift's cache: ``$SSHDRIFT_CACHE_DIR`` or platformdirs' user cache dir for ``sshdrift``."""
+    configured = os.environ.get("SSHDRIFT_CACHE_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("sshdrift"))
+
+
+def era_requirements(paramiko: str) -> list[str]:
+    """The requirements to install for Paramiko ``paramiko`` (an exact version), era extras included.
+
+    Source: ssh-stack-facts.md (below 2.5: ``cryptography<35``; below 2.10: ``six``).
+
+    Raises:
+        UsageError: ``paramiko`` is not a version.
+    """
+    version = _parse(paramiko)
+    requirements = [f"paramiko=={paramiko}"]
+    if version < Version("2.5"):
+        requirements.append("cryptography<35")
+    if version < Version("2.10"):
+        requirements.append("six")
+    return requirements
+
+
+def needs_old_python(paramiko: str) -> bool:
+    """Whether Paramiko ``paramiko`` needs Python <= 3.9 (2.0-2.3 import ``collections.MutableMapping``)."""
+    return _parse(paramiko) < Version("2.4") and sys.version_info >= (3, 10)
+
+
+def interpreter_for(paramiko: str, *, settings: Settings) -> tuple[Path, str]:
+    """The Python executable to run handshakes with, and the exact Paramiko version it imports.
+
+    Args:
+        paramiko: ``installed``, ``locked`` or an exact release such as ``5.1.0``.
+        settings: ``python`` (for ``installed``), ``project`` (for ``locked``), ``offline`` (uv).
+
+    Returns:
+        ``(python executable, Paramiko version)``.
+
+    Raises:
+        ConfigError: ``installed`` and the interpreter cannot run or has no paramiko.
+        LockfileError: ``locked`` and the project's lockfile pins no paramiko.
+        UsageError: a value that is none of the three forms, or ``locked`` without a project.
+        ResolverError: uv could not make the environment (uv's reason in the message).
+    """
+    if paramiko == "installed":
+        python = _resolve_python(settings.python or Path(sys.executable))
+        return python, installed_version(python)
+    if paramiko == "locked":
+        return ensure_environment(locked_version(settings), offline=settings.offline)
+    _parse(paramiko)
+    return ensure_environment(paramiko, offline=settings.offline)
+
+
+def installed_version(python: Path) -> str:
+    """``paramiko.__version__`` as ``python`` imports it.
+
+    Raises:
+        ConfigError: ``python`` cannot be run, or it has no importable paramiko.
+    """
+    try:
+        result = subprocess.run(
+            [str(python), "-c", "import paramiko; print(paramiko.__version__)"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(
+            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
+        ) from exc
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(
+            f"{python}: cannot import paramiko ({last}); pass --python with the project's interpreter, "
+            "or --paramiko X.Y.Z / --paramiko locked"
+        )
+    return result.stdout.strip()
+
+
+def locked_version(settings: Settings) -> str:
+    """The paramiko version pinned by the lockfile of ``settings.project``.
+
+    Raises:
+        UsageError: no ``--project`` was given.
+        LockfileError: the lockfile cannot be read or pins no paramiko.
+    """
+    if settings.project is None:
+        raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
+    from auditor.sources.lockfile import load_lockfile
+
+    lock = load_lockfile(settings.project)
+    package = lock.packages.get("paramiko")
+    if package is None:
+        raise LockfileError(f"{lock.path}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with")
+    return package.version
+
+
+def environment_path(paramiko: str) -> Path:
+    """Where the cached environment of Paramiko ``paramiko`` lives (it may not exist yet)."""
+    return cache_dir() / "envs" / f"paramiko-{paramiko}"
+
+
+def ensure_environment(paramiko: str, *, offline: bool = False) -> tuple[Path, str]:
+    """Return ``(python, paramiko)`` of the cached environment for Paramiko ``paramiko``, making it if needed.
+
+    The environment is built in a temporary sibling directory (``uv venv`` then ``uv pip install`` of
+    :func:`era_requirements`), marked complete with :data:`MARKER`, then renamed into place. A
+    concurrent run that finishes first wins; ours is then discarded.
+
+    Raises:
+        ResolverError: uv failed (e.g. no such release, the index unreachable, ``--offline`` with an
+            empty cache); the message carries uv's reason.
+    """
+    final = environment_path(paramiko)
+    python = _venv_python(final)
+    if _is_complete(final, python):
+        return python, paramiko
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-paramiko-{paramiko}-", dir=final.parent))
+    try:
+        base = _old_python() if needs_old_python(paramiko) else sys.executable
+        # The temporary directory is ours and empty: let `uv venv` fill it.
+        venv_args = ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(tmp)]
+        try:
+            run_uv(venv_args, offline=offline, timeout=300)
+            run_uv(
+                ["pip", "install", "--quiet", "--python", str(_venv_python(tmp)), *era_requirements(paramiko)],
+                offline=offline,
+                timeout=600,
+            )
+        except ResolverError as exc:
+            raise ResolverError(
+                f"paramiko {paramiko}: cannot make its environment ({exc.message}); check the version"
+                + (", or drop --offline" if offline else " and the package index")
+            ) from exc
+        actual = installed_version(_venv_python(tmp))
+        (tmp / MARKER).write_text(
+            json.dumps({"paramiko": actual, "python": base}, sort_keys=True) + "\n", encoding="utf-8"
+        )
+        if final.exists() and not _is_complete(final, python):
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not _is_complete(final, python):
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return python, paramiko
+
+
+def _is_complete(env: Path, python: Path) -> bool:
+    """A finished environment: its marker is present and its interpreter still exists."""
+    marker = env / MARKER
+    if not marker.is_file() or not python.exists():
+        return False
+    with contextlib.suppress(OSError, ValueError):
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get("paramiko"))
+    return False
+
+
+def _venv_python(env: Path) -> Path:
+    if os.name == "nt":  # pragma: no cover - POSIX is what we test
+        return env / "Scripts" / "python.exe"
+    return env / "bin" / "python"
+
+
+def _resolve_python(path: Path) -> Path:
+    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
+    if path.is_dir():
+        candidate = _venv_python(path)
+        if candidate.exists():
+            return candidate
+        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
+    return path
+
+
+def _old_python() -> str:
+    """An interpreter <= 3.9 for releases before Paramiko 2.4.
+
+    Looks in ``$PYENV_ROOT/versions`` (default ``~/.pyenv``) and on ``PATH``; else asks uv for one.
+    """
+    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
+    for minor in _OLD_PYTHONS:
+        for candidate in sorted(pyenv.glob(f"{minor}.*/bin/python{minor}"), reverse=True):
+            if os.access(candidate, os.X_OK):
+                return str(candidate)
+        found = shutil.which(f"python{minor}")
+        if found and "shims" not in found:
+            return found
+    return _OLD_PYTHONS[0]
+
+
+def _parse(paramiko: str) -> Version:
+    try:
+        version = Version(paramiko)
+    except InvalidVersion as exc:
+        raise UsageError(f"--paramiko {paramiko}: expected installed, locked or a release such as 5.1.0") from exc
+    if len(version.release) < 3 or str(version) != paramiko:
+        raise UsageError(f"--paramiko {paramiko}: give the exact release, such as 5.1.0")
+    return version
