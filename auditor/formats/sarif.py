@@ -1,0 +1,144 @@
+"""``--format sarif``: SARIF 2.1.0 for code scanning (GitHub, GitLab, Azure DevOps).
+
+Follows OASIS SARIF 2.1.0 (sarif-schema-2.1.0.json): one run; ``tool.driver.rules`` from
+:mod:`auditor.checks.catalog` (every rule, so ``ruleIndex`` is stable); one result per
+finding with a physical location in the lockfile, pyproject, inventory or ssh_config
+(relative to the project through the ``PROJECTROOT`` base id, line when known). Devices that
+could not be probed and skipped checks become tool execution notifications, never results
+(they are not findings, and must not look like a pass either).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from auditor import __version__
+from auditor.checks.catalog import DOCS_URL, RULES
+from auditor.formats.locations import Location, finding_location, project_root, relative_to
+from auditor.model import DeviceStatus, Finding, Report
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+BASE_ID = "PROJECTROOT"
+
+
+def _driver() -> dict[str, Any]:
+    rules = []
+    for rule in RULES.values():
+        rules.append(
+            {
+                "id": rule.id,
+                "name": rule.name,
+                "shortDescription": {"text": rule.short},
+                "fullDescription": {"text": rule.full},
+                "helpUri": rule.help_uri,
+                "help": {
+                    "text": f"{rule.full}\n\nExample: {rule.example}",
+                    "markdown": f"{rule.full}\n\nExample: `{rule.example}`\n\n[Documentation]({rule.help_uri})",
+                },
+                "defaultConfiguration": {"level": rule.default_severity},
+            }
+        )
+    return {
+        "name": "sshdrift",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": DOCS_URL,
+        "rules": rules,
+    }
+
+
+def _artifact(location: Location, report: Report) -> dict[str, Any]:
+    root = project_root(report)
+    if root is not None:
+        rel = relative_to(location.path, root)
+        if rel is not None:
+            return {"uri": rel, "uriBaseId": BASE_ID}
+    return {"uri": location.path.as_uri()}
+
+
+def _message(finding: Finding) -> str:
+    text = finding.message
+    if finding.via:
+        text += f" (via {', '.join(finding.via)})"
+    if finding.fix:
+        text += f" Fix: {finding.fix}"
+    return text
+
+
+def _result(finding: Finding, report: Report, rule_index: dict[str, int]) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "level": finding.severity.value,
+        "message": {"text": _message(finding)},
+    }
+    if finding.rule in rule_index:
+        result["ruleIndex"] = rule_index[finding.rule]
+    location = finding_location(report, finding)
+    if location is not None:
+        physical: dict[str, Any] = {"artifactLocation": _artifact(location, report)}
+        if location.line is not None and location.line >= 1:
+            physical["region"] = {"startLine": location.line}
+        result["locations"] = [{"physicalLocation": physical}]
+    properties: dict[str, Any] = {}
+    if finding.package:
+        properties["package"] = finding.package
+    if finding.device:
+        properties["device"] = finding.device
+    if finding.via:
+        properties["via"] = list(finding.via)
+    if properties:
+        result["properties"] = properties
+    # A stable identity across runs lets code scanning track one alert instead of re-opening it.
+    result["partialFingerprints"] = {
+        "sshdrift/v1": "|".join((finding.rule, finding.package or "", finding.device or "", finding.file or ""))
+    }
+    return result
+
+
+def _notifications(report: Report) -> list[dict[str, Any]]:
+    notes: list[dict[str, Any]] = []
+    for skipped in report.skipped:
+        notes.append({"level": "warning", "message": {"text": f"{skipped.subject}: {skipped.reason}"}})
+    for device in report.devices:
+        if device.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR):
+            reason = "; ".join(device.reasons) or device.status.value
+            notes.append(
+                {
+                    "level": "warning",
+                    "message": {"text": f"{device.device.name} ({device.device.host}:{device.device.port}): {reason}"},
+                }
+            )
+    return notes
+
+
+def to_sarif(report: Report) -> dict[str, Any]:
+    """Return the SARIF 2.1.0 log of ``report`` as a JSON-ready dict.
+
+    Every rule of the catalog is listed in ``tool.driver.rules``; each finding is a result
+    with ``ruleId``, ``ruleIndex``, ``level`` (error|warning|note), ``message.text`` and a
+    physical location when one is known.
+    """
+    rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+    run: dict[str, Any] = {
+        "tool": {"driver": _driver()},
+        "results": [_result(f, report, rule_index) for f in report.findings],
+        "invocations": [
+            {
+                "executionSuccessful": True,
+                "toolExecutionNotifications": _notifications(report),
+            }
+        ],
+        "properties": {"command": report.command},
+    }
+    root = project_root(report)
+    if root is not None:
+        # SARIF §3.14.14: a base URI must end with a slash to be used as a directory.
+        run["originalUriBaseIds"] = {BASE_ID: {"uri": root.as_uri().rstrip("/") + "/"}}
+    return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """Return the SARIF 2.1.0 log as indented JSON with a final newline (``color`` is ignored)."""
+    return json.dumps(to_sarif(report), indent=2) + "\n"
