@@ -1,0 +1,148 @@
+"""Rules over version changes between two resolutions: ``resolution-drift`` and ``downgrade``.
+
+``drift`` compares the lock with a fresh resolution, ``whatif`` the lock with the resolution after
+an added requirement, ``fix --lock`` the lock before and after a new upper bound. Each gives a list
+of :class:`~auditor.model.Change`; these rules judge them with the facts in ``rules/``:
+
+* ``resolution-drift`` (SSH-stack packages that move up): **error** when the move crosses a major
+  version or a breaking release listed in ``rules/releases.toml`` (what a rebuild would ship is not
+  what was tested, and it removes something); **warning** for any other SSH-stack move.
+* ``downgrade``: an SSH-stack package that goes down is a **warning**, raised to an **error** when
+  it falls below a listed breaking release (e.g. netmiko 4.7.0 → 4.6.0 loses the ``paramiko<5.0``
+  cap 4.7.0 added: the downgrade re-opens the range); any other package that goes down is a
+  **note** (visible, rarely the cause of an outage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from auditor.model import Change, Finding, Severity
+from auditor.rules_data import load_toml
+
+
+@dataclass(frozen=True)
+class BreakingRelease:
+    """One entry of ``rules/releases.toml``: a release that removed or changed something."""
+
+    package: str
+    version: Version
+    summary: str
+
+
+def ssh_stack(extra: Iterable[str] = ()) -> frozenset[str]:
+    """Normalized names of the SSH stack: ``rules/ssh-stack.toml`` plus ``extra`` (``[tool.sshdrift] ssh-stack``)."""
+    names = load_toml("ssh-stack.toml").get("packages", {})
+    return frozenset(canonicalize_name(n) for n in [*names, *extra])
+
+
+def breaking_releases() -> tuple[BreakingRelease, ...]:
+    """Every release of ``rules/releases.toml``, in file order."""
+    out = []
+    for entry in load_toml("releases.toml").get("release", []):
+        out.append(
+            BreakingRelease(
+                package=canonicalize_name(str(entry["package"])),
+                version=Version(str(entry["version"])),
+                summary=str(entry.get("summary", "")),
+            )
+        )
+    return tuple(out)
+
+
+def crossed(package: str, low: Version, high: Version) -> list[BreakingRelease]:
+    """Breaking releases of ``package`` in ``(low, high]``: what moving from ``low`` up to ``high`` crosses."""
+    name = canonicalize_name(package)
+    return [r for r in breaking_releases() if r.package == name and low < r.version <= high]
+
+
+def _versions(change: Change) -> tuple[Version, Version] | None:
+    if change.before is None or change.after is None:
+        return None
+    try:
+        return Version(change.before), Version(change.after)
+    except InvalidVersion:
+        return None
+
+
+def change_findings(
+    changes: Sequence[Change],
+    *,
+    context: str,
+    stack: frozenset[str] | None = None,
+    file: str | None = None,
+) -> list[Finding]:
+    """``resolution-drift`` and ``downgrade`` findings for ``changes`` (severities in the module docstring).
+
+    Args:
+        changes: versions that move between the lock (``before``) and a new resolution (``after``).
+        context: how the new resolution came about, for the messages, e.g. ``"a fresh resolution
+            today"`` or ``"after adding paramiko==5.1.0"``.
+        stack: the SSH stack (default :func:`ssh_stack`).
+        file: the lockfile the findings point at, relative to the project.
+
+    Returns:
+        Findings in the order of ``changes``.
+    """
+    stack = ssh_stack() if stack is None else stack
+    out: list[Finding] = []
+    for change in changes:
+        versions = _versions(change)
+        if versions is None:
+            continue
+        before, after = versions
+        name = canonicalize_name(change.name)
+        in_stack = name in stack
+        if after > before and in_stack:
+            crossing = crossed(name, before, after)
+            major = after.major > before.major
+            why = []
+            if crossing:
+                why.append("crosses " + "; ".join(f"{r.version} ({r.summary})" for r in crossing))
+            elif major:
+                why.append(f"crosses a major version ({before.major} -> {after.major})")
+            severity = Severity.ERROR if (crossing or major) else Severity.WARNING
+            message = f"{change.name}: locked {before}, {context} gives {after}"
+            if why:
+                message += f"; it {why[0]}"
+            out.append(
+                Finding(
+                    rule="resolution-drift",
+                    severity=severity,
+                    message=message,
+                    package=change.name,
+                    file=file,
+                    fix=(
+                        f"cap the range below {after.major}.0 (sshdrift fix) or probe your devices with "
+                        f"{change.name}=={after} first (sshdrift whatif {change.name}=={after} --devices INV)"
+                    )
+                    if severity is Severity.ERROR
+                    else None,
+                )
+            )
+        elif after < before:
+            lost = crossed(name, after, before) if in_stack else []
+            if lost:
+                severity = Severity.ERROR
+            elif in_stack:
+                severity = Severity.WARNING
+            else:
+                severity = Severity.NOTE
+            message = f"{change.name}: {before} -> {after} ({context} moves it down)"
+            if lost:
+                message += "; it falls below " + "; ".join(f"{r.version} ({r.summary})" for r in lost)
+            out.append(
+                Finding(
+                    rule="downgrade",
+                    severity=severity,
+                    message=message,
+                    package=change.name,
+                    file=file,
+                    fix=f"find who forces it with 'uv tree --invert --package {change.name}' and pin deliberately",
+                )
+            )
+    return out

@@ -1,0 +1,247 @@
+"""Add an upper bound to a package where a project declares its requirements, keeping every other byte.
+
+Pure text-in, text-out functions over ``pyproject.toml``, ``Pipfile`` and constraints files, used by
+``sshdrift fix``. TOML is edited with tomlkit, which keeps comments, key order, whitespace and
+each string's quoting; an edited requirement string keeps its quote style (``'...'`` stays literal).
+Where each tool lets a project cap a package:
+
+* a requirement the project declares (``[project] dependencies``, ``[project.optional-dependencies]``,
+  ``[dependency-groups]``): the bound joins that requirement's specifier set (PEP 508, PEP 735);
+* a transitive package in a uv project: ``[tool.uv] constraint-dependencies`` (uv's constraints:
+  they limit versions without making the package a dependency);
+* Poetry: ``[tool.poetry.dependencies]`` (Poetry syntax; ``,`` joins constraints). Poetry has no
+  constraints-only table (python-poetry/poetry#7051), so a transitive package is added as a direct
+  dependency carrying only the bound: it is installed anyway, the bound is what matters;
+* PDM: ``[tool.pdm.resolution.overrides]``, which *replaces* every other constraint on the package,
+  so the value written is the whole effective range plus the bound (``>=2.9.5,<5``), not the bound
+  alone;
+* requirements projects: a constraints file (pip's and uv's ``-c``), one requirement a line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+
+import tomlkit
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from tomlkit.items import Array, InlineTable, String, StringType, Table
+
+_MARKER_SPLIT = re.compile(r"\s*;")
+
+
+def bounded_requirement(requirement: str, bound: str) -> str:
+    """``requirement`` with ``bound`` (e.g. ``<5``) joined to its specifier set, marker kept.
+
+    ``"paramiko>=2.9.5 ; python_version >= '3.8'"`` + ``<5`` gives
+    ``"paramiko>=2.9.5,<5 ; python_version >= '3.8'"``; a bare ``"paramiko"`` gives
+    ``"paramiko<5"``. Only the specifier part changes; spacing elsewhere stays (PEP 508).
+
+    Raises:
+        ValueError: ``requirement`` is not PEP 508 or is a direct URL reference (no specifier to bound).
+    """
+    try:
+        parsed = Requirement(requirement)
+    except InvalidRequirement as exc:
+        raise ValueError(f"not a PEP 508 requirement: {requirement!r}") from exc
+    if parsed.url:
+        raise ValueError(f"{requirement!r} is a direct reference; it cannot take a version bound")
+    match = _MARKER_SPLIT.search(requirement)
+    head, tail = (requirement[: match.start()], requirement[match.start() :]) if match else (requirement, "")
+    stripped = head.rstrip()
+    trailing = head[len(stripped) :]
+    if stripped.endswith(")") and "(" in stripped:
+        # Old-style "name (>=1.0)": the bound goes inside the parentheses.
+        inner = stripped[stripped.rindex("(") + 1 : -1].strip()
+        joined = f"{inner},{bound}" if inner else bound
+        return f"{stripped[: stripped.rindex('(')]}({joined}){trailing}{tail}"
+    if parsed.specifier:
+        return f"{stripped},{bound}{trailing}{tail}"
+    return f"{stripped}{bound}{trailing}{tail}"
+
+
+def _requirement_name(text: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement:
+        return None
+
+
+def _same_style(original: String, value: str) -> String:
+    literal = original.type in (StringType.SLL, StringType.MLL)
+    if literal and "'" in value:
+        literal = False
+    return tomlkit.string(value, literal=literal)
+
+
+def _requirement_arrays(doc: tomlkit.TOMLDocument) -> Iterator[tuple[str, Array]]:
+    """Every PEP 508 requirement array a project declares: label and array."""
+    project = doc.get("project")
+    if isinstance(project, (Table, dict)):
+        deps = project.get("dependencies")
+        if isinstance(deps, Array):
+            yield "[project] dependencies", deps
+        optional = project.get("optional-dependencies")
+        if isinstance(optional, (Table, dict)):
+            for extra, arr in optional.items():
+                if isinstance(arr, Array):
+                    yield f"[project.optional-dependencies] {extra}", arr
+    groups = doc.get("dependency-groups")
+    if isinstance(groups, (Table, dict)):
+        for group, arr in groups.items():
+            if isinstance(arr, Array):
+                yield f"[dependency-groups] {group}", arr
+
+
+def bound_declared(text: str, package: str, bound: str) -> tuple[str, list[str]]:
+    """Join ``bound`` to every requirement on ``package`` the project declares (PEP 621 / PEP 735).
+
+    Args:
+        text: ``pyproject.toml`` text.
+        package: the package name (any spelling; compared normalized, PEP 503).
+        bound: a specifier such as ``<5``.
+
+    Returns:
+        The new text (equal to ``text`` when nothing names the package) and the labels of the
+        places edited, e.g. ``["[project] dependencies"]``.
+    """
+    doc = tomlkit.parse(text)
+    name = canonicalize_name(package)
+    edited: list[str] = []
+    for label, arr in _requirement_arrays(doc):
+        for index, item in enumerate(list(arr)):
+            if not isinstance(item, String) or _requirement_name(str(item)) != name:
+                continue
+            try:
+                arr[index] = _same_style(item, bounded_requirement(str(item), bound))
+            except ValueError:
+                continue
+            if label not in edited:
+                edited.append(label)
+    return (tomlkit.dumps(doc), edited) if edited else (text, [])
+
+
+def add_uv_constraint(text: str, package: str, bound: str) -> str:
+    """Cap ``package`` in ``[tool.uv] constraint-dependencies`` (created when missing).
+
+    An existing constraint on the package gets ``bound`` joined to it; else ``"<package><bound>"``
+    is appended. A missing ``[tool.uv]`` table is added at the end of the file, so nothing above moves.
+    """
+    doc = tomlkit.parse(text)
+    name = canonicalize_name(package)
+    tool = doc.get("tool")
+    uv = tool.get("uv") if isinstance(tool, (Table, dict)) else None
+    if not isinstance(uv, (Table, dict)):
+        suffix = "" if text.endswith("\n") or not text else "\n"
+        sep = "\n" if text.strip() else ""
+        return f'{text}{suffix}{sep}[tool.uv]\nconstraint-dependencies = ["{package}{bound}"]\n'
+    constraints = uv.get("constraint-dependencies")
+    if not isinstance(constraints, Array):
+        uv["constraint-dependencies"] = [f"{package}{bound}"]
+        return tomlkit.dumps(doc)
+    for index, item in enumerate(list(constraints)):
+        if isinstance(item, String) and _requirement_name(str(item)) == name:
+            constraints[index] = _same_style(item, bounded_requirement(str(item), bound))
+            return tomlkit.dumps(doc)
+    constraints.append(f"{package}{bound}")
+    return tomlkit.dumps(doc)
+
+
+def _poetry_join(constraint: str, bound: str) -> str:
+    constraint = constraint.strip()
+    return bound if constraint in ("", "*") else f"{constraint},{bound}"
+
+
+def bound_poetry(text: str, package: str, bound: str) -> tuple[str, bool]:
+    """Cap ``package`` in ``[tool.poetry.dependencies]`` (Poetry constraint syntax, ``,`` = and).
+
+    An existing entry (a string, an inline table's ``version``, or each table of a multiple-constraints
+    list) gets ``bound`` joined; ``"*"`` becomes the bound. A missing entry is added as
+    ``package = "<bound>"`` (Poetry has no constraints-only table; see the module docstring).
+
+    Returns:
+        The new text, and True when an existing entry was edited (False when one was added).
+
+    Raises:
+        ValueError: the file has no ``[tool.poetry.dependencies]`` table.
+    """
+    doc = tomlkit.parse(text)
+    tool = doc.get("tool")
+    poetry = tool.get("poetry") if isinstance(tool, (Table, dict)) else None
+    deps = poetry.get("dependencies") if isinstance(poetry, (Table, dict)) else None
+    if not isinstance(deps, (Table, dict)):
+        raise ValueError("no [tool.poetry.dependencies] table")
+    name = canonicalize_name(package)
+    for key in list(deps.keys()):
+        if canonicalize_name(str(key)) != name:
+            continue
+        value = deps[key]
+        entries = list(value) if isinstance(value, Array) else [value]
+        for entry in entries:
+            if isinstance(entry, (InlineTable, Table)):
+                version = entry.get("version", "*")
+                entry["version"] = _poetry_join(str(version), bound)
+        if isinstance(value, String):
+            deps[key] = _same_style(value, _poetry_join(str(value), bound))
+        return tomlkit.dumps(doc), True
+    deps[package] = bound
+    return tomlkit.dumps(doc), False
+
+
+def set_pdm_override(text: str, package: str, specifier: str) -> str:
+    """Set ``[tool.pdm.resolution.overrides] <package> = "<specifier>"`` (table created when missing).
+
+    PDM applies an override instead of every other constraint on the package, so ``specifier``
+    must be the whole range to allow (the effective range plus the new bound).
+    """
+    doc = tomlkit.parse(text)
+    tool = doc.get("tool")
+    pdm = tool.get("pdm") if isinstance(tool, (Table, dict)) else None
+    resolution = pdm.get("resolution") if isinstance(pdm, (Table, dict)) else None
+    overrides = resolution.get("overrides") if isinstance(resolution, (Table, dict)) else None
+    if not isinstance(overrides, (Table, dict)):
+        if isinstance(resolution, (Table, dict)):
+            resolution["overrides"] = {package: specifier}
+            return tomlkit.dumps(doc)
+        suffix = "" if text.endswith("\n") or not text else "\n"
+        return f'{text}{suffix}\n[tool.pdm.resolution.overrides]\n{package} = "{specifier}"\n'
+    name = canonicalize_name(package)
+    for key in list(overrides.keys()):
+        if canonicalize_name(str(key)) == name:
+            overrides[key] = specifier
+            return tomlkit.dumps(doc)
+    overrides[package] = specifier
+    return tomlkit.dumps(doc)
+
+
+def add_constraint_line(text: str, package: str, bound: str) -> str:
+    """A constraints file (pip/uv ``-c``) with ``package`` capped: its line edited, or one appended.
+
+    Comments, hashes and other lines stay as they are.
+    """
+    name = canonicalize_name(package)
+    lines = text.splitlines(keepends=True)
+    for index, line in enumerate(lines):
+        body = line.split("#", 1)[0].strip()
+        if body and not body.startswith("-") and _requirement_name(body) == name:
+            end = line[len(line.rstrip("\r\n")) :]
+            comment = line[line.index("#") :].rstrip("\r\n") if "#" in line else ""
+            new_body = bounded_requirement(body, bound)
+            lines[index] = f"{new_body}  {comment}{end}" if comment else f"{new_body}{end}"
+            return "".join(lines)
+    prefix = "" if not text or text.endswith("\n") else "\n"
+    return f"{text}{prefix}{package}{bound}\n"
+
+
+def unified_diff(name: str, before: str, after: str) -> str:
+    """A unified diff of one file (``a/NAME`` → ``b/NAME``), empty when nothing changed."""
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile=f"a/{name}",
+            tofile=f"b/{name}",
+        )
+    )

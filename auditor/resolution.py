@@ -1,0 +1,389 @@
+"""Fresh resolutions of a project, made by uv in a temporary copy that is always removed.
+
+``whatif`` (requirements added), ``drift`` (re-resolved today or as of a date) and ``fix --lock``
+(re-locked after an edit) all need "what would the resolver pick?" without touching the user's
+files. :func:`resolved` copies only what uv needs into a temporary directory, changes the copy,
+runs uv there, parses the new lock with our own lockfile reader, and removes the directory on
+exit, whatever happens.
+
+Two backends, both uv:
+
+* **uv projects** (``uv.lock``): ``pyproject.toml``, ``uv.lock``, ``uv.toml``,
+  ``.python-version``, README files and the workspace members' ``pyproject.toml`` are copied;
+  requirements are added to the copy's ``[project] dependencies`` with tomlkit (replacing an
+  existing requirement on the same package); then ``uv lock`` runs, with ``--upgrade-package``
+  for each added requirement, ``--upgrade`` for a fresh resolution and ``--exclude-newer DATE``
+  for "as of DATE" (uv compares upload times). uv keeps every other locked version as a
+  preference, as a real ``uv lock`` would.
+* **Poetry, PDM, pylock, Pipfile and requirements projects**: the project's declarations become
+  ``requirements.in`` (constraints and overrides their own files), the locked pins become the
+  output file ``requirements.txt`` that ``uv pip compile -o`` reads as preferences, and
+  ``uv pip compile`` resolves for the target Python. A pinned requirements file with a
+  ``requirements.in`` beside it is compiled from that ``.in``.
+
+Limitations: path sources outside the project directory and dynamic project metadata that needs a
+build are not copied (uv then fails with its own reason, reported as a :class:`ResolverError`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from auditor.errors import LockfileError, ResolverError
+from auditor.model import PROJECT, Change, Lockfile
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+UV_LOCK_TIMEOUT = 600.0
+"""Seconds before a ``uv lock`` / ``uv pip compile`` is abandoned."""
+
+_UV_PROJECT_FILES = ("pyproject.toml", "uv.lock", "uv.toml", ".python-version", ".python-versions")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache"}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A fresh resolution living in a temporary directory (valid only inside :func:`resolved`).
+
+    ``lock_path`` is the new lockfile (``uv.lock`` or a compiled ``requirements.txt``) that
+    :func:`auditor.sources.lockfile.load_lockfile` and ``analyze_lock`` can read while the
+    directory exists; ``lockfile`` is it parsed.
+    """
+
+    lock_path: Path
+    lockfile: Lockfile
+    backend: str
+    """``uv-lock`` or ``uv-pip-compile``."""
+
+
+def requirement_name(text: str) -> str:
+    """The normalized package name of a PEP 508 requirement string.
+
+    Raises:
+        ResolverError: ``text`` is not a valid requirement (the message names it and shows the form).
+    """
+    try:
+        return canonicalize_name(Requirement(text).name)
+    except InvalidRequirement as exc:
+        raise ResolverError(
+            f"{text!r}: not a valid requirement ({exc}); write it as NAME[SPECIFIER], e.g. paramiko==5.1.0"
+        ) from exc
+
+
+def project_files(project_dir: Path) -> list[Path]:
+    """The files of a uv project that ``uv lock`` reads, relative to ``project_dir``.
+
+    The root's ``pyproject.toml``, ``uv.lock``, ``uv.toml``, ``.python-version`` and README files,
+    and for each workspace member (``[tool.uv.workspace] members`` globs, minus ``exclude``) its
+    ``pyproject.toml`` and README files. In-tree path sources (``[tool.uv.sources] x = { path =
+    "..." }``) are copied the same way. Returns the paths that exist.
+    """
+    out: list[Path] = []
+
+    def add_package_dir(rel: Path) -> None:
+        base = project_dir / rel
+        for name in _UV_PROJECT_FILES:
+            if (base / name).is_file():
+                out.append(rel / name)
+        out.extend(rel / p.name for p in sorted(base.glob("README*")) if p.is_file())
+
+    add_package_dir(Path())
+    data = _read_toml(project_dir / "pyproject.toml")
+    uv_table = data.get("tool", {}).get("uv", {})
+    workspace = uv_table.get("workspace", {}) if isinstance(uv_table, dict) else {}
+    members: set[Path] = set()
+    excluded: set[Path] = set()
+    for pattern in workspace.get("members", []) if isinstance(workspace, dict) else []:
+        members.update(p for p in project_dir.glob(str(pattern)) if (p / "pyproject.toml").is_file())
+    for pattern in workspace.get("exclude", []) if isinstance(workspace, dict) else []:
+        excluded.update(project_dir.glob(str(pattern)))
+    sources = uv_table.get("sources", {}) if isinstance(uv_table, dict) else {}
+    for source in sources.values() if isinstance(sources, dict) else []:
+        entries = source if isinstance(source, list) else [source]
+        for entry in entries:
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                candidate = (project_dir / entry["path"]).resolve()
+                if candidate.is_relative_to(project_dir.resolve()) and (candidate / "pyproject.toml").is_file():
+                    members.add(candidate)
+    root = project_dir.resolve()
+    for member in sorted(members - excluded):
+        rel = member.resolve().relative_to(root)
+        if rel != Path() and not _SKIP_DIRS.intersection(rel.parts):
+            add_package_dir(rel)
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise LockfileError(f"{path}: not valid TOML ({exc}); fix the file and run again") from exc
+
+
+def _copy(project_dir: Path, rels: Iterable[Path], target: Path) -> None:
+    for rel in rels:
+        dest = target / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(project_dir / rel, dest)
+
+
+def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str:
+    """Return pyproject text with ``requirements`` in ``[project] dependencies`` (tomlkit edit).
+
+    A requirement replaces every existing entry on the same (normalized) package name, so that
+    ``whatif 'netmiko>=4.8'`` asks "what if we required netmiko>=4.8 instead", not "in addition to
+    netmiko==4.4.0" (which would only be unsatisfiable). Other bytes stay as they were.
+
+    Raises:
+        ResolverError: the pyproject has no ``[project]`` table (a uv project always has one) or a
+            requirement is invalid.
+    """
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    project = doc.get("project")
+    if project is None:
+        raise ResolverError("pyproject.toml: no [project] table to add requirements to; add one and run again")
+    deps = project.get("dependencies")
+    if deps is None:
+        deps = tomlkit.array()
+        project["dependencies"] = deps
+    names = {requirement_name(r) for r in requirements}
+    keep = []
+    for item in list(deps):
+        try:
+            name = canonicalize_name(Requirement(str(item)).name)
+        except InvalidRequirement:
+            keep.append(item)
+            continue
+        if name not in names:
+            keep.append(item)
+    deps.clear()
+    for item in keep:
+        deps.append(item)
+    for req in requirements:
+        deps.append(req)
+    if len(deps) > 1:
+        deps.multiline(True)
+    return tomlkit.dumps(doc)
+
+
+@contextlib.contextmanager
+def temporary_directory(prefix: str = "sshdrift-") -> Iterator[Path]:
+    """A fresh temporary directory, removed on exit even after an error or an interrupt."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _uv(args: list[str], *, cwd: Path, offline: bool, where: str) -> None:
+    from auditor.uv_runner import run_uv
+
+    try:
+        run_uv(args, cwd=cwd, offline=offline, timeout=UV_LOCK_TIMEOUT)
+    except ResolverError as exc:
+        # uv's reason names the temporary copy; the user needs their project's name instead.
+        raise ResolverError(f"{where}: {exc.message}; the project's files were not changed") from exc
+
+
+@contextlib.contextmanager
+def resolved(
+    lockfile: Lockfile,
+    *,
+    requirements: Sequence[str] = (),
+    upgrade: bool = False,
+    exclude_newer: str | None = None,
+    offline: bool = False,
+    python_version: str | None = None,
+) -> Iterator[Resolved]:
+    """Re-resolve ``lockfile``'s project in a temporary copy and yield the result.
+
+    Args:
+        lockfile: the project's current lock (from ``load_lockfile``); its ``path`` and ``format``
+            choose what to copy and which backend runs.
+        requirements: PEP 508 requirements to add (each replaces the project's own requirement on
+            the same package); their packages are upgraded within the new requirement.
+        upgrade: ignore every locked version (``--upgrade``): a fresh resolution, as a rebuild
+            without the lockfile would do.
+        exclude_newer: resolve as of this date (``YYYY-MM-DD`` or RFC 3339), uv's ``--exclude-newer``.
+        offline: uv may use only its cache.
+        python_version: target Python (``3.12``) for ``uv pip compile``; None = uv's default.
+
+    Yields:
+        :class:`Resolved`, valid until the ``with`` block ends (the directory is then removed).
+
+    Raises:
+        ResolverError: uv failed (an unsatisfiable requirement, an unreachable index): one line with
+            uv's reason. LockfileError: the new lock cannot be read.
+    """
+    from auditor.sources.lockfile import load_lockfile
+
+    for req in requirements:
+        requirement_name(req)
+    project_dir = lockfile.path.parent
+    where = str(project_dir)
+    with temporary_directory() as tmp:
+        if lockfile.format == "uv":
+            _copy(project_dir, project_files(project_dir), tmp)
+            pyproject = tmp / "pyproject.toml"
+            if requirements:
+                pyproject.write_text(
+                    add_requirements_to_pyproject(pyproject.read_text(encoding="utf-8"), requirements),
+                    encoding="utf-8",
+                )
+            args = ["lock", "--no-progress", "--quiet"]
+            if upgrade:
+                args.append("--upgrade")
+            for req in requirements:
+                args += ["--upgrade-package", requirement_name(req)]
+            if exclude_newer:
+                args += ["--exclude-newer", exclude_newer]
+            _uv(args, cwd=tmp, offline=offline, where=where)
+            new_path = tmp / "uv.lock"
+            backend = "uv-lock"
+        else:
+            new_path = _compile(lockfile, tmp, requirements, upgrade, exclude_newer, offline, python_version, where)
+            backend = "uv-pip-compile"
+        try:
+            new = load_lockfile(new_path, python_version=python_version)
+        except LockfileError as exc:
+            raise ResolverError(f"{where}: uv's new resolution could not be read ({exc.message})") from exc
+        yield Resolved(lock_path=new_path, lockfile=new, backend=backend)
+
+
+def _requirement_line(package: str, specifier: str, marker: str | None) -> str:
+    line = f"{package}{specifier}"
+    return f"{line} ; {marker}" if marker else line
+
+
+def declared_requirements(lockfile: Lockfile) -> tuple[list[str], list[str], list[str]]:
+    """The project's own declarations as requirement lines: (dependencies, constraints, overrides).
+
+    Built from ``lockfile.declarations`` (``by`` = the project): kinds ``dependency`` and
+    ``extra:*`` are requirements, ``constraint`` and ``override`` go to uv's ``-c`` and
+    ``--override`` files.
+    """
+    deps: list[str] = []
+    constraints: list[str] = []
+    overrides: list[str] = []
+    for c in lockfile.declarations:
+        if c.by != PROJECT:
+            continue
+        line = _requirement_line(c.package, c.specifier, c.marker)
+        if c.kind == "constraint":
+            constraints.append(line)
+        elif c.kind == "override":
+            overrides.append(line)
+        else:
+            deps.append(line)
+    return list(dict.fromkeys(deps)), list(dict.fromkeys(constraints)), list(dict.fromkeys(overrides))
+
+
+def pins(lockfile: Lockfile) -> list[str]:
+    """``name==version`` for every registry package of ``lockfile`` (the preferences file)."""
+    out = []
+    for pkg in sorted(lockfile.packages.values(), key=lambda p: p.name):
+        if pkg.source in (None, "registry"):
+            out.append(f"{pkg.name}=={pkg.version}")
+    return out
+
+
+def _compile(
+    lockfile: Lockfile,
+    tmp: Path,
+    requirements: Sequence[str],
+    upgrade: bool,
+    exclude_newer: str | None,
+    offline: bool,
+    python_version: str | None,
+    where: str,
+) -> Path:
+    deps, constraints, overrides = declared_requirements(lockfile)
+    sibling_in = lockfile.path.with_suffix(".in")
+    if lockfile.format == "requirements" and sibling_in.is_file():
+        deps = [
+            line.strip()
+            for line in sibling_in.read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.lstrip().startswith(("#", "-"))
+        ]
+    if not deps:
+        # Nothing declared beyond the pins: a rebuild installs exactly these pins, and a changed
+        # requirement moves only what it must (the pins stay preferences below).
+        deps = pins(lockfile) if upgrade or not requirements else [*lockfile.roots] or pins(lockfile)
+    names = {requirement_name(r) for r in requirements}
+    deps = [d for d in deps if _safe_name(d) not in names] + list(requirements)
+    (tmp / "requirements.in").write_text("\n".join(deps) + "\n", encoding="utf-8")
+    out = tmp / "requirements.txt"
+    out.write_text("\n".join(pins(lockfile)) + "\n", encoding="utf-8")
+    args = ["pip", "compile", "requirements.in", "-o", "requirements.txt", "--no-header", "--quiet"]
+    args.append("--no-progress")
+    if constraints:
+        (tmp / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
+        args += ["-c", "constraints.txt"]
+    if overrides:
+        (tmp / "overrides.txt").write_text("\n".join(overrides) + "\n", encoding="utf-8")
+        args += ["--override", "overrides.txt"]
+    if upgrade:
+        args.append("--upgrade")
+    for name in sorted(names):
+        args += ["--upgrade-package", name]
+    if exclude_newer:
+        args += ["--exclude-newer", exclude_newer]
+    if python_version:
+        args += ["--python-version", python_version]
+    _uv(args, cwd=tmp, offline=offline, where=where)
+    return out
+
+
+def _safe_name(line: str) -> str | None:
+    try:
+        return canonicalize_name(Requirement(line).name)
+    except InvalidRequirement:
+        return None
+
+
+def compare(before: Lockfile, after: Lockfile) -> list[Change]:
+    """Every package whose version differs between two resolutions, sorted by name.
+
+    ``before``/``after`` of a :class:`Change` is None for a package that was added or removed.
+    Packages at the same version in both are left out.
+    """
+    names = sorted(set(before.packages) | set(after.packages))
+    out: list[Change] = []
+    for name in names:
+        b = before.packages.get(name)
+        a = after.packages.get(name)
+        bv = b.version if b else None
+        av = a.version if a else None
+        if bv != av:
+            out.append(Change(name=name, before=bv, after=av))
+    return out
+
+
+def direction(change: Change) -> int:
+    """+1 for an upgrade, -1 for a downgrade, 0 for an addition, removal or an unparsable version."""
+    if change.before is None or change.after is None:
+        return 0
+    try:
+        b, a = Version(change.before), Version(change.after)
+    except InvalidVersion:
+        return 0
+    return (a > b) - (a < b)
