@@ -213,6 +213,7 @@ def resolved(
     exclude_newer: str | None = None,
     offline: bool = False,
     python_version: str | None = None,
+    pyproject_text: str | None = None,
 ) -> Iterator[Resolved]:
     """Re-resolve ``lockfile``'s project in a temporary copy and yield the result.
 
@@ -226,6 +227,8 @@ def resolved(
         exclude_newer: resolve as of this date (``YYYY-MM-DD`` or RFC 3339), uv's ``--exclude-newer``.
         offline: uv may use only its cache.
         python_version: target Python (``3.12``) for ``uv pip compile``; None = uv's default.
+        pyproject_text: for a uv project, the copy's ``pyproject.toml`` text instead of the project's
+            (``fix --dry-run --lock``: the edit that was not written).
 
     Yields:
         :class:`Resolved`, valid until the ``with`` block ends (the directory is then removed).
@@ -244,6 +247,8 @@ def resolved(
         if lockfile.format == "uv":
             _copy(project_dir, project_files(project_dir), tmp)
             pyproject = tmp / "pyproject.toml"
+            if pyproject_text is not None:
+                pyproject.write_text(pyproject_text, encoding="utf-8")
             if requirements:
                 pyproject.write_text(
                     add_requirements_to_pyproject(pyproject.read_text(encoding="utf-8"), requirements),
