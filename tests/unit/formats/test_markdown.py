@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from auditor.formats import render
+from auditor.formats.markdown import cell
+from auditor.model import Finding, Report, Severity
+from auditor.settings import OutputFormat
+from tests.unit.formats.sample import empty_report, full_report
+
+
+def test_cell_escaping() -> None:
+    assert cell("a|b") == "a\\|b"
+    assert cell("<script>") == "&lt;script&gt;"
+    assert cell("one\ntwo") == "one<br>two"
+    assert cell("") == " "
+
+
+def _rows(text: str, heading: str) -> list[list[str]]:
+    lines = text.splitlines()
+    start = lines.index(heading) + 2
+    rows = []
+    for line in lines[start:]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    # Split on unescaped pipes only.
+    out = []
+    for row in rows[2:]:
+        parts, current, prev = [], "", ""
+        for ch in row[1:-1]:
+            if ch == "|" and prev != "\\":
+                parts.append(current.strip())
+                current = ""
+            else:
+                current += ch
+            prev = ch
+        parts.append(current.strip())
+        out.append(parts)
+    return out
+
+
+def test_sections_and_tables_keep_their_shape() -> None:
+    text = render(full_report(), OutputFormat.MARKDOWN)
+    assert text.startswith("### sshdrift audit: :x: failing\n")
+    assert "**5 errors, 3 warnings, 1 note; 4 devices:" in text
+    findings = _rows(text, "#### Findings")
+    assert len(findings) == 9 and all(len(r) == 5 for r in findings)
+    assert findings[0][0] == ":x: error"
+    assert any("ssh-rsa \\| sha1 kex" in r[3] for r in findings)
+    devices = _rows(text, "#### Devices")
+    assert len(devices) == 4 and all(len(r) == 7 for r in devices)
+    assert devices[1][2] == ":x: incompatible"
+    assert "no acceptable kex algorithm" in devices[1][5]
+    assert _rows(text, "#### Changes")[0] == ["`paramiko`", "4.0.0", "5.1.0"]
+    assert "<details><summary>SSH stack</summary>" in text
+    assert "- vulnerability: skipped, --offline" in text
+
+
+def test_clean_and_warning_verdicts() -> None:
+    assert render(empty_report(), OutputFormat.MARKDOWN).startswith("### sshdrift lock: :white_check_mark: clean")
+    report = Report(command="lock", findings=(Finding("downgrade", Severity.WARNING, "x", package="netmiko"),))
+    assert ":warning: needs attention" in render(report, OutputFormat.MARKDOWN)

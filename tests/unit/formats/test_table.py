@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import pytest
+
+from auditor.formats import render
+from auditor.model import Finding, Report, Severity
+from auditor.settings import OutputFormat
+from tests.unit.formats.sample import empty_report, full_report
+
+
+@pytest.fixture(autouse=True)
+def _width(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "120")
+
+
+def test_plain_text_has_every_section_and_no_ansi() -> None:
+    text = render(full_report(), OutputFormat.TABLE)
+    assert "\x1b[" not in text
+    for heading in ("SSH stack", "Findings", "Devices", "Changes", "Skipped", "Notes"):
+        assert heading in text
+    assert text.splitlines()[0].startswith("sshdrift audit  .  uv.lock (uv)")
+    assert "netmiko: >=2.9.5" in text and "scp: any" in text
+    assert "fix: add 'paramiko<5'" in text
+    assert "no acceptable kex algorithm: server offers" in text
+    assert "via ops@127.0.0.1:2222" in text
+    assert "4.0.0" in text and "5.1.0" in text and "(removed)" in text
+    assert "\nFAIL  5 errors, 3 warnings, 1 note;" in text
+    assert all(len(line) <= 120 for line in text.splitlines())
+
+
+def test_markup_in_messages_is_not_interpreted() -> None:
+    report = Report(
+        command="lock", findings=(Finding("downgrade", Severity.WARNING, "[bold]x[/bold] [red]", package="p"),)
+    )
+    assert "[bold]x[/bold] [red]" in render(report, OutputFormat.TABLE)
+
+
+def test_color_only_when_asked() -> None:
+    assert "\x1b[" in render(full_report(), OutputFormat.TABLE, color=True)
+
+
+def test_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "80")
+    text = render(full_report(), OutputFormat.TABLE)
+    assert all(len(line) <= 80 for line in text.splitlines())
+    assert "ios15" in text and "incompatible" in text
+
+
+def test_clean_report_is_short() -> None:
+    lines = render(empty_report(), OutputFormat.TABLE).strip().splitlines()
+    assert lines == ["sshdrift lock  /tmp/p  uv.lock (uv)", "", "OK  0 errors, 0 warnings"]
