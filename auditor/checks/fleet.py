@@ -1,0 +1,184 @@
+"""Offline prediction against a **fleet snapshot**: a saved probe/audit JSON report.
+
+Devices are often reachable only from inside the network while CI and pre-commit hooks run
+elsewhere. A probe's JSON report keeps each device's offered name-lists, so negotiation with any
+Paramiko release can be predicted from data alone (RFC 4253 §7.1 via
+:func:`auditor.probe.negotiation.predict`): no network, no handshake, in milliseconds. The note
+says how old the snapshot is, from the devices' ``probed_at``, because a device re-configured since
+then is not what the snapshot shows.
+
+Rules: ``incompatible-device`` (error) when the release cannot negotiate; ``legacy-only-device``
+(warning) when it can, but a later release in ``rules/paramiko-algorithms.json`` cannot (today's
+negotiation rests on algorithms that release removed).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from packaging.version import Version
+
+from auditor.model import DeviceResult, DeviceStatus, Finding, Offered, Severity
+from auditor.probe.results import Prediction
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _age(delta_seconds: float) -> str:
+    if delta_seconds < 0:
+        return "in the future (check the clock)"
+    minutes = int(delta_seconds // 60)
+    if minutes < 60:
+        return f"{minutes} minute(s) old"
+    hours = minutes // 60
+    if hours < 48:
+        return f"{hours} hour(s) old"
+    return f"{hours // 24} day(s) old"
+
+
+def age_note(snapshot: Path, results: list[DeviceResult], now: datetime | None = None) -> str:
+    """One line: which snapshot, how many devices, when they were probed and how old that is."""
+    now = now or datetime.now(timezone.utc)
+    times = [t for t in (_parse_time(r.probed_at) for r in results) if t is not None]
+    head = f"fleet snapshot {snapshot}: {len(results)} device(s), prediction only (no handshake)"
+    if not times:
+        return f"{head}; probe time unknown (no probed_at), so its age is unknown"
+    oldest, newest = min(times), max(times)
+    when = oldest.strftime("%Y-%m-%dT%H:%M:%SZ")
+    age = _age((now - oldest).total_seconds())
+    if (newest - oldest).total_seconds() > 3600:
+        when += f" to {newest.strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    return f"{head}; probed {when}, {age}"
+
+
+def breaking_successor(paramiko_version: str, server: Offered) -> Prediction | None:
+    """The first later Paramiko release (with data) that cannot negotiate with ``server``, or None."""
+    from auditor.probe.algorithms import known_releases
+    from auditor.probe.negotiation import predict
+
+    current = Version(paramiko_version)
+    for release in known_releases():
+        if Version(release) <= current:
+            continue
+        prediction = predict(release, server)
+        if prediction.failure is not None:
+            return prediction
+    return None
+
+
+def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> tuple[DeviceResult, list[Finding]]:
+    """One snapshot device predicted for ``paramiko_version``, with its findings.
+
+    A device without offered name-lists in the snapshot (unreachable or broken when it was
+    probed) keeps its status and reason, marked as coming from the snapshot.
+    """
+    from auditor.probe.negotiation import predict
+
+    device = snapshot_result.device
+    if snapshot_result.offered is None:
+        kept = tuple(f"in the snapshot: {r}" for r in snapshot_result.reasons) or ("in the snapshot: not probed",)
+        return (
+            DeviceResult(
+                device=device,
+                status=snapshot_result.status,
+                banner=snapshot_result.banner,
+                paramiko=paramiko_version,
+                reasons=kept,
+                probed_at=snapshot_result.probed_at,
+            ),
+            [],
+        )
+    prediction = predict(paramiko_version, snapshot_result.offered)
+    findings: list[Finding] = []
+    reasons: tuple[str, ...] = ()
+    if prediction.failure is not None:
+        reason = prediction.failure.reason(paramiko_version)
+        reasons = (reason,)
+        findings.append(
+            Finding(
+                rule="incompatible-device",
+                severity=Severity.ERROR,
+                message=f"{device.name}: paramiko {paramiko_version} cannot negotiate: {reason} (from the fleet snapshot)",
+                package="paramiko",
+                device=device.name,
+                fix="pin a Paramiko that still offers one of the device's algorithms, or upgrade its SSH server",
+            )
+        )
+    else:
+        later = breaking_successor(paramiko_version, snapshot_result.offered)
+        if later is not None and later.failure is not None:
+            findings.append(
+                Finding(
+                    rule="legacy-only-device",
+                    severity=Severity.WARNING,
+                    message=(
+                        f"{device.name}: negotiates with paramiko {paramiko_version}, but paramiko {later.paramiko} "
+                        f"cannot: {later.failure.reason(later.paramiko)}"
+                    ),
+                    package="paramiko",
+                    device=device.name,
+                    fix=f"keep paramiko below {later.paramiko} until the device's SSH server is upgraded",
+                )
+            )
+    result = DeviceResult(
+        device=device,
+        status=prediction.status,
+        banner=snapshot_result.banner,
+        offered=snapshot_result.offered,
+        paramiko=paramiko_version,
+        negotiated=prediction.negotiated,
+        verified=False,
+        reasons=reasons,
+        host_key_fingerprint=snapshot_result.host_key_fingerprint,
+        strict_kex=snapshot_result.strict_kex,
+        probed_at=snapshot_result.probed_at,
+    )
+    return result, findings
+
+
+def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceResult], list[Finding], str]:
+    """Predict, offline, whether ``paramiko_version`` negotiates with every device of a fleet snapshot.
+
+    Args:
+        snapshot: a saved ``probe``/``audit`` JSON report (``--format json --output FILE``).
+        paramiko_version: an exact Paramiko release, e.g. ``"4.0.0"``.
+
+    Returns:
+        ``(device results, findings, age note)``: one predicted :class:`DeviceResult` per snapshot
+        device (``verified`` False), ``incompatible-device`` / ``legacy-only-device`` findings, and
+        a line saying how old the snapshot is.
+
+    Raises:
+        InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
+        AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
+    """
+    from auditor.sources.saved_report import load_report
+
+    report = load_report(snapshot)
+    results: list[DeviceResult] = []
+    findings: list[Finding] = []
+    for saved in report.devices:
+        result, found = predicted_result(saved, paramiko_version)
+        results.append(result)
+        findings.extend(found)
+    note = age_note(snapshot, list(report.devices))
+    if not report.devices:
+        note += "; it holds no devices"
+    return results, findings, note
+
+
+def device_statuses(results: list[DeviceResult]) -> dict[str, int]:
+    """Count of results per status, for summaries: ``{"compatible": 3, "incompatible": 1, ...}``."""
+    counts = {s.value: 0 for s in DeviceStatus}
+    for r in results:
+        counts[r.status.value] += 1
+    return counts
