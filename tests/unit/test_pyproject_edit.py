@@ -40,7 +40,7 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
     """Pairs of differing lines; the files must have the same number of lines."""
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     assert len(a) == len(b)
-    return [(x, y) for x, y in zip(a, b) if x != y]
+    return [(x, y) for x, y in zip(a, b, strict=True) if x != y]
 
 
 @pytest.mark.parametrize(
