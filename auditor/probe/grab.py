@@ -1,0 +1,356 @@
+"""Read each device's identification string and KEXINIT over TCP, without credentials.
+
+The bytes are parsed by :class:`auditor.probe.kexinit.ServerHelloReader` (pure); this module owns the
+sockets: asyncio for direct connections (:func:`grab_devices`, :func:`grab_device`) and a blocking
+variant for a socket-like object such as a Paramiko ``direct-tcpip`` channel through a jump host
+(:func:`grab_over_socket`). Every device becomes a :data:`~auditor.probe.results.GrabResult` value:
+:class:`Grabbed`, :class:`Unreachable` (refused, timeout, DNS, reset) or :class:`ProtocolFailure`;
+one device's failure never costs another's result.
+
+Protocol: RFC 4253 §4.2 (we send ``SSH-2.0-sshdrift_<version>`` and read the server's identification
+string) and §7.1 (servers send their KEXINIT without waiting for ours, so we send ours only when the
+server stays silent after its identification string).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import socket
+import tempfile
+import time
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol
+
+from auditor import __version__
+from auditor.errors import ProtocolError
+from auditor.model import Device, Offered
+from auditor.probe.kexinit import ServerHelloReader, build_kexinit, frame_packet
+from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, Unreachable
+from auditor.progress import NullProgress, Progress
+
+IDENTIFICATION = f"SSH-2.0-sshdrift_{__version__}\r\n".encode("ascii")
+"""Our identification string (RFC 4253 §4.2)."""
+
+READ_CHUNK = 4096
+"""Bytes asked for per read; a KEXINIT is 1-2 KB."""
+
+NUDGE_AFTER = 2.0
+"""Seconds of silence after the server's identification string before we send our own KEXINIT."""
+
+_NUDGE_OFFER = Offered(
+    kex=(
+        "curve25519-sha256",
+        "curve25519-sha256@libssh.org",
+        "ecdh-sha2-nistp256",
+        "diffie-hellman-group14-sha256",
+        "diffie-hellman-group-exchange-sha256",
+        "diffie-hellman-group14-sha1",
+        "diffie-hellman-group-exchange-sha1",
+        "diffie-hellman-group1-sha1",
+    ),
+    host_key=("ssh-ed25519", "ecdsa-sha2-nistp256", "rsa-sha2-512", "rsa-sha2-256", "ssh-rsa", "ssh-dss"),
+    cipher_c2s=("aes128-ctr", "aes256-ctr", "aes128-cbc", "3des-cbc"),
+    cipher_s2c=("aes128-ctr", "aes256-ctr", "aes128-cbc", "3des-cbc"),
+    mac_c2s=("hmac-sha2-256", "hmac-sha1"),
+    mac_s2c=("hmac-sha2-256", "hmac-sha1"),
+    compression_c2s=("none",),
+    compression_s2c=("none",),
+)
+"""A broad client KEXINIT, sent only to servers that wait for the client's before sending theirs."""
+
+
+class SocketLike(Protocol):
+    """The blocking socket subset :func:`grab_over_socket` uses (a ``socket.socket`` or Paramiko ``Channel``)."""
+
+    def sendall(self, data: bytes, /) -> object:
+        """Send every byte of ``data``."""
+
+    def recv(self, size: int, /) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at end of stream."""
+
+    def settimeout(self, timeout: float | None, /) -> object:
+        """Seconds a blocking call may wait before raising ``TimeoutError`` (``socket.timeout``)."""
+
+    def close(self) -> object:
+        """Release the connection."""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def kexinit_path(save_dir: Path, device: Device) -> Path:
+    """Where ``--save-kexinit DIR`` keeps a device's raw payload: ``DIR/<name>_<host>_<port>.kexinit``.
+
+    Characters outside ``[A-Za-z0-9._-]`` (e.g. ``:`` of IPv6 addresses, ``/``) become ``_``.
+    """
+    stem = "_".join(_UNSAFE.sub("_", part) for part in (device.name, device.host, str(device.port)))
+    return save_dir / f"{stem}.kexinit"
+
+
+def save_payload(save_dir: Path, device: Device, payload: bytes) -> Path:
+    """Write the raw KEXINIT payload atomically (temporary file in the same directory, then rename).
+
+    Raises:
+        OSError: the directory cannot be created or written.
+    """
+    save_dir.mkdir(parents=True, exist_ok=True)
+    target = kexinit_path(save_dir, device)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=save_dir)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        Path(tmp).replace(target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            Path(tmp).unlink()
+        raise
+    return target
+
+
+def _stalled(reader: ServerHelloReader, timeout: float) -> str:
+    """The reason text of a timeout, naming the stage the server stalled in."""
+    if reader.banner is None:
+        if reader.received:
+            return f"timeout after {timeout:g} s: {reader.received} bytes but no complete identification string"
+        return f"timeout after {timeout:g} s: connected, but no identification string"
+    return f"timeout after {timeout:g} s: identification string {reader.banner!r}, but no complete KEXINIT"
+
+
+def _finish(
+    device: Device, reader: ServerHelloReader, started: float, probed_at: str, save_dir: Path | None
+) -> GrabResult:
+    """Turn a completed reader into :class:`Grabbed` (saving the payload when asked)."""
+    assert reader.kexinit is not None and reader.payload is not None and reader.banner is not None
+    if save_dir is not None:
+        try:
+            save_payload(save_dir, device, reader.payload)
+        except OSError as exc:
+            return ProtocolFailure(
+                device, f"KEXINIT read but not saved to {save_dir}: {exc.strerror or exc}", reader.banner, probed_at
+            )
+    return Grabbed(
+        device=device,
+        banner=reader.banner,
+        kexinit=reader.kexinit,
+        payload=reader.payload,
+        elapsed=time.monotonic() - started,
+        probed_at=probed_at,
+    )
+
+
+class _Reset(Exception):
+    """The connection was reset or closed before the identification string: worth one retry."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, socket.gaierror):
+        return f"DNS: cannot resolve host ({exc.strerror or exc})"
+    if isinstance(exc, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(exc, ConnectionResetError):
+        return "connection reset by peer"
+    return exc.strerror or str(exc) or type(exc).__name__
+
+
+async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Path | None) -> GrabResult:
+    """One TCP conversation; raises :class:`_Reset` when the server hung up before its banner."""
+    loop = asyncio.get_running_loop()
+    probed_at = _now()
+    started = time.monotonic()
+    reader = ServerHelloReader()
+    try:
+        stream, writer = await asyncio.wait_for(
+            asyncio.open_connection(device.host, device.port), max(0.0, deadline - loop.time())
+        )
+    except asyncio.TimeoutError:
+        return Unreachable(device, f"timeout after {timeout:g} s while connecting", probed_at)
+    except OSError as exc:
+        return Unreachable(device, _os_reason(exc), probed_at)
+    try:
+        writer.write(IDENTIFICATION)
+        nudged = False
+        banner_at: float | None = None
+        while not reader.done:
+            now = loop.time()
+            remaining = deadline - now
+            if remaining <= 0:
+                return Unreachable(device, _stalled(reader, timeout), probed_at)
+            wait = remaining
+            if reader.banner is not None and not nudged:
+                banner_at = banner_at if banner_at is not None else now
+                wait = min(remaining, max(0.0, banner_at + NUDGE_AFTER - now))
+            try:
+                data = await asyncio.wait_for(stream.read(READ_CHUNK), wait)
+            except asyncio.TimeoutError:
+                if reader.banner is not None and not nudged and loop.time() < deadline:
+                    # Some servers wait for the client's KEXINIT before sending theirs.
+                    nudged = True
+                    writer.write(frame_packet(build_kexinit(_NUDGE_OFFER)))
+                continue
+            if not data:
+                if reader.banner is None and not reader.received:
+                    raise _Reset("connection closed by the server before its identification string")
+                reader.eof()
+            reader.feed(data)
+        return _finish(device, reader, started, probed_at, save_dir)
+    except ProtocolError as exc:
+        return ProtocolFailure(device, exc.message, reader.banner, probed_at)
+    except OSError as exc:
+        if reader.banner is None and not reader.received and isinstance(exc, ConnectionError):
+            raise _Reset(_os_reason(exc)) from None
+        return Unreachable(device, _os_reason(exc), probed_at)
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, asyncio.TimeoutError):
+            await asyncio.wait_for(writer.wait_closed(), 1.0)
+
+
+async def grab_device(device: Device, *, timeout: float, save_dir: Path | None = None) -> GrabResult:
+    """Connect to ``device`` and read its identification string and first KEXINIT.
+
+    Args:
+        device: where to connect (``jump`` is ignored here: see :func:`grab_over_socket`).
+        timeout: seconds for connect + identification string + KEXINIT together, the retry included.
+        save_dir: when set, the raw KEXINIT payload is written to :func:`kexinit_path`.
+
+    Returns:
+        :class:`Grabbed`, :class:`Unreachable` (refused, timeout, DNS, reset; with the reason) or
+        :class:`ProtocolFailure` (not SSH, SSH-1 only, a bad packet or KEXINIT). Never raises for
+        anything the peer does; a reset or close before the identification string is retried once.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    last = "connection reset"
+    for _ in range(2):
+        try:
+            return await _attempt(device, deadline, timeout, save_dir)
+        except _Reset as reset:
+            last = reset.reason
+    return Unreachable(device, f"{last} (twice)", _now())
+
+
+async def _grab_all(
+    devices: Sequence[Device], timeout: float, concurrency: int, progress: Progress, save_dir: Path | None
+) -> list[GrabResult]:
+    results: list[GrabResult | None] = [None] * len(devices)
+    locks: dict[tuple[str, int], asyncio.Lock] = {}
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < len(devices):
+            index = next_index
+            next_index += 1
+            device = devices[index]
+            # One connection at a time per host:port: devices limit vty sessions, sshd's MaxStartups drops bursts.
+            lock = locks.setdefault((device.host.lower(), device.port), asyncio.Lock())
+            async with lock:
+                results[index] = await grab_device(device, timeout=timeout, save_dir=save_dir)
+            progress.advance()
+
+    workers = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(devices))))]
+    await asyncio.gather(*workers)
+    return [r for r in results if r is not None]
+
+
+def grab_devices(
+    devices: Sequence[Device],
+    *,
+    timeout: float,
+    concurrency: int = 64,
+    progress: Progress | None = None,
+    save_dir: Path | None = None,
+) -> list[GrabResult]:
+    """Grab every device's identification string and KEXINIT, ``concurrency`` at once.
+
+    Runs its own asyncio event loop (call it from synchronous code, not from a running loop). At most
+    one connection at a time goes to each host:port. Memory stays bounded by ``concurrency`` open
+    connections plus one result (about 2 KB) per device.
+
+    Args:
+        devices: the inventory (direct connections; devices behind a jump host go through
+            :func:`grab_over_socket`).
+        timeout: seconds per device for connect + identification string + KEXINIT.
+        concurrency: connections open at once (default 64).
+        progress: advanced once per device.
+        save_dir: ``--save-kexinit DIR``: keep each raw payload there.
+
+    Returns:
+        One :data:`GrabResult` per device, in input order.
+    """
+    reporter = progress or NullProgress()
+    reporter.start("reading KEXINIT", len(devices))
+    try:
+        return asyncio.run(_grab_all(devices, timeout, concurrency, reporter, save_dir))
+    finally:
+        reporter.stop()
+
+
+def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_dir: Path | None = None) -> GrabResult:
+    """Blocking grab over an already connected socket-like object (e.g. a ``direct-tcpip`` channel).
+
+    Args:
+        sock: connected to the device's SSH port; closed before returning.
+        device: the device (for the result and the saved file name).
+        timeout: seconds for identification string + KEXINIT.
+        save_dir: as in :func:`grab_devices`.
+
+    Returns:
+        Like :func:`grab_device` (no retry: the channel is the caller's).
+    """
+    probed_at = _now()
+    started = time.monotonic()
+    deadline = started + timeout
+    reader = ServerHelloReader()
+    try:
+        sock.settimeout(timeout)
+        sock.sendall(IDENTIFICATION)
+        nudged = False
+        banner_at: float | None = None
+        while not reader.done:
+            now = time.monotonic()
+            remaining = deadline - now
+            if remaining <= 0:
+                return Unreachable(device, _stalled(reader, timeout), probed_at)
+            wait = remaining
+            if reader.banner is not None and not nudged:
+                banner_at = banner_at if banner_at is not None else now
+                wait = min(remaining, max(0.01, banner_at + NUDGE_AFTER - now))
+            sock.settimeout(wait)
+            try:
+                data = sock.recv(READ_CHUNK)
+            except TimeoutError:
+                if reader.banner is not None and not nudged:
+                    nudged = True
+                    sock.sendall(frame_packet(build_kexinit(_NUDGE_OFFER)))
+                continue
+            if not data:
+                if reader.banner is None and not reader.received:
+                    return Unreachable(
+                        device, "connection closed by the server before its identification string", probed_at
+                    )
+                reader.eof()
+            reader.feed(data)
+        return _finish(device, reader, started, probed_at, save_dir)
+    except ProtocolError as exc:
+        return ProtocolFailure(device, exc.message, reader.banner, probed_at)
+    except OSError as exc:
+        return Unreachable(device, _os_reason(exc), probed_at)
+    except Exception as exc:  # a third-party channel (Paramiko) raises its own types; keep the result
+        return Unreachable(device, f"{type(exc).__name__}: {exc}", probed_at)
+    finally:
+        with contextlib.suppress(Exception):
+            sock.close()

@@ -1,0 +1,134 @@
+"""Algorithm negotiation between a client's and a server's KEXINIT (RFC 4253 §7.1), as Paramiko does it.
+
+Pure functions over :class:`auditor.model.Offered`; prediction for a Paramiko release combines them
+with the data in ``rules/paramiko-algorithms.json`` (:mod:`auditor.probe.algorithms`).
+"""
+
+from __future__ import annotations
+
+from auditor.model import Negotiated, Offered
+from auditor.probe.kexinit import PSEUDO_KEX
+from auditor.probe.results import NoOverlap, Prediction
+
+AEAD_CIPHERS = frozenset(
+    {
+        "chacha20-poly1305@openssh.com",
+        "aes128-gcm@openssh.com",
+        "aes256-gcm@openssh.com",
+        "aes128-gcm",
+        "aes256-gcm",
+        "AEAD_AES_128_GCM",
+        "AEAD_AES_256_GCM",
+    }
+)
+"""Ciphers whose integrity is built in, so the MAC name-list is not used (RFC 5647, OpenSSH PROTOCOL.chacha20poly1305)."""
+
+IMPLICIT_MAC = "<implicit>"
+"""The ``mac`` of a :class:`Negotiated` whose cipher is AEAD when no MAC overlap is required."""
+
+_SIGNATURE_INCAPABLE = frozenset({"null"})
+"""Host-key "algorithms" that cannot sign: only GSS-API key exchange works with them (RFC 4462 §5)."""
+
+
+def _real(names: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop the pseudo-algorithms (strict kex, ext-info, kexguess2): markers, never chosen."""
+    return tuple(n for n in names if n not in PSEUDO_KEX)
+
+
+def _host_key_fits(kex: str, host_key: str) -> bool:
+    """RFC 4253 §7.1: the host-key algorithm must suit the kex (signature-capable, except for GSS kex)."""
+    return kex.startswith("gss-") or host_key not in _SIGNATURE_INCAPABLE
+
+
+def _first_common(client: tuple[str, ...], server: tuple[str, ...]) -> str | None:
+    """RFC 4253 §7.1: the first algorithm on the client's name-list that is also on the server's."""
+    offered = set(server)
+    return next((name for name in client if name in offered), None)
+
+
+def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool = True) -> Negotiated | NoOverlap:
+    """Settle every category the way RFC 4253 §7.1 and Paramiko's ``Transport._parse_kex_init`` do.
+
+    Kex: the first client kex algorithm the server also lists for which a compatible host-key algorithm
+    is on both lists; host key: the first client host-key algorithm on the server's list compatible with
+    that kex; cipher, MAC and compression: the first client algorithm the server also lists, checked in
+    each direction. Pseudo-algorithms (``kex-strict-*-v00@openssh.com``, ``ext-info-*``,
+    ``kexguess2@matt.ucc.asn.au``) are never chosen.
+
+    Args:
+        client: the client's name-lists in preference order (c2s is the client's sending direction).
+        server: the server's name-lists.
+        require_mac_with_aead: Paramiko (every release, AES-GCM included) fails with "no acceptable macs"
+            when the MAC lists do not overlap even if the cipher is AEAD; pass False for RFC 5647 /
+            OpenSSH semantics, where an AEAD cipher makes the MAC implicit.
+
+    Returns:
+        The :class:`Negotiated` algorithms (cipher, MAC and compression client-to-server), or the first
+        :class:`NoOverlap` in Paramiko's order: kex, host key, ciphers, MACs, compression.
+    """
+    kex_client, kex_server = _real(client.kex), _real(server.kex)
+    hk_client, hk_server = client.host_key, server.host_key
+    common_hk = [h for h in hk_client if h in set(hk_server)]
+    kex = next(
+        (k for k in kex_client if k in set(kex_server) and any(_host_key_fits(k, h) for h in common_hk)),
+        None,
+    )
+    if kex is None:
+        if _first_common(kex_client, kex_server) is None:
+            return NoOverlap("kex", kex_client, kex_server)
+        return NoOverlap("host_key", hk_client, hk_server)
+    host_key = next(h for h in common_hk if _host_key_fits(kex, h))
+
+    ciphers: dict[str, str] = {}
+    for category in ("cipher_c2s", "cipher_s2c"):
+        chosen = _first_common(getattr(client, category), getattr(server, category))
+        if chosen is None:
+            return NoOverlap(category, getattr(client, category), getattr(server, category))
+        ciphers[category] = chosen
+
+    macs: dict[str, str] = {}
+    for category, cipher in (("mac_c2s", ciphers["cipher_c2s"]), ("mac_s2c", ciphers["cipher_s2c"])):
+        chosen = _first_common(getattr(client, category), getattr(server, category))
+        if chosen is None:
+            if require_mac_with_aead or cipher not in AEAD_CIPHERS:
+                return NoOverlap(category, getattr(client, category), getattr(server, category))
+            chosen = IMPLICIT_MAC
+        elif not require_mac_with_aead and cipher in AEAD_CIPHERS:
+            chosen = IMPLICIT_MAC
+        macs[category] = chosen
+
+    compression: dict[str, str] = {}
+    for category in ("compression_c2s", "compression_s2c"):
+        chosen = _first_common(getattr(client, category), getattr(server, category))
+        if chosen is None:
+            return NoOverlap(category, getattr(client, category), getattr(server, category))
+        compression[category] = chosen
+
+    return Negotiated(
+        kex=kex,
+        host_key=host_key,
+        cipher=ciphers["cipher_c2s"],
+        mac=macs["mac_c2s"],
+        compression=compression["compression_c2s"],
+    )
+
+
+def predict(paramiko_version: str, server: Offered) -> Prediction:
+    """Predict negotiation between a Paramiko release's default client and a server, from data.
+
+    Args:
+        paramiko_version: an exact release, e.g. ``"5.1.0"`` (see :func:`auditor.probe.algorithms.known_releases`).
+        server: the server's name-lists as its KEXINIT offered them.
+
+    Returns:
+        A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
+
+    Raises:
+        AuditorError: no data for that release (from :func:`auditor.probe.algorithms.client_offer`).
+    """
+    from auditor.probe.algorithms import client_offer
+
+    outcome = negotiate(client_offer(paramiko_version), server, require_mac_with_aead=True)
+    if isinstance(outcome, NoOverlap):
+        return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)
+    return Prediction(paramiko=paramiko_version, negotiated=outcome, failure=None)

@@ -1,0 +1,263 @@
+"""Regenerate ``rules/paramiko-algorithms.json``: what each Paramiko release's default client really sends.
+
+For every Paramiko release from 2.0.9 to the newest, this script makes a uv environment with an
+era-appropriate Python and dependencies (see ``../shared/reference/ssh-stack-facts.md``: 2.0-2.3 import
+``collections.MutableMapping`` so need Python <= 3.9; below 2.5 ``cryptography<35``; below 2.10 ``six``),
+then runs ``paramiko.Transport(sock).start_client()`` in that environment against a tiny TCP listener
+in this process. The listener sends a server identification string, reads the client's identification
+string and first binary packet (the client's SSH_MSG_KEXINIT), parses it with sshdrift's own parser
+(:mod:`auditor.probe.kexinit`) and closes. The client also reports the algorithms it supports (the keys
+of ``Transport._kex_info``, ``_key_info``, ``_cipher_info``, ``_mac_info``, ``_compression_info``).
+
+Usage (from the repository root; needs the package index once, then uv's cache)::
+
+    uv run python scripts/gen_paramiko_algorithms.py [--jobs 2] [--only 5.1.0 ...] [--env-dir DIR]
+
+Paramiko is imported only inside the per-release environments, never by this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from auditor.errors import ProtocolError  # noqa: E402
+from auditor.fileio import write_atomic  # noqa: E402
+from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
+
+OLDEST = Version("2.0.9")
+OUTPUT = ROOT / "rules" / "paramiko-algorithms.json"
+PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
+SERVER_BANNER = b"SSH-2.0-sshdrift_gen_paramiko_algorithms\r\n"
+
+CLIENT_CODE = r"""
+import json, socket, sys, threading, logging
+logging.disable(logging.CRITICAL)
+import paramiko
+from paramiko.transport import Transport
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+t = Transport(sock)
+done = threading.Event()
+try:
+    t.start_client(event=done)
+    done.wait(20)
+except Exception:
+    pass
+finally:
+    t.close()
+def keys(name):
+    return sorted(getattr(Transport, name, {}).keys())
+print(json.dumps({
+    "version": paramiko.__version__,
+    "python": "%d.%d" % sys.version_info[:2],
+    "preferred": {
+        "kex": list(getattr(Transport, "_preferred_kex", ())),
+        "host_key": list(getattr(Transport, "_preferred_keys", ())),
+        "cipher": list(getattr(Transport, "_preferred_ciphers", ())),
+        "mac": list(getattr(Transport, "_preferred_macs", ())),
+        "compression": list(getattr(Transport, "_preferred_compression", ())),
+    },
+    "supported": {
+        "kex": keys("_kex_info"),
+        "host_key": keys("_key_info"),
+        "cipher": keys("_cipher_info"),
+        "mac": keys("_mac_info"),
+        "compression": keys("_compression_info"),
+    },
+}))
+"""
+
+
+def uv_bin() -> str:
+    """The uv binary the ``uv`` package ships (the project's one resolver/installer backend)."""
+    from uv import find_uv_bin
+
+    return str(find_uv_bin())
+
+
+def list_releases() -> list[Version]:
+    """Every final Paramiko release from 2.0.9 on, oldest first, as the configured index lists them."""
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "index", "versions", "paramiko"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"Available versions: (.*)", out)
+    if not match:
+        raise SystemExit(f"could not read paramiko's versions from pip: {out!r}")
+    versions = [Version(v.strip()) for v in match.group(1).split(",")]
+    return sorted(v for v in versions if v >= OLDEST and not v.is_prerelease)
+
+
+def era(version: Version, *, fallback: bool = False) -> tuple[str, list[str]]:
+    """The Python interpreter and extra requirements a release needs (ssh-stack-facts.md).
+
+    ``fallback`` picks Python 3.6 for the releases that use ``async`` as an argument name (a keyword
+    since Python 3.7).
+    """
+    extras: list[str] = []
+    if fallback:
+        python = str(PYENV / "3.6.15" / "bin" / "python3.6")
+        extras.append("six")
+    elif version < Version("2.10"):
+        python = str(PYENV / "3.9.18" / "bin" / "python3.9")
+        extras.append("six")
+    else:
+        python = str(PYENV / "3.11.7" / "bin" / "python3.11")
+    if version < Version("2.5"):
+        extras += ["cryptography<35", "bcrypt<4", "pynacl<1.6"]
+    return python, extras
+
+
+def make_env(version: Version, env_dir: Path, *, fallback: bool = False) -> Path:
+    """Create (or reuse) a uv environment holding exactly ``paramiko==version``; return its Python."""
+    python, extras = era(version, fallback=fallback)
+    target = env_dir / f"paramiko-{version}{'-py36' if fallback else ''}"
+    py = target / "bin" / "python"
+    marker = target / ".sshdrift-ready"
+    if marker.is_file():
+        return py
+    uv = uv_bin()
+    subprocess.run([uv, "venv", "--quiet", "--clear", "--python", python, str(target)], check=True)
+    subprocess.run(
+        [uv, "pip", "install", "--quiet", "--python", str(py), f"paramiko=={version}", *extras],
+        check=True,
+    )
+    marker.write_text(str(version), encoding="utf-8")
+    return py
+
+
+def capture(py: Path) -> dict[str, Any]:
+    """Run the default client in ``py`` against a one-shot listener; return the wire offer and the report."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(60)
+    port = listener.getsockname()[1]
+    box: dict[str, Any] = {}
+
+    def serve() -> None:
+        try:
+            conn, _ = listener.accept()
+        except OSError as exc:
+            box["error"] = f"no connection: {exc}"
+            return
+        with conn:
+            conn.settimeout(30)
+            conn.sendall(SERVER_BANNER)
+            reader = ServerHelloReader()
+            try:
+                while not reader.done:
+                    data = conn.recv(65536)
+                    if not data:
+                        reader.eof()
+                    reader.feed(data)
+            except (OSError, ProtocolError) as exc:
+                box["error"] = str(exc)
+                return
+            box["banner"] = reader.banner
+            box["kexinit"] = reader.kexinit
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    proc = subprocess.run(
+        [str(py), "-W", "ignore", "-c", CLIENT_CODE, str(port)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if proc.returncode != 0 and thread.is_alive():
+        # The client never connected: wake the accept() at once (close alone does not on Linux).
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)
+    thread.join(60)
+    listener.close()
+    if proc.returncode != 0:
+        raise RuntimeError(f"client failed: {proc.stderr.strip()[-2000:]}")
+    if "kexinit" not in box:
+        raise RuntimeError(f"no client KEXINIT captured: {box.get('error')}")
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    kexinit = box["kexinit"]
+    return {
+        "python": report["python"],
+        "client_banner": box["banner"],
+        "offered": kexinit.offered.to_json(),
+        "preferred": report["preferred"],
+        "supported": report["supported"],
+    }
+
+
+def generate(version: Version, env_dir: Path) -> dict[str, Any]:
+    """Environment + capture for one release."""
+    try:
+        return capture(make_env(version, env_dir))
+    except RuntimeError as exc:
+        if "SyntaxError" not in str(exc):
+            raise
+    return capture(make_env(version, env_dir, fallback=True))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--jobs", type=int, default=2, help="releases processed at once (default 2)")
+    parser.add_argument("--only", nargs="*", help="regenerate only these releases, keep the others")
+    parser.add_argument(
+        "--env-dir",
+        type=Path,
+        default=Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sshdrift" / "gen-envs",
+        help="where the per-release environments are kept",
+    )
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    args.env_dir.mkdir(parents=True, exist_ok=True)
+
+    existing: dict[str, Any] = {}
+    if args.output.is_file():
+        existing = json.loads(args.output.read_text(encoding="utf-8")).get("releases", {})
+    versions = [Version(v) for v in args.only] if args.only else list_releases()
+    releases: dict[str, Any] = dict(existing) if args.only else {}
+    failures: dict[str, str] = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(generate, v, args.env_dir): v for v in versions}
+        for future in concurrent.futures.as_completed(futures):
+            version = futures[future]
+            try:
+                releases[str(version)] = future.result()
+                print(f"{version}: ok", flush=True)
+            except Exception as exc:  # one broken release must not lose the others
+                failures[str(version)] = str(exc)
+                print(f"{version}: FAILED {exc}", file=sys.stderr, flush=True)
+    ordered = {k: releases[k] for k in sorted(releases, key=Version)}
+    document = {
+        "generated_by": "scripts/gen_paramiko_algorithms.py",
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "source": (
+            "the SSH_MSG_KEXINIT each release's default client (Transport.start_client) sent to a local listener, "
+            "parsed by auditor.probe.kexinit; 'supported' lists the keys of Transport._kex_info, _key_info, "
+            "_cipher_info, _mac_info, _compression_info"
+        ),
+        "releases": ordered,
+    }
+    write_atomic(args.output, json.dumps(document, indent=1, sort_keys=False) + "\n")
+    print(f"wrote {args.output} ({len(ordered)} releases, {len(failures)} failed)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
