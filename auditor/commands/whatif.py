@@ -1,0 +1,116 @@
+"""``sshdrift whatif``: what happens if we require X? Answered before anyone upgrades.
+
+The project is copied to a temporary directory (always removed), the requirements are added
+there (each replaces the project's own requirement on the same package), and the copy is
+re-resolved with uv (:mod:`auditor.resolution`). The report has every version that moves, up and
+down (``changes``), a ``downgrade`` finding for each that goes down (a security pin that silently
+moves netmiko back is how a cap gets lost; severities in :mod:`auditor.checks.drift`), the lock
+rules (``open-ended-range``, ``breaking-release``, ...) run on the NEW resolution, and the devices
+probed (or predicted from ``--fleet``) with the Paramiko the new resolution would install.
+The user's files are never written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from auditor.model import Finding, ProjectInfo, Report
+from auditor.progress import Progress
+from auditor.settings import Settings
+
+
+def _relocate(finding: Finding, tmp: str, project: str) -> Finding:
+    """A finding about the temporary copy, re-pointed at the user's project."""
+    return replace(finding, message=finding.message.replace(tmp, project))
+
+
+def run_whatif(
+    requirements: list[str],
+    project: Path,
+    inventory: Path | None,
+    upgrade: bool,
+    settings: Settings,
+    progress: Progress,
+) -> Report:
+    """Re-resolve a copy of ``project`` with ``requirements`` added and report the consequences.
+
+    Args:
+        requirements: PEP 508 requirements, e.g. ``["paramiko==5.1.0"]`` or ``["netmiko>=4.8"]``.
+        project: the project directory or its lockfile.
+        inventory: devices to probe with the new Paramiko, or None.
+        upgrade: re-resolve everything to the newest allowed (``--upgrade``).
+        settings: ``fleet``, ``offline``, ``python_version``, probe options.
+        progress: told about resolution, metadata fetching and probing.
+
+    Returns:
+        The report: ``changes``, downgrade and lock-rule findings of the new resolution, device results.
+
+    Raises:
+        ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, exit 3).
+        LockfileError, InventoryError: bad input (exit 3).
+    """
+    from auditor.checks.drift import change_findings, ssh_stack
+    from auditor.commands.audit import device_checks, locked_paramiko
+    from auditor.commands.drift import change_notes
+    from auditor.commands.lock import analyze_lock
+    from auditor.resolution import compare, resolved
+    from auditor.sources.lockfile import load_lockfile
+
+    lockfile = load_lockfile(project, python_version=settings.python_version)
+    project_dir = str(lockfile.path.parent)
+    what = " ".join(requirements) + (" --upgrade" if upgrade else "")
+    context = f"after whatif {what.strip()}"
+    progress.start("resolving", None)
+    try:
+        with resolved(
+            lockfile,
+            requirements=requirements,
+            upgrade=upgrade,
+            offline=settings.offline,
+            python_version=settings.python_version,
+        ) as new:
+            progress.stop()
+            changes = tuple(compare(lockfile, new.lockfile))
+            analysis = analyze_lock(new.lock_path, replace(settings, fleet=None), progress)
+            tmp = str(new.lock_path.parent)
+            rule_findings = [_relocate(f, tmp, project_dir) for f in analysis.findings]
+            packages = tuple(analysis.packages)
+            skipped = tuple(analysis.skipped)
+            new_lock = new.lockfile
+    finally:
+        progress.stop()
+    stack = ssh_stack(settings.ssh_stack_extra)
+    downgrades = [
+        f
+        for f in change_findings(changes, context=context, stack=stack, file=lockfile.path.name)
+        if f.rule == "downgrade"
+    ]
+    before = locked_paramiko(lockfile)
+    after = locked_paramiko(new_lock)
+    notes = change_notes(changes, context.capitalize(), stack)
+    results, device_findings, device_notes, device_skipped = device_checks(
+        inventory,
+        after,
+        settings,
+        progress,
+        why=f"the version the new resolution would install; locked today: {before}",
+    )
+    notes.extend(device_notes)
+    for result in results:
+        if result.status.value == "incompatible":
+            why = "; ".join(result.reasons) or "negotiation fails"
+            notes.append(f"{result.device.name} would break with paramiko {after}: {why}")
+    return Report(
+        command="whatif",
+        project=ProjectInfo(path=project_dir, lockfile=lockfile.path.name, format=lockfile.format),
+        packages=packages,
+        findings=(*downgrades, *rule_findings, *device_findings),
+        devices=tuple(results),
+        skipped=(*skipped, *device_skipped),
+        changes=changes,
+        notes=tuple(notes),
+        extra={
+            "whatif": {"requirements": requirements, "upgrade": upgrade, "paramiko": {"before": before, "after": after}}
+        },
+    )
