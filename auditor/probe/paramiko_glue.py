@@ -130,7 +130,7 @@ def load_known_hosts(path: Path | None) -> KnownHosts | None:
         ConfigError: an explicitly given file is missing or unreadable.
     """
     if path is not None:
-        if not path.expanduser().is_file():
+        if not path.expanduser().exists() or path.expanduser().is_dir():
             raise ConfigError(f"{path}: no such known_hosts file; pass an existing file to --known-hosts")
         return KnownHosts(path.expanduser())
     default = DEFAULT_KNOWN_HOSTS.expanduser()

@@ -1,0 +1,88 @@
+"""``sshdrift probe INVENTORY``: read each device's SSH offer and prove the chosen Paramiko can negotiate.
+
+The command reads the inventory (format detected, or ``--inventory-format``), takes the
+``--shard K/N`` slice, gives devices without a ``jump`` the ``ProxyJump`` that ``--ssh-config``
+sets for them, and hands them to :func:`auditor.probe.service.probe_devices`. Exit codes come
+from :meth:`Report.exit_code`: 1 for an error finding, 4 when only unreachable devices stand
+between the run and success.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from auditor.model import Device, DeviceResult, DeviceStatus, Report
+from auditor.progress import Progress
+from auditor.settings import Settings
+
+
+def run_probe(inventory: Path, settings: Settings, progress: Progress) -> Report:
+    """Probe every device of ``inventory`` with the Paramiko ``settings.paramiko`` names.
+
+    Args:
+        inventory: an inventory file (text, YAML/CSV, Ansible, Nornir, netmiko list).
+        settings: all options (``paramiko``, ``verify``, ``timeout``, ``concurrency``, ``shard``,
+            ``ssh_config``, ``known_hosts``, ``jump_key``, ``save_kexinit``, ...).
+        progress: the CLI's progress display.
+
+    Returns:
+        A ``probe`` :class:`Report` with one device result per inventory entry of the slice and the
+        device findings.
+
+    Raises:
+        InventoryError: the inventory cannot be read or has a bad entry (exit 3).
+        ConfigError, ResolverError, UsageError, LockfileError: the Paramiko asked for cannot be found
+            or installed, or an ssh_config / known_hosts file is bad.
+    """
+    from auditor.probe.service import DISAGREEMENT, probe_devices
+    from auditor.sources.inventory import load_inventory, shard
+
+    devices = load_inventory(inventory, fmt=settings.inventory_format)
+    if settings.shard is not None:
+        devices = shard(devices, *settings.shard)
+    devices = with_proxy_jumps(devices, settings.ssh_config)
+    results, findings = probe_devices(devices, settings, progress)
+    notes = list(_notes(results, settings))
+    disagreeing = [r.device.name for r in results if r.predicted is not None]
+    if disagreeing:
+        notes.insert(0, f"{DISAGREEMENT} for {', '.join(disagreeing)}: please report it with the JSON report")
+    return Report(command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes))
+
+
+def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> list[Device]:
+    """Devices with ``jump`` filled from the ``ProxyJump`` that ``ssh_config`` files give their host.
+
+    An inventory's own ``jump`` wins. Paramiko's :class:`~paramiko.SSHConfig` does the matching
+    (ssh_config(5) ``Host`` patterns), so paramiko is imported only when files are given.
+    """
+    if not ssh_config:
+        return list(devices)
+    from auditor.probe.paramiko_glue import proxy_jump_for
+
+    out = []
+    for device in devices:
+        jump = None
+        if device.jump is None:
+            jump = proxy_jump_for(device.name, ssh_config) or (
+                proxy_jump_for(device.host, ssh_config) if device.host != device.name else None
+            )
+        out.append(replace(device, jump=jump) if jump else device)
+    return out
+
+
+def _notes(results: Sequence[DeviceResult], settings: Settings) -> list[str]:
+    """One summary line for the human formats."""
+    if not results:
+        return ["no devices in this slice of the inventory"]
+    counts: dict[str, int] = {}
+    for result in results:
+        counts[result.status.value] = counts.get(result.status.value, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    version = next((r.paramiko for r in results if r.paramiko), settings.paramiko)
+    how = "predicted from data only (--no-verify)" if not settings.verify else "verified by real handshakes"
+    line = f"{len(results)} device(s) with paramiko {version}: {summary}; {how}"
+    if any(r.status is DeviceStatus.UNREACHABLE for r in results):
+        line += "; unreachable devices make the run incomplete (exit 4 unless a finding fails it)"
+    return [line]
