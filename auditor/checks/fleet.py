@@ -7,9 +7,9 @@ Paramiko release can be predicted from data alone (RFC 4253 §7.1 via
 says how old the snapshot is, from the devices' ``probed_at``, because a device re-configured since
 then is not what the snapshot shows.
 
-Rules: ``incompatible-device`` (error) when the release cannot negotiate; ``legacy-only-device``
-(warning) when it can, but a later release in ``rules/paramiko-algorithms.json`` cannot (today's
-negotiation rests on algorithms that release removed).
+Rules: the probe's own device rules (:func:`auditor.checks.devices.device_findings`):
+``incompatible-device`` (error) and ``legacy-only-device`` (warning); ``host-key-changed`` needs a
+handshake and is never raised from a snapshot.
 """
 
 from __future__ import annotations
@@ -17,10 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from packaging.version import Version
-
-from auditor.model import DeviceResult, DeviceStatus, Finding, Offered, Severity
-from auditor.probe.results import Prediction
+from auditor.model import DeviceResult, DeviceStatus, Finding
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -60,23 +57,8 @@ def age_note(snapshot: Path, results: list[DeviceResult], now: datetime | None =
     return f"{head}; probed {when}, {age}"
 
 
-def breaking_successor(paramiko_version: str, server: Offered) -> Prediction | None:
-    """The first later Paramiko release (with data) that cannot negotiate with ``server``, or None."""
-    from auditor.probe.algorithms import known_releases
-    from auditor.probe.negotiation import predict
-
-    current = Version(paramiko_version)
-    for release in known_releases():
-        if Version(release) <= current:
-            continue
-        prediction = predict(release, server)
-        if prediction.failure is not None:
-            return prediction
-    return None
-
-
-def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> tuple[DeviceResult, list[Finding]]:
-    """One snapshot device predicted for ``paramiko_version``, with its findings.
+def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> DeviceResult:
+    """One snapshot device predicted for ``paramiko_version`` (``verified`` False).
 
     A device without offered name-lists in the snapshot (unreachable or broken when it was
     probed) keeps its status and reason, marked as coming from the snapshot.
@@ -86,50 +68,17 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> tu
     device = snapshot_result.device
     if snapshot_result.offered is None:
         kept = tuple(f"in the snapshot: {r}" for r in snapshot_result.reasons) or ("in the snapshot: not probed",)
-        return (
-            DeviceResult(
-                device=device,
-                status=snapshot_result.status,
-                banner=snapshot_result.banner,
-                paramiko=paramiko_version,
-                reasons=kept,
-                probed_at=snapshot_result.probed_at,
-            ),
-            [],
+        return DeviceResult(
+            device=device,
+            status=snapshot_result.status,
+            banner=snapshot_result.banner,
+            paramiko=paramiko_version,
+            reasons=kept,
+            probed_at=snapshot_result.probed_at,
         )
     prediction = predict(paramiko_version, snapshot_result.offered)
-    findings: list[Finding] = []
-    reasons: tuple[str, ...] = ()
-    if prediction.failure is not None:
-        reason = prediction.failure.reason(paramiko_version)
-        reasons = (reason,)
-        findings.append(
-            Finding(
-                rule="incompatible-device",
-                severity=Severity.ERROR,
-                message=f"{device.name}: paramiko {paramiko_version} cannot negotiate: {reason} (from the fleet snapshot)",
-                package="paramiko",
-                device=device.name,
-                fix="pin a Paramiko that still offers one of the device's algorithms, or upgrade its SSH server",
-            )
-        )
-    else:
-        later = breaking_successor(paramiko_version, snapshot_result.offered)
-        if later is not None and later.failure is not None:
-            findings.append(
-                Finding(
-                    rule="legacy-only-device",
-                    severity=Severity.WARNING,
-                    message=(
-                        f"{device.name}: negotiates with paramiko {paramiko_version}, but paramiko {later.paramiko} "
-                        f"cannot: {later.failure.reason(later.paramiko)}"
-                    ),
-                    package="paramiko",
-                    device=device.name,
-                    fix=f"keep paramiko below {later.paramiko} until the device's SSH server is upgraded",
-                )
-            )
-    result = DeviceResult(
+    reasons = (prediction.failure.reason(paramiko_version),) if prediction.failure is not None else ()
+    return DeviceResult(
         device=device,
         status=prediction.status,
         banner=snapshot_result.banner,
@@ -142,7 +91,6 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> tu
         strict_kex=snapshot_result.strict_kex,
         probed_at=snapshot_result.probed_at,
     )
-    return result, findings
 
 
 def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceResult], list[Finding], str]:
@@ -161,15 +109,13 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
         InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
         AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
     """
+    from auditor.checks.devices import device_findings
     from auditor.sources.saved_report import load_report
 
     report = load_report(snapshot)
-    results: list[DeviceResult] = []
-    findings: list[Finding] = []
-    for saved in report.devices:
-        result, found = predicted_result(saved, paramiko_version)
-        results.append(result)
-        findings.extend(found)
+    results = [predicted_result(saved, paramiko_version) for saved in report.devices]
+    # The same device rules as a live probe; host keys are not compared (no handshake happened).
+    findings = device_findings(results, known_hosts=None)
     note = age_note(snapshot, list(report.devices))
     if not report.devices:
         note += "; it holds no devices"
