@@ -72,12 +72,16 @@ class Constraint:
     file: str | None = None
     """Where it was declared (lockfile or pyproject.toml), relative to the project."""
     line: int | None = None
+    extras: tuple[str, ...] = ()
+    """Extras the edge requests of ``package`` (``netmiko[par4]`` → ``("par4",)``)."""
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN shape: ``{"by": ..., "specifier": ...}`` plus the optional marker and kind."""
+        """DESIGN shape: ``{"by": ..., "specifier": ...}`` plus the optional marker, kind and extras."""
         out: dict[str, Any] = {"by": self.by, "specifier": self.specifier}
         if self.marker:
             out["marker"] = self.marker
+        if self.extras:
+            out["extras"] = list(self.extras)
         if self.kind != "requires-dist":
             out["kind"] = self.kind
         return out

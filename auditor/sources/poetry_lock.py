@@ -1,0 +1,204 @@
+"""``poetry.lock`` (``lock-version`` 2.x) and Poetry's version-constraint syntax.
+
+Poetry records each locked package's declared dependencies with their constraints in
+``[package.dependencies]`` (``paramiko = ">=2.9.5"``, or an inline table with ``version``,
+``markers``, ``extras``, ``optional``, or a list of such tables), so no metadata fetch is needed.
+Constraint syntax: Poetry's documentation, "Dependency specification" (caret ``^``, tilde ``~``,
+wildcard ``*``, ``||`` unions); converted here to PEP 440 specifier sets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import canonicalize_name
+
+from auditor.errors import LockfileError
+from auditor.model import Constraint, LockedPackage, Lockfile
+from auditor.sources.environment import Environment, marker_applies
+from auditor.sources.tomlfile import entry_lines, parse_toml
+
+REGENERATE = "poetry lock"
+_OPERATOR = re.compile(r"^(===|==|!=|<=|>=|~=|<|>|\^|~)?\s*(.+)$")
+
+
+def _release(text: str) -> list[int]:
+    return [int(p) for p in re.findall(r"\d+", text.split("-", maxsplit=1)[0].split("+", maxsplit=1)[0])[:3]] or [0]
+
+
+def _caret(version: str) -> str:
+    parts = _release(version)
+    # ^ allows changes that do not modify the left-most non-zero component.
+    for index, value in enumerate(parts):
+        if value != 0 or index == len(parts) - 1:
+            upper = [*parts[:index], value + 1]
+            break
+    return f">={version},<{'.'.join(map(str, upper))}"
+
+
+def _tilde(version: str) -> str:
+    parts = _release(version)
+    upper = [parts[0] + 1] if len(parts) == 1 else [parts[0], parts[1] + 1]
+    return f">={version},<{'.'.join(map(str, upper))}"
+
+
+def poetry_to_pep440(constraint: str) -> str:
+    """Convert one Poetry version constraint to a PEP 440 specifier-set string.
+
+    ``"^1.2"`` → ``">=1.2,<2"``, ``"~1.2.3"`` → ``">=1.2.3,<1.3"``, ``"*"`` → ``""``, ``"1.2.3"`` →
+    ``"==1.2.3"``, ``">=1, <2"`` → ``">=1,<2"``. A ``||`` union has no specifier-set equivalent; its
+    last (usually widest, newest) alternative is kept.
+
+    Raises:
+        ValueError: the result is not a valid PEP 440 specifier set.
+    """
+    text = constraint.strip()
+    if "||" in text:
+        text = text.split("||")[-1].strip()
+    if text in ("", "*"):
+        return ""
+    specs: list[str] = []
+    for raw in re.split(r"\s*,\s*|\s+(?=[<>=!~^])", text):
+        piece = raw.strip()
+        if not piece or piece == "*":
+            continue
+        match = _OPERATOR.match(piece)
+        if match is None:  # pragma: no cover - the pattern matches any non-empty text
+            raise ValueError(constraint)
+        operator, version = match.group(1), match.group(2).strip()
+        if operator == "^":
+            specs.append(_caret(version))
+        elif operator == "~":
+            specs.append(_tilde(version))
+        elif operator is None:
+            specs.append(f"=={version}")
+        else:
+            specs.append(f"{operator}{version}")
+    result = ",".join(specs)
+    try:
+        return str(SpecifierSet(result))
+    except InvalidSpecifier as exc:
+        raise ValueError(f"{constraint!r} is not a Poetry constraint sshdrift can read") from exc
+
+
+def _marker_of(table: dict[str, Any]) -> str | None:
+    marker = table.get("markers")
+    return str(marker) if marker else None
+
+
+def dependency_constraints(
+    by: str, deps: Any, extras_of: dict[str, str], env: Environment, *, file: str | None = None, line: int | None = None
+) -> list[Constraint]:
+    """Constraints from a Poetry dependency table (``[package.dependencies]`` or ``[tool.poetry.dependencies]``).
+
+    Args:
+        by: the declaring package (normalized) or :data:`auditor.model.PROJECT`.
+        deps: name → constraint string | table | list of tables.
+        extras_of: optional dependency name → the extra that enables it (``[package.extras]``).
+        env: target environment; entries whose markers do not hold are left out.
+        file: where the table is (lockfile or pyproject name), for the constraints' ``file``.
+        line: the table's 1-based line, when known.
+
+    Raises:
+        ValueError: a constraint string Poetry itself would reject.
+    """
+    out: list[Constraint] = []
+    if not isinstance(deps, dict):
+        return out
+    for name, spec in deps.items():
+        if canonicalize_name(name) == "python":
+            continue
+        tables = spec if isinstance(spec, list) else [spec]
+        for item in tables:
+            table = {"version": item} if isinstance(item, str) else item
+            if not isinstance(table, dict):
+                continue
+            marker = _marker_of(table)
+            if not marker_applies(marker, env):
+                continue
+            optional = bool(table.get("optional"))
+            kind = f"extra:{extras_of.get(canonicalize_name(name), '?')}" if optional else "requires-dist"
+            out.append(
+                Constraint(
+                    by=by,
+                    package=canonicalize_name(name),
+                    specifier=poetry_to_pep440(str(table.get("version", "*"))),
+                    marker=marker,
+                    kind=kind,
+                    file=file,
+                    line=line,
+                    extras=tuple(str(e) for e in table.get("extras", ())),
+                )
+            )
+    return out
+
+
+def _extras_index(extras: Any) -> dict[str, str]:
+    """``[package.extras]`` (extra → ``["name (spec)", ...]``) inverted to name → extra."""
+    index: dict[str, str] = {}
+    for extra, entries in (extras or {}).items():
+        for entry in entries or ():
+            name = re.split(r"[\s(\[<>=!~;]", str(entry).strip(), maxsplit=1)[0]
+            index.setdefault(canonicalize_name(name), str(extra))
+    return index
+
+
+def parse(path: Path, text: str, env: Environment) -> Lockfile:
+    """Parse poetry.lock ``text`` read from ``path``.
+
+    Returns:
+        A :class:`Lockfile` whose packages carry their declared constraints (``constraints`` set).
+
+    Raises:
+        LockfileError: not TOML, a ``lock-version`` other than 2.x, a package without version, or a
+            constraint Poetry could not have written.
+    """
+    data = parse_toml(path, text, REGENERATE)
+    lock_version = str((data.get("metadata") or {}).get("lock-version", ""))
+    if not lock_version.startswith("2."):
+        raise LockfileError(
+            f"{path}: lock-version {lock_version or '(none)'} is not supported (sshdrift reads poetry.lock "
+            f"lock-version 2.x); regenerate it with '{REGENERATE}' from Poetry 1.5 or later"
+        )
+    entries = data.get("package")
+    if not isinstance(entries, list):
+        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{REGENERATE}'")
+    lines = list(entry_lines(text, "[[package]]"))
+    packages: dict[str, LockedPackage] = {}
+    for index, entry in enumerate(entries):
+        line = lines[index][1] if index < len(lines) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{REGENERATE}'")
+        version = entry.get("version")
+        if not version:
+            raise LockfileError(
+                f"{path}: line {line}: package '{name}' has no version; regenerate it with '{REGENERATE}'"
+            )
+        normalized = canonicalize_name(name)
+        try:
+            constraints = dependency_constraints(
+                normalized,
+                entry.get("dependencies"),
+                _extras_index(entry.get("extras")),
+                env,
+                file=path.name,
+                line=line,
+            )
+        except ValueError as exc:
+            raise LockfileError(
+                f"{path}: line {line}: package '{name}': {exc}; regenerate it with '{REGENERATE}'"
+            ) from None
+        source = entry.get("source") or {}
+        packages[normalized] = LockedPackage(
+            name=normalized,
+            version=str(version),
+            dependencies=tuple(dict.fromkeys(c.package for c in constraints)),
+            constraints=tuple(constraints),
+            line=line,
+            source={"legacy": "registry"}.get(str(source.get("type")), source.get("type")) if source else "registry",
+        )
+    return Lockfile(path=path, format="poetry", packages=packages)

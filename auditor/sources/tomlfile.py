@@ -1,0 +1,87 @@
+"""Reading a lockfile's text and TOML with one-line errors, and finding entry lines for findings."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import LockfileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_NAME_LINE = re.compile(r'^\s*name\s*=\s*"([^"]+)"')
+
+
+def read_text(path: Path, regenerate: str) -> str:
+    """Return ``path``'s text (UTF-8).
+
+    Args:
+        path: the lockfile.
+        regenerate: the command that recreates it, for the error's next step (e.g. ``uv lock``).
+
+    Raises:
+        LockfileError: the file is missing, unreadable, not UTF-8, or empty.
+    """
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise LockfileError(f"{path}: no such file; check the path or create it with '{regenerate}'") from None
+    except OSError as exc:
+        raise LockfileError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
+    if not data.strip():
+        raise LockfileError(f"{path}: the file is empty; regenerate it with '{regenerate}'")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LockfileError(f"{path}: byte {exc.start} is not UTF-8; regenerate it with '{regenerate}'") from None
+
+
+def parse_toml(path: Path, text: str, regenerate: str) -> dict[str, Any]:
+    """Parse ``text`` (read from ``path``) as TOML 1.0 with :mod:`tomllib`.
+
+    Raises:
+        LockfileError: not valid TOML; the message gives the line tomllib reports.
+    """
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        where = ""
+        match = _AT_LINE.search(message)
+        if match:
+            where = f"line {match.group(1)}: "
+            message = message[: match.start()]
+        raise LockfileError(f"{path}: {where}not valid TOML ({message}); regenerate it with '{regenerate}'") from None
+
+
+def entry_lines(text: str, header: str) -> Iterator[tuple[str, int]]:
+    """Yield ``(name, line)`` for each ``header`` table (``[[package]]``) in TOML ``text``.
+
+    ``line`` is the 1-based line of the table's ``name = "..."`` key, the line a reader looks for.
+    """
+    inside = False
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            inside = stripped == header
+            continue
+        if inside:
+            match = _NAME_LINE.match(line)
+            if match:
+                yield match.group(1), number
+                inside = False
+
+
+def line_of(text: str, needle: str, start: int = 1) -> int | None:
+    """The 1-based number of the first line at or after ``start`` that contains ``needle``, else None."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if number >= start and needle in line:
+            return number
+    return None

@@ -1,0 +1,177 @@
+"""``uv.lock`` (lock ``version = 1``): packages, edges, the project's requires-dist and ``[manifest]``.
+
+uv records edges without specifiers for registry packages (``{ name = "paramiko" }``); the
+specifiers come from each locked version's requires-dist (:mod:`auditor.sources.metadata`).
+It does record ``[package.metadata] requires-dist`` for the project and local sources, and the
+user's ``constraint-dependencies`` / ``override-dependencies`` in ``[manifest]``.
+Format reference: uv's documentation, "Lockfile" (``docs.astral.sh/uv/concepts/resolution``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import LockfileError
+from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
+from auditor.sources.environment import Environment, marker_applies
+from auditor.sources.tomlfile import entry_lines, parse_toml
+
+REGENERATE = "uv lock"
+SUPPORTED_VERSIONS = (1,)
+_LOCAL_SOURCES = ("virtual", "editable", "directory", "path")
+_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
+
+
+def _source_kind(source: Any) -> str | None:
+    if not isinstance(source, dict):
+        return None
+    for kind in ("registry", "git", "url", "path", "directory", "editable", "virtual"):
+        if kind in source:
+            return "path" if kind == "directory" else kind
+    return None
+
+
+def _is_project(source: Any) -> bool:
+    return isinstance(source, dict) and any(source.get(k) == "." for k in ("virtual", "editable"))
+
+
+def _dep_names(entries: Any, env: Environment) -> list[tuple[str, tuple[str, ...]]]:
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for dep in entries or ():
+        if isinstance(dep, dict) and isinstance(dep.get("name"), str) and marker_applies(dep.get("marker"), env):
+            out.append((dep["name"], tuple(dep.get("extra", ()))))
+    return out
+
+
+def _metadata_constraints(
+    by: str, metadata: Any, path: Path, line: int | None, env: Environment
+) -> tuple[list[Constraint], list[str]]:
+    """Constraints from ``[package.metadata] requires-dist`` / ``requires-dev`` of a local package."""
+    constraints: list[Constraint] = []
+    roots: list[str] = []
+    if not isinstance(metadata, dict):
+        return constraints, roots
+    groups: list[tuple[str, Any]] = [("dependency", metadata.get("requires-dist", ()))]
+    for group, entries in (metadata.get("requires-dev") or {}).items():
+        groups.append((f"group:{group}", entries))
+    for kind, entries in groups:
+        for entry in entries or ():
+            if not isinstance(entry, dict) or "name" not in entry:
+                continue
+            marker = entry.get("marker")
+            if not marker_applies(marker, env, _extras_in(marker)):
+                continue
+            constraints.append(
+                Constraint(
+                    by=by,
+                    package=str(entry["name"]),
+                    specifier=str(entry.get("specifier", "")),
+                    marker=marker,
+                    kind=kind,
+                    file=path.name,
+                    line=line,
+                    extras=tuple(str(e) for e in entry.get("extras", ())),
+                )
+            )
+            roots.append(str(entry["name"]))
+    return constraints, roots
+
+
+def _extras_in(marker: str | None) -> list[str]:
+    """Extras named in a marker, so that a project's optional dependency counts as declared."""
+    return _EXTRA.findall(marker or "")
+
+
+def parse(path: Path, text: str, env: Environment) -> Lockfile:
+    """Parse uv.lock ``text`` read from ``path`` for the target environment ``env``.
+
+    Returns:
+        A :class:`Lockfile` whose packages carry edges (``constraints`` None: uv does not record
+        registry packages' specifiers); the project's own requires-dist and the manifest's
+        constraints/overrides are its ``declarations``.
+
+    Raises:
+        LockfileError: not TOML, an unsupported lock ``version``, or a package without name or version.
+    """
+    data = parse_toml(path, text, REGENERATE)
+    version = data.get("version")
+    if version not in SUPPORTED_VERSIONS:
+        raise LockfileError(
+            f"{path}: lock version {version!r} is not supported (sshdrift reads uv.lock version "
+            f"{', '.join(map(str, SUPPORTED_VERSIONS))}); regenerate it with '{REGENERATE}' from a matching uv"
+        )
+    entries = data.get("package")
+    if not isinstance(entries, list):
+        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{REGENERATE}'")
+    lines = list(entry_lines(text, "[[package]]"))
+    packages: dict[str, LockedPackage] = {}
+    declarations: list[Constraint] = []
+    roots: list[str] = []
+    project_name: str | None = None
+    for index, entry in enumerate(entries):
+        line = lines[index][1] if index < len(lines) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{REGENERATE}'")
+        source = entry.get("source")
+        kind = _source_kind(source)
+        version = entry.get("version")
+        if version is None and kind not in _LOCAL_SOURCES:
+            raise LockfileError(
+                f"{path}: line {line}: package '{name}' has no version; regenerate it with '{REGENERATE}'"
+            )
+        markers = entry.get("resolution-markers")
+        if name in packages and markers and not any(marker_applies(m, env) for m in markers):
+            # uv forks the resolution by markers; keep the entry meant for the target environment.
+            continue
+        deps = _dep_names(entry.get("dependencies"), env)
+        for extra_deps in (entry.get("optional-dependencies") or {}).values():
+            deps.extend(_dep_names(extra_deps, env))
+        if _is_project(source):
+            project_name = project_name or name
+            for group_deps in (entry.get("dev-dependencies") or {}).values():
+                deps.extend(_dep_names(group_deps, env))
+        local = None
+        if kind in _LOCAL_SOURCES or kind == "git":
+            consts, local_roots = _metadata_constraints(name, entry.get("metadata"), path, line, env)
+            if _is_project(source):
+                declarations.extend(replace(c, by=PROJECT) for c in consts)
+                roots.extend(local_roots)
+            elif kind in _LOCAL_SOURCES:
+                local = tuple(replace(c, kind="requires-dist") for c in consts)
+        packages[name] = LockedPackage(
+            name=name,
+            version=str(version or ""),
+            dependencies=tuple(dict.fromkeys(d for d, _ in deps)),
+            constraints=local,
+            line=line,
+            source="virtual" if _is_project(source) else kind,
+        )
+    manifest = data.get("manifest") or {}
+    for key, kind in (("constraints", "constraint"), ("overrides", "override")):
+        for entry in manifest.get(key) or ():
+            if isinstance(entry, dict) and "name" in entry:
+                declarations.append(
+                    Constraint(
+                        PROJECT,
+                        str(entry["name"]),
+                        str(entry.get("specifier", "")),
+                        entry.get("marker"),
+                        kind,
+                        path.name,
+                        None,
+                    )
+                )
+    if project_name is not None:
+        packages.pop(project_name, None)
+    return Lockfile(
+        path=path,
+        format="uv",
+        packages=packages,
+        declarations=tuple(declarations),
+        roots=tuple(dict.fromkeys(roots)),
+        project_name=project_name,
+    )
