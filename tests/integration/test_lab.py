@@ -246,3 +246,91 @@ def test_profiles_are_well_formed() -> None:
         assert isinstance(profile, LabProfile)
         assert profile.sources, profile.id
         assert all(url.startswith("https://") for url in profile.sources)
+
+
+def _free_port_run(count: int) -> int:
+    """A port P such that P..P+count-1 were all free a moment ago."""
+    for _ in range(20):
+        with socket.socket() as first:
+            first.bind(("127.0.0.1", 0))
+            base = int(first.getsockname()[1])
+        if base + count > 65535:
+            continue
+        try:
+            holders = []
+            for port in range(base, base + count):
+                sock = socket.socket()
+                holders.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in holders:
+                sock.close()
+        return base
+    pytest.skip("no run of free ports found")
+
+
+def test_sshdrift_lab_command_serves_until_interrupted(tmp_path: Path) -> None:
+    """``sshdrift lab --port P --inventory FILE``: a table, a readable inventory, a clean stop on Ctrl-C."""
+    import signal
+    import time
+
+    from auditor.sources.inventory import load_inventory
+
+    base = _free_port_run(len(DEFAULT_PROFILES))
+    inventory = tmp_path / "lab.yaml"
+    argv = [sys.executable, "-m", "auditor", "lab", "--port", str(base), "--inventory", str(inventory)]
+    with subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stdout is not None and process.stderr is not None
+        try:
+            lines: list[str] = []
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                line = process.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+                if "press Ctrl-C" in line:
+                    break
+            output = "".join(lines)
+            assert "press Ctrl-C" in output, output
+            profiles = load_profiles()
+            for offset, profile_id in enumerate(DEFAULT_PROFILES):
+                profile = profiles[profile_id]
+                row = rf"^{re.escape(profile.name)}\s+127\.0\.0\.1:{base + offset}\s+{profile_id}\s+{re.escape(profile.banner)}$"
+                assert re.search(row, output, re.MULTILINE), output
+            devices = load_inventory(inventory)
+            assert [(d.name, d.host, d.port) for d in devices] == [
+                (profiles[p].name, "127.0.0.1", base + i) for i, p in enumerate(DEFAULT_PROFILES)
+            ]
+            assert [d.device_type for d in devices] == [profiles[p].device_type for p in DEFAULT_PROFILES]
+            results = grab_devices(devices, timeout=10)
+            assert all(isinstance(r, Grabbed) for r in results), results
+            process.send_signal(signal.SIGINT)
+            assert process.wait(30) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+        stderr = process.stderr.read()
+    assert "Traceback" not in stderr, stderr
+    with pytest.raises(OSError), socket.create_connection(("127.0.0.1", base), timeout=2):
+        pass
+
+
+def test_sshdrift_lab_on_a_taken_port_is_a_usage_error() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        completed = subprocess.run(
+            [sys.executable, "-m", "auditor", "lab", "--port", str(port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert completed.returncode == 2, completed.stderr
+    assert completed.stderr.count("\n") == 1, completed.stderr
+    assert "127.0.0.1: cannot listen for the lab" in completed.stderr
+    assert "Traceback" not in completed.stderr

@@ -1,0 +1,333 @@
+"""``sshdrift demo`` (the whole job on embedded defaults) and ``sshdrift lab`` (the emulated devices alone).
+
+The demo replays the incident of DESIGN.md on a fresh machine, offline: a bundled real ``uv.lock``
+of a netmiko 4.4.0 project (netmiko declares ``paramiko>=2.9.5``, so the lock already pulled
+Paramiko 5.x) is audited; the emulated device lab (:mod:`auditor.lab`: classic IOS 15, an
+ssh-rsa-only NX-OS, IOS-XE 17.12, Dropbear 2022.83) is started on loopback and probed with the
+LOCKED Paramiko, verified by real handshakes; and the fix is computed, not written: the upper bound
+that keeps every device reachable and the release uv would then lock, predicted for each device.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from auditor.errors import AuditorError, ResolverError
+from auditor.model import DeviceResult, DeviceStatus, Offered, PackageReport, ProjectInfo, Report
+from auditor.progress import Progress
+from auditor.settings import Settings
+
+DEMO_PROJECT = Path(__file__).resolve().parents[1] / "demo_data" / "netmiko-4.4.0"
+"""Package data: ``pyproject.toml``, ``uv.lock`` and ``metadata.json`` (see ``scripts/make_demo_data.py``)."""
+
+DEMO_FILES = ("pyproject.toml", "uv.lock")
+"""What is copied into the temporary project the demo audits."""
+
+
+def run_demo(settings: Settings, progress: Progress) -> Report:
+    """Audit the bundled netmiko 4.4.0 lock, probe the emulated lab with its Paramiko, and compute the fix.
+
+    Works offline: the lock audit reads requires-dist from the bundled snapshot, the vulnerability
+    rule is skipped (it needs the online service), and the handshakes run in our own interpreter
+    when its Paramiko is the locked one (else in a uv-made environment; when that cannot be made,
+    the outcome is predicted from data only and a note says so).
+
+    Args:
+        settings: ``format``/``output``/``fail_on`` are the CLI's; ``verify`` (``--no-verify``) and
+            ``timeout`` apply to the probe. Everything else is the demo's own.
+        progress: told about the lock audit and the probe.
+
+    Returns:
+        One :class:`Report` (``command="demo"``): the lock findings, the device results for the
+        locked Paramiko and their findings, and notes naming the fix and what it would give.
+
+    Raises:
+        AuditorError: the bundled data is missing or unreadable (a broken installation), or the lab
+            cannot start.
+    """
+    from auditor.commands.lock import analyze_lock
+    from auditor.lab import Lab
+
+    missing = [name for name in DEMO_FILES if not (DEMO_PROJECT / name).is_file()]
+    if missing:
+        raise AuditorError(f"{DEMO_PROJECT}: the bundled demo project lacks {', '.join(missing)}; reinstall sshdrift")
+    with tempfile.TemporaryDirectory(prefix="sshdrift-demo-") as tmp:
+        work = Path(tmp)
+        project = work / "netops-provisioning"
+        project.mkdir()
+        for name in DEMO_FILES:
+            shutil.copyfile(DEMO_PROJECT / name, project / name)
+        lock_settings = replace(
+            settings,
+            offline=True,
+            vulnerabilities=False,
+            fleet=None,
+            ssh_config=(),
+            ansible_cfg=None,
+            project=project,
+        )
+        with _seeded_metadata(work):
+            analysis = analyze_lock(project, lock_settings, progress)
+        lockfile = analysis.lockfile
+        locked = lockfile.packages.get("paramiko")
+        if locked is None:
+            raise AuditorError(f"{DEMO_PROJECT / 'uv.lock'}: the bundled lock pins no paramiko; reinstall sshdrift")
+
+        known_hosts = work / "known_hosts"
+        known_hosts.write_text("", encoding="utf-8")  # fresh lab keys every run: nothing to compare with
+        probe_settings = replace(
+            lock_settings,
+            known_hosts=known_hosts,
+            shard=None,
+            save_kexinit=None,
+            jump_key=None,
+            python=None,
+            timeout=min(settings.timeout, 10.0),
+        )
+        with Lab() as lab:
+            lab_devices = lab.running
+            results, device_findings, probe_notes = _probe(lab.devices, locked.version, probe_settings, progress)
+
+    paramiko_report = next((p for p in analysis.packages if p.name == "paramiko"), None)
+    notes = [
+        'demo project: netops-provisioning, dependencies = ["netmiko==4.4.0"], locked with uv '
+        f"(bundled {DEMO_PROJECT.name}/uv.lock, paramiko {locked.version})",
+        "emulated devices on 127.0.0.1 (asyncssh, lists from device-profiles.md): "
+        + "; ".join(f"{d.profile.name} = {d.profile.title} ({d.profile.banner})" for d in lab_devices),
+        *probe_notes,
+        *_fix_notes(paramiko_report, locked.version, results),
+        "vulnerability checks are off in the demo (they need the online service): "
+        "run 'sshdrift audit' on your project for them",
+    ]
+    return Report(
+        command="demo",
+        project=ProjectInfo(path=str(DEMO_PROJECT), lockfile=lockfile.path.name, format=lockfile.format),
+        packages=tuple(analysis.packages),
+        findings=(*analysis.findings, *device_findings),
+        devices=tuple(results),
+        skipped=tuple(analysis.skipped),
+        notes=tuple(notes),
+        extra={
+            "paramiko": locked.version,
+            "lab": [
+                {
+                    "name": d.profile.name,
+                    "host": d.host,
+                    "port": d.port,
+                    "profile": d.profile.id,
+                    "banner": d.profile.banner,
+                }
+                for d in lab_devices
+            ],
+        },
+    )
+
+
+class _seeded_metadata:
+    """Point the requires-dist cache at a temporary directory seeded from the bundled snapshot.
+
+    The lock audit reads each locked package's requires-dist from its cache (``metadata.json``
+    holds them for every package of the bundled lock), so the demo needs no index and never
+    writes into the user's own cache.
+    """
+
+    def __init__(self, work: Path) -> None:
+        self.work = work
+
+    def __enter__(self) -> None:
+        from auditor.sources import metadata
+
+        snapshot = DEMO_PROJECT / "metadata.json"
+        self.previous = metadata.seed_cache(snapshot, self.work / "cache")
+
+    def __exit__(self, *exc: object) -> None:
+        from auditor.sources import metadata
+
+        metadata.restore_cache(self.previous)
+
+
+def _installed_paramiko() -> str | None:
+    """The Paramiko version installed beside sshdrift (read from its metadata, without importing it)."""
+    try:
+        return importlib.metadata.version("paramiko")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _probe(
+    devices: Sequence[Any], locked: str, settings: Settings, progress: Progress
+) -> tuple[list[DeviceResult], list[Any], list[str]]:
+    """Probe the lab with the locked Paramiko: our interpreter when it holds that version, else a uv env."""
+    from auditor.probe.service import probe_devices
+
+    # Zero downloads when sshdrift's own environment already holds the locked release.
+    spec = "installed" if settings.verify and _installed_paramiko() == locked else locked
+    how = "this interpreter" if spec == "installed" else "a uv-made environment"
+    try:
+        results, findings = probe_devices(devices, settings, progress, paramiko=spec)
+    except ResolverError as exc:
+        if not settings.verify:
+            raise
+        results, findings = probe_devices(devices, replace(settings, verify=False), progress, paramiko=locked)
+        return (
+            results,
+            findings,
+            [f"paramiko {locked}: predicted from data only, no handshake ({exc.message})"],
+        )
+    if not settings.verify:
+        return results, findings, [f"paramiko {locked}: predicted from data only (--no-verify)"]
+    return results, findings, [f"paramiko {locked} (the locked version) verified by real handshakes in {how}"]
+
+
+def _bound_text(version: Version) -> str:
+    """``<5`` for 5.0.0, ``<5.1`` for 5.1.0, ``<5.1.2`` otherwise: the shortest spelling of the same bound."""
+    if version.micro == 0 and version.minor == 0:
+        return f"<{version.major}"
+    if version.micro == 0:
+        return f"<{version.major}.{version.minor}"
+    return f"<{version}"
+
+
+def _fix_notes(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> list[str]:
+    """The fix, computed: the bound below the first release that cuts a device off, and what it gives.
+
+    From each device's offered name-lists, predict every known Paramiko release (RFC 4253 §7.1 on
+    our data); the bound is the first release above the project's range floor that fails for some
+    device; the release uv would then lock is the newest known release that the effective range
+    and the bound both admit. That release is predicted again for every device.
+    """
+    from auditor.probe.algorithms import known_releases
+    from auditor.probe.negotiation import predict
+
+    offered: list[tuple[str, Offered]] = [
+        (r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR
+    ]
+    failing = [r.device.name for r in results if r.status is DeviceStatus.INCOMPATIBLE]
+    if not failing:
+        return [f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"]
+    effective = SpecifierSet(paramiko.effective_range if paramiko else "")
+    candidates = [r for r in known_releases() if Version(r) in effective and not Version(r).is_prerelease]
+    first_break: Version | None = None
+    for release in candidates:
+        if any(predict(release, server).failure is not None for _, server in offered):
+            first_break = Version(release)
+            break
+    if first_break is None:
+        return []
+    bound = _bound_text(first_break)
+    admitted = [r for r in candidates if Version(r) in SpecifierSet(bound)]
+    if not admitted:
+        return [f"no Paramiko release in {effective or 'any version'} reaches every device"]
+    target = admitted[-1]
+    outcomes = []
+    all_ok = True
+    for name, server in offered:
+        prediction = predict(target, server)
+        if prediction.negotiated is not None:
+            outcomes.append(f"{name}: {prediction.negotiated.kex} / {prediction.negotiated.host_key}")
+        else:
+            all_ok = False
+            failure = prediction.failure
+            outcomes.append(f"{name}: no acceptable {failure.category if failure else '?'}")
+    declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
+    reach = f"all {len(offered)} devices" if all_ok else "only some devices"
+    return [
+        f"fix: 'sshdrift fix --below paramiko={bound.lstrip('<')}' "
+        f"adds paramiko{bound} to [tool.uv] constraint-dependencies"
+        + (f" (declared today: {declared})" if declared else ""),
+        f"then 'uv lock' picks paramiko {target} (the newest release {bound} in sshdrift's data), "
+        f"which negotiates with {reach}: " + "; ".join(outcomes),
+    ]
+
+
+# --------------------------------------------------------------------------- sshdrift lab
+
+
+def lab_inventory_yaml(devices: Sequence[Any]) -> str:
+    """A netmiko-style YAML inventory (``name: {device_type, host, port}``) of running lab devices.
+
+    Args:
+        devices: :class:`auditor.lab.LabDevice` values.
+
+    Returns:
+        YAML text that :func:`auditor.sources.inventory.load_inventory` reads (format ``netmiko``).
+    """
+    import yaml
+
+    data = {d.profile.name: {"device_type": d.profile.device_type, "host": d.host, "port": d.port} for d in devices}
+    header = (
+        "# sshdrift lab: emulated devices on loopback (no credentials are accepted; only the handshake works).\n"
+        "# Profiles: " + ", ".join(f"{d.profile.name}={d.profile.id}" for d in devices) + "\n"
+    )
+    return header + yaml.safe_dump(data, sort_keys=False)
+
+
+def lab_table(devices: Sequence[Any]) -> str:
+    """Plain-text table of running lab devices: name, address, profile, banner."""
+    rows = [("NAME", "ADDRESS", "PROFILE", "BANNER")]
+    rows += [(d.profile.name, f"{d.host}:{d.port}", d.profile.id, d.profile.banner) for d in devices]
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return "".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3] + "\n" for row in rows
+    )
+
+
+def run_lab(port: int, inventory: Path | None, *, ready: threading.Event | None = None) -> None:
+    """Start the emulated lab on consecutive ports from ``port``, print it, and wait for Ctrl-C.
+
+    Args:
+        port: the first device's port (1-65535); the others follow. 0 picks free ports.
+        inventory: when given, a netmiko-style YAML inventory of the devices is written there atomically.
+        ready: set once the devices listen and the table is printed (for callers in other threads).
+
+    Raises:
+        UsageError: a port is taken or out of range (exit 2).
+    """
+    from auditor.errors import UsageError
+    from auditor.fileio import write_atomic
+    from auditor.lab import DEFAULT_PROFILES, Lab
+
+    if port and not 1 <= port <= 65535 - len(DEFAULT_PROFILES) + 1:
+        raise UsageError(f"--port {port}: must leave room for {len(DEFAULT_PROFILES)} consecutive ports below 65536")
+    stop = threading.Event()
+    previous = signal.getsignal(signal.SIGTERM) if threading.current_thread() is threading.main_thread() else None
+    with Lab(port=port) as lab:
+        if inventory is not None:
+            try:
+                write_atomic(inventory, lab_inventory_yaml(lab.running))
+            except OSError as exc:
+                raise UsageError(f"{inventory}: cannot write the inventory ({exc.strerror or exc})") from exc
+        out = sys.stdout
+        out.write(lab_table(lab.running))
+        if inventory is not None:
+            out.write(f"\ninventory written to {inventory}\n")
+            out.write(f"try: sshdrift probe {inventory} --paramiko 5.1.0\n")
+        out.write("\nno credentials are accepted: only the banner, KEXINIT and key exchange work.\n")
+        out.write("press Ctrl-C to stop.\n")
+        out.flush()
+        if previous is not None:
+            # A service manager's SIGTERM stops the lab as cleanly as Ctrl-C.
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        if ready is not None:
+            ready.set()
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            out.write("stopping the lab\n")
+            out.flush()
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
