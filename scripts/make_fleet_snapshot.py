@@ -38,8 +38,10 @@ def main() -> int:
         inventory = Path(tmp) / "devices.yaml"
         inventory.write_text("".join(lines), encoding="utf-8")
         proc = subprocess.run(
-            [sys.executable, "-m", "auditor", "probe", str(inventory), "--no-verify", "--paramiko", "4.0.0"]
-            + ["--format", "json", "--output", str(out), "--fail-on", "never"],
+            [
+                *(sys.executable, "-m", "auditor", "probe", str(inventory), "--no-verify", "--paramiko", "4.0.0"),
+                *("--format", "json", "--output", str(out), "--fail-on", "never"),
+            ],
             capture_output=True,
             text=True,
             check=False,

@@ -92,7 +92,7 @@ def test_whatif_security_pin_that_downgrades_netmiko(tmp_path: Path) -> None:
     assert len(down) == 1
     assert down[0]["severity"] == "error"
     assert "4.7.0" in down[0]["message"]
-    paramiko = [c for c in report["changes"] if c["name"] == "paramiko"][0]
+    paramiko = next(c for c in report["changes"] if c["name"] == "paramiko")
     assert Version(paramiko["after"]).major == 5
     assert proc.returncode == 1
     assert tree_digest(project) == before
@@ -120,7 +120,7 @@ def test_whatif_upgrade_moves_paramiko_to_5(project: Path) -> None:
     before = tree_digest(project)
     proc = sshdrift("whatif", "--upgrade", "--project", str(project), "--format", "json")
     report = json.loads(proc.stdout)
-    paramiko = [c for c in report["changes"] if c["name"] == "paramiko"][0]
+    paramiko = next(c for c in report["changes"] if c["name"] == "paramiko")
     assert paramiko["before"] == "4.0.0"
     assert Version(paramiko["after"]).major == 5
     # The rules run on the NEW resolution: paramiko 5.x is still open-ended through netmiko.
