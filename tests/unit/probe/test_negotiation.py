@@ -1,0 +1,204 @@
+"""Negotiation (RFC 4253 §7.1, as Paramiko does it) and prediction against the lab outcomes on record."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+
+from auditor.model import Negotiated, Offered
+from auditor.probe.negotiation import IMPLICIT_MAC, negotiate, predict
+from auditor.probe.results import NoOverlap
+
+REFERENCE = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "device-profiles.md"
+
+CLIENT = Offered(
+    kex=("curve25519-sha256@libssh.org", "diffie-hellman-group14-sha256", "ext-info-c", "kex-strict-c-v00@openssh.com"),
+    host_key=("ssh-ed25519", "rsa-sha2-512", "ssh-rsa"),
+    cipher_c2s=("aes128-ctr", "aes256-gcm@openssh.com"),
+    cipher_s2c=("aes128-ctr", "aes256-gcm@openssh.com"),
+    mac_c2s=("hmac-sha2-256", "hmac-sha1"),
+    mac_s2c=("hmac-sha2-256", "hmac-sha1"),
+    compression_c2s=("none",),
+    compression_s2c=("none",),
+)
+SERVER = Offered(
+    kex=("kex-strict-s-v00@openssh.com", "diffie-hellman-group14-sha256", "curve25519-sha256@libssh.org"),
+    host_key=("ssh-rsa", "rsa-sha2-512"),
+    cipher_c2s=("aes256-gcm@openssh.com", "aes128-ctr"),
+    cipher_s2c=("aes256-gcm@openssh.com", "aes128-ctr"),
+    mac_c2s=("hmac-sha1",),
+    mac_s2c=("hmac-sha1", "hmac-sha2-256"),
+    compression_c2s=("zlib@openssh.com", "none"),
+    compression_s2c=("zlib@openssh.com", "none"),
+)
+
+
+def test_client_preference_wins_in_every_category() -> None:
+    assert negotiate(CLIENT, SERVER) == Negotiated(
+        kex="curve25519-sha256@libssh.org",
+        host_key="rsa-sha2-512",
+        cipher="aes128-ctr",
+        mac="hmac-sha1",
+        compression="none",
+    )
+
+
+def test_markers_are_never_chosen() -> None:
+    client = replace(CLIENT, kex=("kex-strict-c-v00@openssh.com", "ext-info-c", "diffie-hellman-group14-sha256"))
+    server = replace(SERVER, kex=("kex-strict-c-v00@openssh.com", "ext-info-c", "diffie-hellman-group14-sha256"))
+    result = negotiate(client, server)
+    assert isinstance(result, Negotiated)
+    assert result.kex == "diffie-hellman-group14-sha256"
+    only_markers = replace(SERVER, kex=("kex-strict-s-v00@openssh.com", "ext-info-s"))
+    failure = negotiate(CLIENT, only_markers)
+    assert isinstance(failure, NoOverlap)
+    assert failure.category == "kex"
+    assert failure.server == ()
+
+
+@pytest.mark.parametrize(
+    ("server", "category"),
+    [
+        (replace(SERVER, kex=("diffie-hellman-group1-sha1",)), "kex"),
+        (replace(SERVER, host_key=("ssh-dss",)), "host_key"),
+        (replace(SERVER, cipher_c2s=("3des-cbc",)), "cipher_c2s"),
+        (replace(SERVER, cipher_s2c=("3des-cbc",)), "cipher_s2c"),
+        (replace(SERVER, mac_c2s=("hmac-md5",)), "mac_c2s"),
+        (replace(SERVER, mac_s2c=("hmac-md5",)), "mac_s2c"),
+        (replace(SERVER, compression_s2c=("zlib",)), "compression_s2c"),
+    ],
+)
+def test_each_category_can_fail(server: Offered, category: str) -> None:
+    result = negotiate(CLIENT, server)
+    assert isinstance(result, NoOverlap)
+    assert result.category == category
+    assert result.server == getattr(server, category)
+
+
+def test_first_failure_in_paramiko_order() -> None:
+    server = replace(SERVER, kex=("diffie-hellman-group1-sha1",), host_key=("ssh-dss",), mac_c2s=("hmac-md5",))
+    result = negotiate(CLIENT, server)
+    assert isinstance(result, NoOverlap)
+    assert result.category == "kex"
+    assert "no acceptable kex algorithm: server offers diffie-hellman-group1-sha1" in result.reason("5.1.0")
+
+
+def test_paramiko_requires_a_mac_even_with_aead() -> None:
+    """Paramiko fails with "no acceptable macs" even when AES-GCM was chosen; RFC 5647 / OpenSSH would not."""
+    client = replace(CLIENT, cipher_c2s=("aes256-gcm@openssh.com",), cipher_s2c=("aes256-gcm@openssh.com",))
+    server = replace(SERVER, mac_c2s=("hmac-sha2-512-etm@openssh.com",), mac_s2c=("hmac-sha2-512-etm@openssh.com",))
+    paramiko = negotiate(client, server)
+    assert isinstance(paramiko, NoOverlap)
+    assert paramiko.category == "mac_c2s"
+    rfc = negotiate(client, server, require_mac_with_aead=False)
+    assert isinstance(rfc, Negotiated)
+    assert rfc.cipher == "aes256-gcm@openssh.com"
+    assert rfc.mac == IMPLICIT_MAC
+    non_aead = negotiate(replace(client, cipher_c2s=("aes128-ctr",)), server, require_mac_with_aead=False)
+    assert isinstance(non_aead, NoOverlap)
+    assert non_aead.category == "mac_c2s"
+
+
+def test_host_key_must_suit_the_kex() -> None:
+    """RFC 4253 §7.1: a kex is chosen only with a compatible host-key algorithm; "null" suits GSS kex only."""
+    client = replace(CLIENT, kex=("diffie-hellman-group14-sha256", "gss-group14-sha256-toWM5Slw5Ew8Mqkay+al2g=="))
+    client = replace(client, host_key=("null", "ssh-ed25519"))
+    server = replace(SERVER, kex=client.kex, host_key=("null",))
+    result = negotiate(client, server)
+    assert isinstance(result, Negotiated)
+    assert result.kex.startswith("gss-")
+    assert result.host_key == "null"
+    non_gss = negotiate(replace(client, kex=client.kex[:1]), replace(server, kex=client.kex[:1]))
+    assert isinstance(non_gss, NoOverlap)
+    assert non_gss.category == "host_key"
+
+
+# --------------------------------------------------------------------------- the lab outcomes on record
+
+
+@dataclass(frozen=True)
+class LabOutcome:
+    profile: str
+    server: Offered
+    paramiko: str
+    ok: bool
+    kex: str | None
+    host_key: str | None
+    failure: str | None
+
+
+_SERVABLE = {
+    "rsa": {"ssh-rsa", "rsa-sha2-256", "rsa-sha2-512"},
+    "ecdsa": {"ecdsa-sha2-nistp256"},
+    "ed25519": {"ssh-ed25519"},
+    "dsa": {"ssh-dss"},
+}
+_FAILURES = {"no-kex": "kex", "no-hostkey": "host_key", "no-mac": "mac", "no-cipher": "cipher"}
+
+
+def _server_offer(section: str) -> Offered | None:
+    """The lists the lab server sent: the sshd_config fragment (what sshd ran) or, for real dropbear, the table."""
+    fragment = re.search(
+        r"sshd_config fragment \(OpenSSH 9\.2; host keys: ([a-z0-9, ]+)\):\s*```\n(.*?)```", section, re.S
+    )
+    if fragment:
+        keys = {k.strip() for k in fragment.group(1).split(",")}
+        config = dict(line.split(None, 1) for line in fragment.group(2).splitlines() if line.strip())
+        servable = set().union(*(_SERVABLE[k] for k in keys))
+        kex = tuple(config["KexAlgorithms"].split(","))
+        host_key = tuple(h for h in config["HostKeyAlgorithms"].split(",") if h in servable)
+        ciphers = tuple(config["Ciphers"].split(","))
+        macs = tuple(config["MACs"].split(","))
+    else:
+        rows = dict(re.findall(r"^\| (kex|hostkey|cipher|mac) \| ([^|]+) \|", section, re.M))
+        if len(rows) < 4:
+            return None
+        kex, host_key, ciphers, macs = (
+            tuple(x.strip() for x in rows[c].split(",")) for c in ("kex", "hostkey", "cipher", "mac")
+        )
+    return Offered(kex, host_key, ciphers, ciphers, macs, macs, ("none",), ("none",))
+
+
+def _lab_outcomes() -> list[LabOutcome]:
+    text = REFERENCE.read_text(encoding="utf-8")
+    outcomes = []
+    for section in re.split(r"^(?=#{2,3} )", text, flags=re.M):
+        lines = re.findall(r"^- paramiko ([0-9.]+): (?:OK \((\S+) / (\S+)\)|FAIL (no-[a-z]+))", section, re.M)
+        server = _server_offer(section)
+        if not lines or server is None:
+            continue
+        ident = re.search(r"^id: `([^`]+)`", section, re.M)
+        name = ident.group(1) if ident else section.splitlines()[0].lstrip("# ").strip()
+        for version, kex, host_key, failure in lines:
+            outcomes.append(
+                LabOutcome(name, server, version, not failure, kex or None, host_key or None, failure or None)
+            )
+    return outcomes
+
+
+LAB = _lab_outcomes() if REFERENCE.is_file() else []
+
+
+def test_every_lab_outcome_was_read() -> None:
+    if not REFERENCE.is_file():
+        pytest.skip(f"{REFERENCE} is absent")
+    assert len(LAB) == len(re.findall(r"^- paramiko [0-9.]+: ", REFERENCE.read_text(encoding="utf-8"), re.M))
+    assert len({o.profile for o in LAB}) >= 16
+
+
+@pytest.mark.parametrize("outcome", LAB, ids=[f"{o.profile}-{o.paramiko}" for o in LAB])
+def test_prediction_matches_the_lab(outcome: LabOutcome) -> None:
+    """Every recorded real-handshake outcome (device-profiles.md) is what predict() says from our data."""
+    prediction = predict(outcome.paramiko, outcome.server)
+    if outcome.ok:
+        assert prediction.negotiated is not None, prediction.failure
+        assert (prediction.negotiated.kex, prediction.negotiated.host_key) == (outcome.kex, outcome.host_key)
+    else:
+        assert prediction.failure is not None
+        assert outcome.failure is not None
+        assert prediction.failure.category.split("_")[0] == _FAILURES[outcome.failure].split("_")[0]
+        if _FAILURES[outcome.failure] == "host_key":
+            assert prediction.failure.category == "host_key"
