@@ -1,0 +1,153 @@
+"""Rule ``ignored-ssh-option``: algorithm options that Paramiko never uses for negotiation.
+
+Paramiko's ``SSHConfig`` parses any keyword, but ``Transport`` builds its KEXINIT only from
+its own preferred lists minus ``disabled_algorithms`` (Paramiko ≥ 2.6): ssh_config's
+``KexAlgorithms``, ``HostKeyAlgorithms``, ``Ciphers``, ``MACs``, ``PubkeyAcceptedAlgorithms``
+(and the older ``PubkeyAcceptedKeyTypes``), ``HostbasedAcceptedAlgorithms``
+(``HostbasedKeyTypes``), ``CASignatureAlgorithms`` and ``RequiredRSASize`` (ssh_config(5),
+OpenSSH 9.x) change nothing for netmiko, napalm or ncclient. The incident this project
+exists for: ``KexAlgorithms +diffie-hellman-group14-sha1`` cannot bring back an algorithm
+paramiko 5.0.0 removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.version import Version
+
+from auditor.errors import ConfigError
+from auditor.model import Finding, Severity
+from auditor.rules_data import load_toml
+from auditor.settings import Settings
+from auditor.sources.ssh_config import ConfigOption
+
+RULE = "ignored-ssh-option"
+
+
+@dataclass(frozen=True)
+class IgnoredOption:
+    """An ssh_config keyword Paramiko ignores, and Paramiko's nearest equivalent."""
+
+    keyword: str
+    """Canonical spelling (ssh_config(5))."""
+    disabled_key: str | None
+    """The ``disabled_algorithms`` key that removes such algorithms in Paramiko, or None."""
+    removed_field: str | None
+    """The ``rules/releases.toml`` list naming releases that removed such algorithms."""
+
+
+IGNORED: dict[str, IgnoredOption] = {
+    o.keyword.lower(): o
+    for o in (
+        IgnoredOption("KexAlgorithms", "kex", "removed_kex"),
+        IgnoredOption("HostKeyAlgorithms", "keys", "removed_host_key"),
+        IgnoredOption("Ciphers", "ciphers", "removed_cipher"),
+        IgnoredOption("MACs", "macs", "removed_mac"),
+        IgnoredOption("PubkeyAcceptedAlgorithms", "pubkeys", None),
+        IgnoredOption("PubkeyAcceptedKeyTypes", "pubkeys", None),
+        IgnoredOption("HostbasedAcceptedAlgorithms", None, None),
+        IgnoredOption("HostbasedKeyTypes", None, None),
+        IgnoredOption("CASignatureAlgorithms", None, None),
+        IgnoredOption("RequiredRSASize", None, None),
+    )
+}
+"""Lower-cased keyword → what Paramiko offers instead."""
+
+
+def _removed_in(field: str | None, algorithms: Iterable[str]) -> list[tuple[str, str, str]]:
+    """``(algorithm, package, release)`` for each algorithm a known release removed (rules/releases.toml)."""
+    if field is None:
+        return []
+    out = []
+    wanted = list(algorithms)
+    for entry in load_toml("releases.toml").get("release", []):
+        removed = set(entry.get(field, ()))
+        out += [(a, str(entry["package"]), str(entry["version"])) for a in wanted if a in removed]
+    return out
+
+
+def _algorithms(value: str) -> tuple[str, list[str]]:
+    """The list's modifier (``+``, ``-``, ``^`` or ``""``) and its algorithm names."""
+    modifier = value[:1] if value[:1] in "+-^" else ""
+    names = [a.strip() for a in value[len(modifier) :].split(",") if a.strip()]
+    return modifier, names
+
+
+def _where(option: ConfigOption) -> str:
+    if option.context == "ssh_config":
+        return f" in {option.block}" if option.block else ""
+    return f" in {option.context}"
+
+
+def _why(option: ConfigOption) -> str:
+    if option.context == "ssh_config":
+        return "Paramiko's SSHConfig parses it but Paramiko never uses it for negotiation"
+    return (
+        "it reaches only the OpenSSH client (connection: ssh); Paramiko (connection: paramiko, or "
+        "network_cli over Paramiko) never uses it for negotiation"
+    )
+
+
+def _finding(option: ConfigOption, spec: IgnoredOption) -> Finding:
+    modifier, names = _algorithms(option.value)
+    message = f"{option.key} {option.value}{_where(option)}: {_why(option)}"
+    removed = _removed_in(spec.removed_field, names) if modifier in ("+", "") else []
+    if removed:
+        gone = ", ".join(f"{a} (removed in {pkg} {ver})" for a, pkg, ver in removed)
+        first = min(removed, key=lambda r: Version(r[2]))
+        message += f"; it cannot re-enable {gone}"
+        fix = (
+            f"no option re-enables an algorithm Paramiko removed: pin {first[1]}<{first[2]} (for example in "
+            f"[tool.uv] constraint-dependencies) until the device offers something newer"
+        )
+    elif spec.disabled_key is not None and modifier in ("-", "^", ""):
+        fix = (
+            f"to restrict {spec.disabled_key} in Paramiko pass disabled_algorithms={{'{spec.disabled_key}': [...]}} "
+            "(netmiko: ConnectHandler(..., disabled_algorithms=...)); Paramiko can only remove algorithms, never add"
+        )
+    elif spec.disabled_key is not None:
+        fix = (
+            "remove the option: Paramiko already offers every algorithm it supports; to re-enable one a release "
+            "removed, pin that Paramiko range (check with 'sshdrift whatif')"
+        )
+    else:
+        fix = "remove the option: Paramiko has no equivalent setting; enforce it on the device instead"
+    path = str(option.file)
+    return Finding(rule=RULE, severity=Severity.WARNING, message=message, file=path, line=option.line, fix=fix)
+
+
+def option_findings(options: Iterable[ConfigOption]) -> list[Finding]:
+    """One warning per option in ``options`` that Paramiko never uses for negotiation."""
+    out = []
+    for option in options:
+        spec = IGNORED.get(option.keyword)
+        if spec is not None:
+            out.append(_finding(option, spec))
+    return out
+
+
+def ssh_option_findings(settings: Settings) -> list[Finding]:
+    """Findings of rule ``ignored-ssh-option`` for ``settings.ssh_config`` files and ``settings.ansible_cfg``.
+
+    Each finding names the file (as given) and the 1-based line, and says what to do instead
+    (``disabled_algorithms``, or pinning Paramiko when a release removed the algorithm).
+
+    Raises:
+        ConfigError: a file cannot be read or parsed (exit 3).
+    """
+    from auditor.sources.ansible_cfg import read_ansible_ssh_options
+    from auditor.sources.ssh_config import read_ssh_config
+
+    findings: list[Finding] = []
+    for path in settings.ssh_config:
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: ssh_config not found; check --ssh-config or [tool.sshdrift] ssh-config")
+        findings += option_findings(read_ssh_config(Path(path)))
+    if settings.ansible_cfg is not None:
+        if not Path(settings.ansible_cfg).is_file():
+            raise ConfigError(f"{settings.ansible_cfg}: ansible.cfg not found; check --ansible-cfg")
+        findings += option_findings(read_ansible_ssh_options(Path(settings.ansible_cfg)))
+    return findings
