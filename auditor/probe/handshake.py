@@ -191,6 +191,8 @@ def _run_worker(
             process.kill()
             process.wait()
         drain.join(timeout=5)
+        process.stdout.close()
+        stderr.close()
     if header is None:
         last = ("".join(stderr_chunks).strip().splitlines() or [f"exit status {process.returncode}"])[-1]
         raise ConfigError(f"{python}: the handshake worker did not start ({last}); check that interpreter")
