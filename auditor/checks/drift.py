@@ -117,8 +117,8 @@ def change_findings(
                     package=change.name,
                     file=file,
                     fix=(
-                        f"cap the range below {after.major}.0 (sshdrift fix) or probe your devices with "
-                        f"{change.name}=={after} first (sshdrift whatif {change.name}=={after} --devices INV)"
+                        f"keep the locked major with '{change.name}<{before.major + 1}' (sshdrift fix), or see what "
+                        f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
                     )
                     if severity is Severity.ERROR
                     else None,

@@ -22,14 +22,11 @@ def project_info(lock_path: Path, fmt: str) -> ProjectInfo:
 
 
 def change_notes(changes: tuple[Change, ...], context: str, stack: frozenset[str]) -> list[str]:
-    """Human summary lines for the table format: how many versions move and the SSH-stack ones."""
+    """Human summary line for the table format: how many versions move, how many in the SSH stack."""
     if not changes:
         return [f"{context}: no version changes"]
     ups = [c for c in changes if c.name in stack]
-    lines = [f"{context}: {len(changes)} version change(s), {len(ups)} in the SSH stack"]
-    for c in changes:
-        lines.append(f"  {c.name}: {c.before or '(absent)'} -> {c.after or '(removed)'}")
-    return lines
+    return [f"{context}: {len(changes)} version change(s), {len(ups)} in the SSH stack (see changes)"]
 
 
 def run_drift(path: Path, exclude_newer: str | None, settings: Settings, progress: Progress) -> Report:
