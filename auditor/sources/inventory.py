@@ -375,7 +375,7 @@ def _read_netmiko(path: Path, text: str) -> list[Device]:
     data = _load_yaml(path, text)
     devices = []
     for line, name, item in _entries(path, data):
-        host_key = "host" if "host" in item else "ip"
+        host_key = "ip" if "ip" in item and "host" not in item else "host"
         devices.append(_device_from_mapping(path, line, item, name_key="name", host_key=host_key, name=name))
     return devices
 

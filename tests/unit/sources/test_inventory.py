@@ -1,0 +1,205 @@
+"""Inventory readers: one fixture file per format, one table of bad entries, and shards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import ExitCode, InventoryError, UsageError
+from auditor.model import Device
+from auditor.sources.inventory import detect_format, load_inventory, shard, split_target
+
+FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "inventory"
+
+
+def summary(devices: list[Device]) -> list[tuple[str, str, int, str | None, int | None]]:
+    return [(d.name, d.host, d.port, d.jump, d.line) for d in devices]
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fmt", "expected"),
+    [
+        (
+            "hosts.txt",
+            "text",
+            [
+                ("10.0.0.1", "10.0.0.1", 22, None, 2),
+                ("r2.lab.example:2222", "r2.lab.example", 2222, None, 3),
+                ("[2001:db8::5]:830", "2001:db8::5", 830, None, 4),
+                ("2001:db8::6", "2001:db8::6", 22, None, 5),
+                ("edge.lab.example", "edge.lab.example", 22, "ops@bastion.lab.example:2200", 7),
+            ],
+        ),
+        (
+            "devices.yaml",
+            "yaml",
+            [
+                ("r1", "10.0.0.1", 22, None, 2),
+                ("r2", "10.0.0.2", 2222, None, 4),
+                ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 7),
+            ],
+        ),
+        (
+            "devices.csv",
+            "csv",
+            [
+                ("r1", "10.0.0.1", 22, None, 2),
+                ("r2", "10.0.0.2", 2222, None, 3),
+                ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 4),
+            ],
+        ),
+        (
+            "ansible_hosts.ini",
+            "ansible",
+            [
+                ("r1", "10.0.0.1", 22, None, 3),
+                ("r2", "10.0.0.2", 2222, None, 4),
+                ("core01.lab.example", "core01.lab.example", 22, None, 5),
+                ("core02.lab.example", "core02.lab.example", 22, None, 5),
+                ("sw1.lab.example", "sw1.lab.example", 2022, None, 8),
+                ("far1", "172.16.0.9", 830, "ops@bastion.lab.example:2200", 12),
+            ],
+        ),
+        (
+            "ansible.yaml",
+            "ansible",
+            [
+                ("r1", "10.0.0.1", 22, None, 7),
+                ("r2", "10.0.0.2", 2222, None, 9),
+                ("far1", "172.16.0.9", 22, "ops@bastion.lab.example:2200", 16),
+                ("far2", "172.16.0.10", 22, "jumper@gw2.lab.example", 18),
+            ],
+        ),
+        (
+            "nornir/hosts.yaml",
+            "nornir",
+            [
+                ("r1", "10.0.0.1", 830, None, 2),
+                ("r2", "10.0.0.2", 2222, None, 6),
+                ("edge", "10.9.9.9", 830, "ops@bastion.lab.example", 11),
+            ],
+        ),
+        (
+            "netmiko.yaml",
+            "netmiko",
+            [
+                ("10.0.0.1", "10.0.0.1", 22, None, 2),
+                ("10.0.0.2", "10.0.0.2", 2222, None, 6),
+                ("10.0.0.3", "10.0.0.3", 22, None, 9),
+            ],
+        ),
+    ],
+)
+def test_each_format(fixture: str, fmt: str, expected: list[tuple[str, str, int, str | None, int | None]]) -> None:
+    path = FIXTURES / fixture
+    assert detect_format(path, path.read_text(encoding="utf-8")) == fmt
+    detected = load_inventory(path)
+    assert summary(detected) == expected
+    assert all(d.file == str(path) for d in detected)
+    assert summary(load_inventory(path, fmt=fmt)) == expected
+
+
+def test_device_types_and_no_secrets() -> None:
+    ansible = {d.name: d for d in load_inventory(FIXTURES / "ansible_hosts.ini")}
+    assert ansible["r1"].device_type == "cisco.ios.ios"
+    assert ansible["sw1.lab.example"].device_type is None
+    nornir = {d.name: d for d in load_inventory(FIXTURES / "nornir" / "hosts.yaml")}
+    assert nornir["edge"].device_type == "ios"
+    netmiko = load_inventory(FIXTURES / "netmiko.yaml")
+    assert [d.device_type for d in netmiko] == ["cisco_ios", "juniper_junos", "arista_eos"]
+    for device in [*ansible.values(), *nornir.values(), *netmiko]:
+        assert "never-read" not in repr(device)
+
+
+def test_forcing_a_format_reads_text_as_text(tmp_path: Path) -> None:
+    path = tmp_path / "inventory.yaml"
+    path.write_text("10.0.0.1:2222\n", encoding="utf-8")
+    assert summary(load_inventory(path, fmt="text")) == [("10.0.0.1:2222", "10.0.0.1", 2222, None, 1)]
+
+
+# --------------------------------------------------------------------------- bad entries
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fmt", "line", "reason"),
+    [
+        ("text_port_range.txt", None, 2, "port 99999 is outside 1-65535"),
+        ("text_unclosed_bracket.txt", None, 2, "'\\[' without '\\]'"),
+        ("text_extra_words.txt", None, 1, "unexpected 'extra' after the target"),
+        ("text_bad_host.txt", None, 1, "unexpected 'host!'"),
+        ("yaml_missing_host.yaml", None, 3, "missing host"),
+        ("yaml_port_not_number.yaml", None, 1, "port 'ssh' is not a number"),
+        ("yaml_syntax.yaml", None, 3, "not valid YAML"),
+        ("yaml_bad_jump.yaml", None, 1, "is not \\[user@\\]host\\[:port\\]"),
+        ("csv_missing_host.csv", None, 3, "missing host"),
+        ("csv_port_zero.csv", None, 2, "port 0 is outside 1-65535"),
+        ("csv_too_many_columns.csv", None, 2, "5 columns, the header has 4"),
+        ("ansible_port.ini", None, 3, "port 'abc' is not a number"),
+        ("ansible_header.ini", "ansible", 1, "bad section header"),
+        ("ansible_no_value.ini", None, 2, "expected key=value"),
+        ("ansible_unknown_key.yaml", None, 4, "unknown key 'hostz'"),
+        ("nornir_unknown_group.yaml", None, 1, "group 'missing' is not in groups.yaml"),
+        ("netmiko_missing_host.yaml", None, 3, "missing host"),
+    ],
+)
+def test_bad_entry(fixture: str, fmt: str | None, line: int, reason: str) -> None:
+    path = FIXTURES / "bad" / fixture
+    with pytest.raises(InventoryError, match=reason) as caught:
+        load_inventory(path, fmt=fmt)
+    error = caught.value
+    assert error.exit_code is ExitCode.BAD_INPUT
+    assert error.message.startswith(f"{path}: line {line}: ")
+    assert "\n" not in error.message
+    assert "; " in error.message  # ... then the next step
+
+
+def test_missing_file_and_empty_inventory(tmp_path: Path) -> None:
+    with pytest.raises(InventoryError, match="no such inventory file"):
+        load_inventory(tmp_path / "absent.txt")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(InventoryError, match="no devices found"):
+        load_inventory(empty)
+
+
+def test_unknown_forced_format() -> None:
+    with pytest.raises(UsageError, match="expected one of text, yaml"):
+        load_inventory(FIXTURES / "hosts.txt", fmt="toml")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("r1", ("r1", None)),
+        ("r1:2222", ("r1", 2222)),
+        ("[::1]:22", ("::1", 22)),
+        ("[::1]", ("::1", None)),
+        ("fe80::1", ("fe80::1", None)),
+    ],
+)
+def test_split_target(text: str, expected: tuple[str, int | None]) -> None:
+    assert split_target(text) == expected
+
+
+# --------------------------------------------------------------------------- shards
+
+
+def _many(count: int) -> list[Device]:
+    return [Device(name=f"r{i}", host=f"10.0.{i // 256}.{i % 256}", port=22) for i in range(count)]
+
+
+def test_shards_partition_the_inventory_deterministically() -> None:
+    devices = _many(1000)
+    slices = [shard(devices, k, 8) for k in range(1, 9)]
+    assert sorted(d.name for part in slices for d in part) == sorted(d.name for d in devices)
+    assert all(60 < len(part) < 190 for part in slices)  # a fair hash, not one slice holding everything
+    assert shard(list(reversed(devices)), 3, 8) == list(reversed(slices[2]))
+    assert shard(devices[:500], 3, 8) == [d for d in slices[2] if d in devices[:500]]
+    assert shard(devices, 1, 1) == devices
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 4), (5, 4), (1, 0)])
+def test_bad_shard(k: int, n: int) -> None:
+    with pytest.raises(UsageError):
+        shard(_many(3), k, n)
