@@ -10,13 +10,16 @@ that keeps every device reachable and the release uv would then lock, predicted 
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
+import json
+import os
 import shutil
 import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -135,27 +138,45 @@ def run_demo(settings: Settings, progress: Progress) -> Report:
     )
 
 
-class _seeded_metadata:
-    """Point the requires-dist cache at a temporary directory seeded from the bundled snapshot.
+@contextlib.contextmanager
+def _seeded_metadata(work: Path) -> Iterator[None]:
+    """Let the lock audit read requires-dist from the bundled snapshot, offline, without touching the user's cache.
 
-    The lock audit reads each locked package's requires-dist from its cache (``metadata.json``
-    holds them for every package of the bundled lock), so the demo needs no index and never
-    writes into the user's own cache.
+    :mod:`auditor.sources.metadata` caches one JSON file per (name, version) under
+    ``$SSHDRIFT_CACHE_DIR/requires-dist``; the snapshot (``metadata.json``, every package of the
+    bundled lock) is written there in that format in a temporary directory, and the variable points
+    at it only while the lock is audited (the Paramiko environments keep using the real cache).
+
+    Raises:
+        AuditorError: the snapshot is missing or malformed (a broken installation).
     """
+    from packaging.utils import canonicalize_name
 
-    def __init__(self, work: Path) -> None:
-        self.work = work
+    from auditor.sources import metadata
 
-    def __enter__(self) -> None:
-        from auditor.sources import metadata
-
-        snapshot = DEMO_PROJECT / "metadata.json"
-        self.previous = metadata.seed_cache(snapshot, self.work / "cache")
-
-    def __exit__(self, *exc: object) -> None:
-        from auditor.sources import metadata
-
-        metadata.restore_cache(self.previous)
+    snapshot = DEMO_PROJECT / "metadata.json"
+    try:
+        packages = json.loads(snapshot.read_text(encoding="utf-8"))["packages"]
+        entries = [(canonicalize_name(p["name"]), str(p["version"]), list(p["requires_dist"])) for p in packages]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise AuditorError(
+            f"{snapshot}: cannot read the bundled metadata snapshot ({exc}); reinstall sshdrift"
+        ) from exc
+    root = work / "cache"
+    previous = os.environ.get("SSHDRIFT_CACHE_DIR")
+    os.environ["SSHDRIFT_CACHE_DIR"] = str(root)
+    try:
+        directory = metadata.cache_dir()
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, version, requires in entries:
+            payload = {"format": metadata.CACHE_FORMAT, "name": name, "version": version, "requires_dist": requires}
+            (directory / f"{name}-{version}.json").write_text(json.dumps(payload) + "\n", encoding="utf-8")
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop("SSHDRIFT_CACHE_DIR", None)
+        else:
+            os.environ["SSHDRIFT_CACHE_DIR"] = previous
 
 
 def _installed_paramiko() -> str | None:
@@ -201,12 +222,12 @@ def _bound_text(version: Version) -> str:
 
 
 def _fix_notes(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> list[str]:
-    """The fix, computed: the bound below the first release that cuts a device off, and what it gives.
+    """The fix, computed: the upper bound that keeps every device reachable, and what uv would then lock.
 
-    From each device's offered name-lists, predict every known Paramiko release (RFC 4253 §7.1 on
-    our data); the bound is the first release above the project's range floor that fails for some
-    device; the release uv would then lock is the newest known release that the effective range
-    and the bound both admit. That release is predicted again for every device.
+    Every known Paramiko release the project's effective range admits is predicted against each
+    device's offered name-lists (RFC 4253 §7.1 on sshdrift's data). The release uv would lock under
+    the fix is the newest one that negotiates with every device; the bound is the next known release
+    above it (the first one that cuts a device off). That release is predicted again per device.
     """
     from auditor.probe.algorithms import known_releases
     from auditor.probe.negotiation import predict
@@ -214,41 +235,29 @@ def _fix_notes(paramiko: PackageReport | None, locked: str, results: Sequence[De
     offered: list[tuple[str, Offered]] = [
         (r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR
     ]
-    failing = [r.device.name for r in results if r.status is DeviceStatus.INCOMPATIBLE]
-    if not failing:
+    if not any(r.status is DeviceStatus.INCOMPATIBLE for r in results):
         return [f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"]
     effective = SpecifierSet(paramiko.effective_range if paramiko else "")
-    candidates = [r for r in known_releases() if Version(r) in effective and not Version(r).is_prerelease]
-    first_break: Version | None = None
-    for release in candidates:
-        if any(predict(release, server).failure is not None for _, server in offered):
-            first_break = Version(release)
-            break
-    if first_break is None:
-        return []
-    bound = _bound_text(first_break)
-    admitted = [r for r in candidates if Version(r) in SpecifierSet(bound)]
-    if not admitted:
-        return [f"no Paramiko release in {effective or 'any version'} reaches every device"]
-    target = admitted[-1]
+    releases = [r for r in known_releases() if not Version(r).is_prerelease]
+    candidates = [r for r in releases if Version(r) in effective]
+    reaching = [r for r in candidates if all(predict(r, server).failure is None for _, server in offered)]
+    if not reaching:
+        return [f"no Paramiko release that paramiko{effective} admits reaches every device"]
+    target = reaching[-1]
+    above = [r for r in releases if Version(r) > Version(target)]
+    if Version(target) > Version(locked) or not above:
+        return [f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"]
+    bound = _bound_text(Version(above[0]))
     outcomes = []
-    all_ok = True
     for name, server in offered:
-        prediction = predict(target, server)
-        if prediction.negotiated is not None:
-            outcomes.append(f"{name}: {prediction.negotiated.kex} / {prediction.negotiated.host_key}")
-        else:
-            all_ok = False
-            failure = prediction.failure
-            outcomes.append(f"{name}: no acceptable {failure.category if failure else '?'}")
+        negotiated = predict(target, server).negotiated
+        outcomes.append(f"{name}: {negotiated.kex} / {negotiated.host_key}" if negotiated else f"{name}: fails")
     declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
-    reach = f"all {len(offered)} devices" if all_ok else "only some devices"
     return [
-        f"fix: 'sshdrift fix --below paramiko={bound.lstrip('<')}' "
-        f"adds paramiko{bound} to [tool.uv] constraint-dependencies"
-        + (f" (declared today: {declared})" if declared else ""),
-        f"then 'uv lock' picks paramiko {target} (the newest release {bound} in sshdrift's data), "
-        f"which negotiates with {reach}: " + "; ".join(outcomes),
+        f"fix: 'sshdrift fix --below paramiko={bound.lstrip('<')}' adds paramiko{bound} to "
+        "[tool.uv] constraint-dependencies" + (f" (declared today: {declared})" if declared else ""),
+        f"then 'uv lock' picks paramiko {target} (the newest release {bound} in sshdrift's data), which "
+        f"negotiates with all {len(offered)} devices (predicted): " + "; ".join(outcomes),
     ]
 
 
