@@ -52,7 +52,15 @@ def reason_from_stderr(stderr: str) -> str:
     ``╰─▶`` in older releases); the last link is the root cause a user can act on. Returns
     ``"no output"`` for empty stderr.
     """
-    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    lines: list[str] = []
+    for line in stderr.splitlines():
+        if not line.strip():
+            continue
+        if lines and line[:1].isspace() and not _PREFIX.match(line) and _PREFIX.match(lines[-1]):
+            # uv wraps one cause over indented continuation lines ("And because ..."): keep it whole.
+            lines[-1] = f"{lines[-1].rstrip()} {line.strip()}"
+        else:
+            lines.append(line.rstrip())
     marked = [line for line in lines if _PREFIX.match(line) and _PREFIX.sub("", line).strip()]
     for candidate in reversed(marked or lines):
         if not _NOISE.match(candidate):
