@@ -92,10 +92,10 @@ def run_audit(path: Path, inventory: Path | None, settings: Settings, progress: 
         LockfileError, InventoryError: bad input (exit 3). UsageError: both ``--devices`` and ``--fleet``.
         ResolverError: uv could not make the environment of the locked Paramiko.
     """
-    from auditor.commands.lock import analyze_lock
-
     if inventory is not None and settings.fleet is not None:
         raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
+    from auditor.commands.lock import analyze_lock
+
     # The lock audit must not predict against the fleet itself: the device part is done once, here.
     analysis = analyze_lock(path, replace(settings, fleet=None), progress)
     lockfile = analysis.lockfile
