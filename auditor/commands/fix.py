@@ -207,9 +207,8 @@ def run_fix(
 
     changed = [f for f in current if current[f] != original[f]]
     diff = "".join(edit.unified_diff(f.relative_to(project_dir).as_posix(), original[f], current[f]) for f in changed)
-    for e in edits:
-        verb = "would add" if dry_run else "added"
-        notes.insert(0, f"{e.file}: {verb} {e.package}{e.bound} in {e.place} (locked {e.locked})")
+    verb = "would add" if dry_run else "added"
+    notes[:0] = [f"{e.file}: {verb} {e.package}{e.bound} in {e.place} (locked {e.locked})" for e in edits]
     if not targets:
         notes.append("no open-ended-range errors: nothing to fix")
     if dry_run and diff:
