@@ -1,0 +1,146 @@
+"""Rule ``breaking-release``: a known breaking release (``rules/releases.toml``) the lock could cross.
+
+Error (or the release's own severity, for constraint-only changes) when the effective range admits
+a breaking release above the locked version: "a rebuild may pull paramiko 5.0.0 (2026-05-09), which
+removed diffie-hellman-group14-sha1, ...". Warning when the lock already sits past a release that
+removed algorithms while the range's floor is below it: nothing declared says the project chose it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from packaging.utils import canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+from auditor.checks.constraints import PackageRange, specifier_set
+from auditor.checks.fix_hints import cap_hint
+from auditor.checks.open_ended import describe_edge
+from auditor.model import PROJECT, Finding, Lockfile, Severity
+from auditor.rules_data import load_toml
+
+RULE = "breaking-release"
+_REMOVED = (
+    ("removed_kex", "kex"),
+    ("removed_host_key", "host-key"),
+    ("removed_cipher", "cipher"),
+    ("removed_mac", "MAC"),
+)
+
+
+@dataclass(frozen=True)
+class BreakingRelease:
+    """One entry of ``rules/releases.toml``."""
+
+    package: str
+    version: Version
+    date: str
+    summary: str
+    removed: tuple[tuple[str, tuple[str, ...]], ...]
+    """(category, algorithm names) pairs, e.g. ``("kex", ("diffie-hellman-group14-sha1", ...))``."""
+    other: tuple[str, ...]
+    source: str
+    severity: Severity
+
+    @property
+    def removes_algorithms(self) -> bool:
+        """Whether the release removed algorithms (as opposed to changing a declared constraint)."""
+        return any(names for _, names in self.removed)
+
+    def what(self) -> str:
+        """``removed diffie-hellman-group1-sha1, ... (kex), ssh-rsa (host-key); GSSAPI ...`` or the summary."""
+        if not self.removes_algorithms:
+            return self.summary
+        parts = [f"{', '.join(names)} ({category})" for category, names in self.removed if names]
+        extra = f"; also {'; '.join(self.other)}" if self.other else ""
+        return f"removed {', '.join(parts)}{extra}"
+
+
+def load_releases() -> tuple[BreakingRelease, ...]:
+    """Every entry of ``rules/releases.toml``, sorted by package and version."""
+    out = []
+    for entry in load_toml("releases.toml").get("release", ()):
+        out.append(
+            BreakingRelease(
+                package=canonicalize_name(entry["package"]),
+                version=Version(entry["version"]),
+                date=str(entry.get("date", "")),
+                summary=str(entry.get("summary", "")),
+                removed=tuple((label, tuple(entry.get(key, ()))) for key, label in _REMOVED),
+                other=tuple(entry.get("other", ())),
+                source=str(entry.get("source", "")),
+                severity=Severity(entry.get("severity", "error")),
+            )
+        )
+    return tuple(sorted(out, key=lambda r: (r.package, r.version)))
+
+
+def _floor_reaches(item: PackageRange, release: Version) -> bool:
+    """Whether some lower bound of the effective range is at or above ``release``."""
+    for spec in item.effective:
+        if spec.operator in (">=", ">", "==", "===", "~=") and "*" not in spec.version:
+            try:
+                if Version(spec.version) >= release:
+                    return True
+            except InvalidVersion:
+                continue
+    return False
+
+
+def check(
+    ranges: Iterable[PackageRange], lockfile: Lockfile, releases: Sequence[BreakingRelease] | None = None
+) -> list[Finding]:
+    """Findings of rule ``breaking-release`` for the effective ranges of ``lockfile``."""
+    releases = load_releases() if releases is None else releases
+    versions = {name: pkg.version for name, pkg in lockfile.packages.items()}
+    findings: list[Finding] = []
+    for item in ranges:
+        locked = Version(item.version)
+        via = tuple(c for c in item.dependents if c != PROJECT)
+        for release in (r for r in releases if r.package == item.name):
+            label = f"{item.name} {release.version} ({release.date})"
+            if release.version > locked and item.effective.contains(release.version, prereleases=False):
+                allowing = [c for c in item.constraints if specifier_set(c.specifier).contains(release.version)]
+                edges = "; ".join(describe_edge(c, versions) for c in allowing)
+                cap = (
+                    f"{item.name}<{release.version.major}"
+                    if release.version.release[1:] in ((), (0,), (0, 0))
+                    else f"{item.name}<{release.version}"
+                )
+                findings.append(
+                    Finding(
+                        rule=RULE,
+                        severity=release.severity,
+                        package=item.name,
+                        message=(
+                            f"a rebuild may pull {label}, which {release.what()}: {item.name} {item.version} is locked "
+                            f"and the effective range '{item.effective or 'any version'}' admits {release.version} "
+                            f"({edges or 'nothing constrains it'}); source: {release.source}"
+                        ),
+                        via=via,
+                        file=lockfile.path.name,
+                        line=item.line,
+                        fix=cap_hint(lockfile.format, cap) if release.removes_algorithms else None,
+                    )
+                )
+            elif release.version <= locked and release.removes_algorithms and not _floor_reaches(item, release.version):
+                findings.append(
+                    Finding(
+                        rule=RULE,
+                        severity=Severity.WARNING,
+                        package=item.name,
+                        message=(
+                            f"the lock already has {item.name} {item.version}, at or past {label}, which {release.what()}; "
+                            f"the effective range '{item.effective or 'any version'}' still starts below "
+                            f"{release.version}, so no declaration says the project chose this: devices that need "
+                            f"those algorithms fail; check them with 'sshdrift audit --devices INVENTORY'"
+                        ),
+                        via=via,
+                        file=lockfile.path.name,
+                        line=item.line,
+                        fix=f"declare '{item.name}>={release.version}' once every device negotiates without them, "
+                        f"or '{item.name}<{release.version}' if some cannot",
+                    )
+                )
+    return findings

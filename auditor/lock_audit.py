@@ -1,0 +1,100 @@
+"""The lock audit pipeline: lockfile → declared constraints → effective ranges → findings.
+
+:func:`analyze_lock` is what ``sshdrift lock`` runs, and what ``audit``, ``whatif`` and ``demo``
+reuse: it never prints; progress goes through the :class:`~auditor.progress.Progress` callback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.checks.constraints import (
+    LockAnalysis,
+    PackageRange,
+    ancestors,
+    compute_ranges,
+    constraints_from_requires_dist,
+    project_info,
+)
+from auditor.model import Constraint, Finding, Lockfile, Skipped
+from auditor.progress import Progress
+from auditor.settings import Settings
+from auditor.sources.environment import target_environment
+from auditor.sources.lockfile import load_lockfile
+from auditor.sources.ssh_stack import ssh_stack
+
+# Formats that record each package's declared constraints: no metadata needed.
+_RECORDS_CONSTRAINTS = ("poetry", "pdm")
+
+
+def _needed_pins(lockfile: Lockfile, stack_names: set[str]) -> list[tuple[str, str]]:
+    """The (name, version) pairs whose requires-dist the audit needs: the SSH stack and every package
+    on a path to it; every package when the lock records no edges (Pipfile.lock, pylock.toml).
+    """
+    children = {name: pkg.dependencies for name, pkg in lockfile.packages.items()}
+    present = {n for n in lockfile.packages if n in stack_names}
+    wanted = ancestors(present, children) if any(children.values()) else set(lockfile.packages)
+    return [
+        (name, lockfile.packages[name].version)
+        for name in sorted(wanted)
+        if lockfile.packages[name].constraints is None
+        and lockfile.packages[name].version
+        and lockfile.packages[name].source in (None, "registry")
+    ]
+
+
+def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnalysis:
+    """Read the lockfile at ``path`` (project directory or lockfile) and check its SSH stack.
+
+    Args:
+        path: project directory or lockfile.
+        settings: uses ``python_version`` (marker target), ``offline`` (lock + cache only) and
+            ``ssh_stack_extra``.
+        progress: told about the metadata fetch.
+
+    Returns:
+        :class:`LockAnalysis`: package ranges and reports, findings of ``open-ended-range`` and
+        ``breaking-release`` (sorted by severity, then package), and Skipped entries for every
+        package that could not be evaluated (never a silent "clean").
+
+    Raises:
+        LockfileError: the lockfile or its pyproject cannot be read.
+        ResolverError: uv could not fetch any metadata (online mode).
+    """
+    from auditor.checks import breaking_release, open_ended
+
+    lockfile = load_lockfile(path, python_version=settings.python_version)
+    env = target_environment(settings.python_version)
+    stack = ssh_stack(settings.ssh_stack_extra)
+    edges: dict[str, tuple[Constraint, ...]] = {
+        name: pkg.constraints for name, pkg in lockfile.packages.items() if pkg.constraints is not None
+    }
+    unknown: dict[str, str] = {}
+    notes: list[str] = []
+    pins = [] if lockfile.format in _RECORDS_CONSTRAINTS else _needed_pins(lockfile, set(stack))
+    if pins:
+        from auditor.sources.metadata import requires_dist
+
+        result = requires_dist(pins, offline=settings.offline, progress=progress)
+        for (name, _version), requires in result.found.items():
+            edges[name] = tuple(constraints_from_requires_dist(name, requires, file=lockfile.path.name))
+        for (name, version), reason in result.missing.items():
+            unknown[name] = reason
+            del version
+        notes.append(f"requires-dist read for {len(result.found)} of {len(pins)} locked packages")
+    ranges, skipped = compute_ranges(lockfile, stack, edges, unknown, env)
+    findings: list[Finding] = [*open_ended.check(ranges, lockfile), *breaking_release.check(ranges, lockfile)]
+    findings.sort(key=lambda f: (-f.severity.rank, f.package or "", f.rule))
+    skipped_all = [*skipped, *(Skipped(f"{n} {lockfile.packages[n].version}", r) for n, r in sorted(unknown.items()))]
+    return LockAnalysis(
+        lockfile=lockfile,
+        project=project_info(lockfile),
+        ranges=tuple(ranges),
+        packages=tuple(r.report() for r in ranges),
+        findings=tuple(findings),
+        skipped=tuple(skipped_all),
+        notes=tuple(notes),
+    )
+
+
+__all__ = ["LockAnalysis", "PackageRange", "analyze_lock"]
