@@ -112,12 +112,20 @@ def _fix(result: DeviceResult, failure: NoOverlap | None) -> str:
     parts: list[str] = []
     boundary = _first_breaking_release(result)
     if boundary is not None:
-        bound = f"{boundary.major}" if boundary.minor == 0 and boundary.micro == 0 else str(boundary)
-        parts.append(f"pin paramiko<{bound} (the last release before it negotiates with this device)")
+        parts.append(
+            f"pin paramiko<{upper_bound(boundary)} ({boundary} is the first release that cannot negotiate with it)"
+        )
     if failure is not None and failure.client:
         label = CATEGORY_LABELS.get(failure.category, failure.category)
         parts.append(f"or enable a {label} paramiko {result.paramiko} offers on the device (e.g. {failure.client[0]})")
     return "; ".join(parts) or "upgrade the device's SSH server to offer algorithms this Paramiko supports"
+
+
+def upper_bound(release: Version) -> str:
+    """The shortest specifier bound excluding ``release`` and later: ``5`` for 5.0.0, ``4.1`` for 4.1.0, else the release."""
+    if release.micro == 0:
+        return f"{release.major}" if release.minor == 0 else f"{release.major}.{release.minor}"
+    return str(release)
 
 
 def _first_breaking_release(result: DeviceResult) -> Version | None:
@@ -192,7 +200,7 @@ def legacy_finding(result: DeviceResult) -> Finding | None:
         ),
         package="paramiko",
         device=result.device.name,
-        fix=f"keep paramiko<{release} until the device offers a newer {label}",
+        fix=f"keep paramiko<{upper_bound(Version(release))} until the device offers a newer {label}",
     )
 
 
