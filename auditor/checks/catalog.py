@@ -165,3 +165,18 @@ def rule(rule_id: str) -> Rule:
         KeyError: an id that is not in the catalog (a bug: every rule must be documented).
     """
     return RULES[rule_id]
+
+
+def rule_table_markdown() -> str:
+    """The README's rule table: one row per rule with an anchor (``rule-<id>``), severity, summary and example.
+
+    The README embeds this text verbatim; a test compares the two so that the table cannot drift
+    from the catalog the SARIF help URIs point into.
+    """
+    lines = ["| Rule | Default severity | What it reports | Example |", "|---|---|---|---|"]
+    for entry in RULES.values():
+        example = entry.example.replace("|", "\\|")
+        lines.append(
+            f'| <a id="{entry.anchor}"></a>`{entry.id}` | {entry.default_severity} | {entry.short} | `{example}` |'
+        )
+    return "\n".join(lines) + "\n"
