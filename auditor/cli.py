@@ -58,34 +58,42 @@ def _root(
 # ------------------------------------------------------------------ shared options
 
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default table).")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report to FILE (atomically).")]
+OutputOpt = Annotated[
+    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
+]
 FailOnOpt = Annotated[
     FailOn | None,
     typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default error)."),
 ]
 TimeoutOpt = Annotated[
     float | None,
-    typer.Option("--timeout", min=0.1, help="Seconds per device for connect+banner+KEXINIT and the handshake."),
+    typer.Option(
+        "--timeout", metavar="SECONDS", min=0.1, help="Seconds per device for connect+banner+KEXINIT and the handshake."
+    ),
 ]
 ConcurrencyOpt = Annotated[
-    int | None, typer.Option("--concurrency", min=1, help="Devices probed at once (default 64).")
+    int | None, typer.Option("--concurrency", metavar="N", min=1, help="Devices probed at once (default 64).")
 ]
 OfflineOpt = Annotated[
     bool | None,
     typer.Option("--offline/--online", help="Use only the lock and the metadata cache; never the network."),
 ]
 PythonVersionOpt = Annotated[
-    str | None, typer.Option("--python-version", help="Evaluate markers for this Python (e.g. 3.12).")
+    str | None, typer.Option("--python-version", metavar="X.Y", help="Evaluate markers for this Python (e.g. 3.12).")
 ]
-SshConfigOpt = Annotated[list[Path] | None, typer.Option("--ssh-config", help="ssh_config file to lint (repeatable).")]
-AnsibleCfgOpt = Annotated[Path | None, typer.Option("--ansible-cfg", help="ansible.cfg to lint.")]
+SshConfigOpt = Annotated[
+    list[Path] | None, typer.Option("--ssh-config", metavar="FILE", help="ssh_config file to lint (repeatable).")
+]
+AnsibleCfgOpt = Annotated[Path | None, typer.Option("--ansible-cfg", metavar="FILE", help="ansible.cfg to lint.")]
 FleetOpt = Annotated[
     Path | None,
-    typer.Option("--fleet", help="A saved probe JSON report: predict offline against that fleet."),
+    typer.Option(
+        "--fleet", metavar="REPORT.json", help="A saved probe JSON report: predict offline against that fleet."
+    ),
 ]
 VulnDbOpt = Annotated[
     Path | None,
-    typer.Option("--vuln-db", help="Directory of OSV records to use instead of the online service."),
+    typer.Option("--vuln-db", metavar="DIR", help="Directory of OSV records to use instead of the online service."),
 ]
 AllPackagesOpt = Annotated[
     bool | None, typer.Option("--all-packages", help="Check every locked package for vulnerabilities.")
@@ -95,30 +103,42 @@ NoVulnOpt = Annotated[
 ]
 ParamikoOpt = Annotated[
     str | None,
-    typer.Option("--paramiko", help="Paramiko to verify with: installed, locked, or a version like 5.1.0."),
+    typer.Option(
+        "--paramiko",
+        metavar="installed|locked|X.Y.Z",
+        help="Paramiko to verify with: installed, locked, or a version like 5.1.0.",
+    ),
 ]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", help="Project directory or lockfile.")]
+ProjectOpt = Annotated[Path | None, typer.Option("--project", metavar="PATH", help="Project directory or lockfile.")]
 PythonOpt = Annotated[
     Path | None,
-    typer.Option("--python", help="Interpreter of the project's environment (--paramiko installed)."),
+    typer.Option("--python", metavar="PYTHON", help="Interpreter of the project's environment (--paramiko installed)."),
 ]
 NoVerifyOpt = Annotated[
     bool, typer.Option("--no-verify", help="Predict from data only; skip the real Paramiko handshake.")
 ]
 KnownHostsOpt = Annotated[
-    Path | None, typer.Option("--known-hosts", help="known_hosts file to compare host keys with.")
+    Path | None, typer.Option("--known-hosts", metavar="FILE", help="known_hosts file to compare host keys with.")
 ]
 ShardOpt = Annotated[
-    str | None, typer.Option("--shard", help="K/N: probe only slice K of N of the inventory (deterministic).")
+    str | None,
+    typer.Option("--shard", metavar="K/N", help="K/N: probe only slice K of N of the inventory (deterministic)."),
 ]
 InventoryFormatOpt = Annotated[
     str | None,
-    typer.Option("--inventory-format", help="Force the inventory format: text, yaml, csv, ansible, nornir, netmiko."),
+    typer.Option(
+        "--inventory-format",
+        metavar="FORMAT",
+        help="Force the inventory format: text, yaml, csv, ansible, nornir, netmiko.",
+    ),
 ]
 SaveKexinitOpt = Annotated[
-    Path | None, typer.Option("--save-kexinit", help="Directory to keep each device's raw KEXINIT payload.")
+    Path | None,
+    typer.Option("--save-kexinit", metavar="DIR", help="Directory to keep each device's raw KEXINIT payload."),
 ]
-JumpKeyOpt = Annotated[Path | None, typer.Option("--jump-key", help="Private key for jump hosts (else ssh-agent).")]
+JumpKeyOpt = Annotated[
+    Path | None, typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts (else ssh-agent).")
+]
 
 
 def _shard(text: str | None) -> tuple[int, int] | None:
@@ -207,7 +227,9 @@ def _run(fn: Callable[[], Report], settings: Settings) -> NoReturn:
 
 @app.command()
 def lock(
-    path: Annotated[Path, typer.Argument(help="Project directory (default .) or a lockfile.")] = Path(),
+    path: Annotated[
+        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
+    ] = Path(),
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
@@ -250,7 +272,9 @@ def lock(
 
 @app.command()
 def probe(
-    inventory: Annotated[Path, typer.Argument(help="Inventory: text, YAML/CSV, Ansible, Nornir or netmiko list.")],
+    inventory: Annotated[
+        Path, typer.Argument(metavar="INVENTORY", help="Inventory: text, YAML/CSV, Ansible, Nornir or netmiko list.")
+    ],
     paramiko: ParamikoOpt = None,
     project: ProjectOpt = None,
     python: PythonOpt = None,
@@ -298,9 +322,12 @@ def probe(
 
 @app.command()
 def audit(
-    path: Annotated[Path, typer.Argument(help="Project directory (default .) or a lockfile.")] = Path(),
+    path: Annotated[
+        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
+    ] = Path(),
     devices: Annotated[
-        Path | None, typer.Option("--devices", "-d", help="Inventory to probe with the locked Paramiko.")
+        Path | None,
+        typer.Option("--devices", "-d", metavar="INVENTORY", help="Inventory to probe with the locked Paramiko."),
     ] = None,
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
@@ -353,10 +380,13 @@ def audit(
 @app.command()
 def whatif(
     requirements: Annotated[
-        list[str] | None, typer.Argument(help="Requirements to add, e.g. paramiko==5.1.0 'netmiko>=4.8'.")
+        list[str] | None,
+        typer.Argument(metavar="REQUIREMENT...", help="Requirements to add, e.g. paramiko==5.1.0 'netmiko>=4.8'."),
     ] = None,
-    project: Annotated[Path, typer.Option("--project", help="Project directory or lockfile.")] = Path(),
-    devices: Annotated[Path | None, typer.Option("--devices", "-d", help="Inventory to probe.")] = None,
+    project: Annotated[Path, typer.Option("--project", metavar="PATH", help="Project directory or lockfile.")] = Path(),
+    devices: Annotated[
+        Path | None, typer.Option("--devices", "-d", metavar="INVENTORY", help="Inventory to probe.")
+    ] = None,
     upgrade: Annotated[bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.")] = False,
     no_verify: NoVerifyOpt = False,
     fmt: FormatOpt = None,
@@ -397,10 +427,12 @@ def whatif(
 
 @app.command()
 def drift(
-    path: Annotated[Path, typer.Argument(help="Project directory (default .).")] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory (default .).")] = Path(),
     exclude_newer: Annotated[
         str | None,
-        typer.Option("--exclude-newer", help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild."),
+        typer.Option(
+            "--exclude-newer", metavar="DATE", help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild."
+        ),
     ] = None,
     fmt: FormatOpt = None,
     output: OutputOpt = None,
@@ -417,9 +449,10 @@ def drift(
 
 @app.command()
 def fix(
-    path: Annotated[Path, typer.Argument(help="Project directory (default .).")] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory (default .).")] = Path(),
     below: Annotated[
-        str | None, typer.Option("--below", help="Upper bound to write (default: the locked major + 1).")
+        str | None,
+        typer.Option("--below", metavar="VERSION", help="Upper bound to write (default: the locked major + 1)."),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")] = False,
     relock: Annotated[
@@ -440,7 +473,9 @@ def fix(
 
 @app.command()
 def merge(
-    reports: Annotated[list[Path], typer.Argument(help="JSON reports of probe/audit shards to join.")],
+    reports: Annotated[
+        list[Path], typer.Argument(metavar="REPORT.json...", help="JSON reports of probe/audit shards to join.")
+    ],
     fmt: FormatOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
@@ -469,9 +504,12 @@ def demo(
 
 @app.command()
 def lab(
-    port: Annotated[int, typer.Option("--port", help="First port; devices listen on consecutive ports.")] = 2201,
+    port: Annotated[
+        int, typer.Option("--port", metavar="PORT", help="First port; devices listen on consecutive ports.")
+    ] = 2201,
     inventory: Annotated[
-        Path | None, typer.Option("--inventory", help="Also write an inventory of the lab devices to FILE.")
+        Path | None,
+        typer.Option("--inventory", metavar="FILE", help="Also write an inventory of the lab devices to FILE."),
     ] = None,
 ) -> None:
     """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""
