@@ -28,8 +28,10 @@ _RECORDS_CONSTRAINTS = ("poetry", "pdm")
 
 
 def _needed_pins(lockfile: Lockfile, stack_names: set[str]) -> list[tuple[str, str]]:
-    """The (name, version) pairs whose requires-dist the audit needs: the SSH stack and every package
-    on a path to it; every package when the lock records no edges (Pipfile.lock, pylock.toml).
+    """The (name, version) pairs whose requires-dist the audit needs.
+
+    That is the SSH stack and every package on a path to it, or every package when the lock
+    records no edges (Pipfile.lock, pylock.toml).
     """
     children = {name: pkg.dependencies for name, pkg in lockfile.packages.items()}
     present = {n for n in lockfile.packages if n in stack_names}

@@ -31,6 +31,7 @@ _MODULES = {
     "requirements": "auditor.sources.requirements",
 }
 _BY_NAME = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm", "Pipfile.lock": "pipfile"}
+_REGENERATE = {"uv": "uv lock", "poetry": "poetry lock", "pdm": "pdm lock", "pipfile": "pipenv lock"}
 _PIN_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*\S+", re.MULTILINE)
 
 
@@ -144,7 +145,7 @@ def load_lockfile(path: Path, *, python_version: str | None = None) -> Lockfile:
     """
     lock_path = find_lockfile(path) if path.is_dir() else path
     env = target_environment(python_version)
-    text = read_text(lock_path, "uv lock")
+    text = read_text(lock_path, _REGENERATE.get(_BY_NAME.get(lock_path.name, ""), "uv lock"))
     fmt = detect_format(lock_path, text)
     module = importlib.import_module(_MODULES[fmt])
     lockfile: Lockfile = module.parse(lock_path, text, env)

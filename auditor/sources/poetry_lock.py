@@ -22,6 +22,7 @@ from auditor.sources.environment import Environment, marker_applies
 from auditor.sources.tomlfile import entry_lines, parse_toml
 
 REGENERATE = "poetry lock"
+_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
 _OPERATOR = re.compile(r"^(===|==|!=|<=|>=|~=|<|>|\^|~)?\s*(.+)$")
 
 
@@ -117,10 +118,13 @@ def dependency_constraints(
             if not isinstance(table, dict):
                 continue
             marker = _marker_of(table)
-            if not marker_applies(marker, env):
+            in_marker = _EXTRA.findall(marker or "")
+            # An extra's edge is kept with its marker: whether the extra is requested is known only later.
+            if not marker_applies(marker, env, in_marker):
                 continue
             optional = bool(table.get("optional"))
-            kind = f"extra:{extras_of.get(canonicalize_name(name), '?')}" if optional else "requires-dist"
+            extra = in_marker[0] if in_marker else extras_of.get(canonicalize_name(name), "?")
+            kind = f"extra:{extra}" if optional or in_marker else "requires-dist"
             out.append(
                 Constraint(
                     by=by,

@@ -15,7 +15,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-_AT_LINE = re.compile(r"\s*\(at line (\d+), column (\d+)\)$")
+_AT_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 _NAME_LINE = re.compile(r'^\s*name\s*=\s*"([^"]+)"')
 
 
@@ -56,7 +56,7 @@ def parse_toml(path: Path, text: str, regenerate: str) -> dict[str, Any]:
         where = ""
         match = _AT_LINE.search(message)
         if match:
-            where = f"line {match.group(1)}: "
+            where = f"line {match.group(1) or len(text.splitlines()) or 1}: "
             message = message[: match.start()]
         raise LockfileError(f"{path}: {where}not valid TOML ({message}); regenerate it with '{regenerate}'") from None
 

@@ -101,7 +101,7 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
     if version not in SUPPORTED_VERSIONS:
         raise LockfileError(
             f"{path}: lock version {version!r} is not supported (sshdrift reads uv.lock version "
-            f"{', '.join(map(str, SUPPORTED_VERSIONS))}); regenerate it with '{REGENERATE}' from a matching uv"
+            f"{', '.join(map(str, SUPPORTED_VERSIONS))}); upgrade sshdrift, or regenerate it with a uv that writes version 1"
         )
     entries = data.get("package")
     if not isinstance(entries, list):
