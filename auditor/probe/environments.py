@@ -137,7 +137,7 @@ def locked_version(settings: Settings) -> str:
         raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
     from auditor.sources.lockfile import load_lockfile
 
-    lock = load_lockfile(settings.project)
+    lock = load_lockfile(settings.project, python_version=settings.python_version)
     package = lock.packages.get("paramiko")
     if package is None:
         raise LockfileError(f"{lock.path}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with")

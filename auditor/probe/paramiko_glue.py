@@ -13,6 +13,7 @@ import binascii
 import getpass
 import hashlib
 import hmac
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +23,12 @@ from typing import Any
 import paramiko
 
 from auditor.errors import ConfigError
+
+# Paramiko's transport thread logs a traceback when a connection fails; without a handler of its own,
+# Python's last-resort handler would print it on the user's terminal.
+_PARAMIKO_LOGGER = logging.getLogger("paramiko")
+_PARAMIKO_LOGGER.addHandler(logging.NullHandler())
+_PARAMIKO_LOGGER.propagate = False
 
 DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 PASSPHRASE_ENV = "SSHDRIFT_JUMP_PASSPHRASE"

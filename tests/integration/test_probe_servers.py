@@ -287,6 +287,7 @@ def test_jump_host(
             "--known-hosts", empty_known_hosts, "--jump-key", jump_gateway.key,
         )  # fmt: skip
         assert run.returncode in (1, 4), run.stderr
+        assert "Traceback" not in run.stderr
         devices = {d["name"]: d for d in json.loads(run.stdout)["devices"]}
         assert devices["r1"]["status"] == ios_status and devices["r1"]["verified"], devices["r1"]
         assert devices["r1"]["jump"] == jump_gateway.spec and devices["r1"]["banner"].startswith("SSH-2.0-OpenSSH")
@@ -319,6 +320,7 @@ def test_jump_host_refuses_us(server_lab: servers.ServerLab, tmp_path: Path, emp
         stranger,
     )
     assert run.returncode == 4, run.stderr
+    assert "Traceback" not in run.stderr and "Exception" not in run.stderr
     devices = {d["name"]: d for d in json.loads(run.stdout)["devices"]}
     assert devices["behind"]["status"] == "unreachable" and "jump host" in devices["behind"]["reasons"][0]
     assert devices["direct"]["status"] == "compatible"

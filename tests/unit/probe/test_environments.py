@@ -86,3 +86,11 @@ def test_reason_from_stderr_of_a_real_uv_failure() -> None:
     assert run.returncode != 0
     assert "paramiko" in reason_from_stderr(run.stderr)
     assert reason_from_stderr("") == "no output"
+
+
+def test_locked_reads_the_projects_lockfile() -> None:
+    project = Path(__file__).resolve().parents[3] / "auditor" / "demo_data" / "netmiko-4.4.0"
+    from auditor.sources.lockfile import load_lockfile
+
+    pinned = load_lockfile(project).packages["paramiko"].version
+    assert environments.locked_version(Settings(project=project)) == pinned
