@@ -40,7 +40,8 @@ READ_CHUNK = 4096
 """Bytes asked for per read; a KEXINIT is 1-2 KB."""
 
 NUDGE_AFTER = 2.0
-"""Seconds of silence after the server's identification string before we send our own KEXINIT."""
+"""Seconds of silence after the server's identification string before we send our own KEXINIT
+(at most a quarter of the per-device timeout)."""
 
 _NUDGE_OFFER = Offered(
     kex=(
@@ -177,6 +178,8 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
         )
     except asyncio.TimeoutError:
         return Unreachable(device, f"timeout after {timeout:g} s while connecting", probed_at)
+    except ConnectionResetError as exc:
+        raise _Reset(_os_reason(exc)) from None
     except OSError as exc:
         return Unreachable(device, _os_reason(exc), probed_at)
     try:
@@ -191,7 +194,7 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
             wait = remaining
             if reader.banner is not None and not nudged:
                 banner_at = banner_at if banner_at is not None else now
-                wait = min(remaining, max(0.0, banner_at + NUDGE_AFTER - now))
+                wait = min(remaining, max(0.0, banner_at + min(NUDGE_AFTER, timeout / 4) - now))
             try:
                 data = await asyncio.wait_for(stream.read(READ_CHUNK), wait)
             except asyncio.TimeoutError:
@@ -328,7 +331,7 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
             wait = remaining
             if reader.banner is not None and not nudged:
                 banner_at = banner_at if banner_at is not None else now
-                wait = min(remaining, max(0.01, banner_at + NUDGE_AFTER - now))
+                wait = min(remaining, max(0.01, banner_at + min(NUDGE_AFTER, timeout / 4) - now))
             sock.settimeout(wait)
             try:
                 data = sock.recv(READ_CHUNK)

@@ -1,0 +1,271 @@
+"""Hostile and broken servers on 127.0.0.1: each becomes a classified result within the timeout.
+
+The servers are written here, each a tiny threaded TCP listener with one misbehaviour; real sshd and
+dropbear (from ``tests/servers.py``) run in the same grab to show healthy devices are unaffected.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from auditor.model import Device, Offered
+from auditor.probe.grab import grab_devices, grab_over_socket, kexinit_path
+from auditor.probe.kexinit import build_kexinit, frame_packet
+from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, Unreachable
+from tests import servers
+
+pytestmark = pytest.mark.integration
+
+TIMEOUT = 2.0
+BANNER = b"SSH-2.0-Hostile_1.0\r\n"
+GOOD = Offered(
+    kex=("curve25519-sha256",),
+    host_key=("ssh-ed25519",),
+    cipher_c2s=("aes128-ctr",),
+    cipher_s2c=("aes128-ctr",),
+    mac_c2s=("hmac-sha2-256",),
+    mac_s2c=("hmac-sha2-256",),
+    compression_c2s=("none",),
+    compression_s2c=("none",),
+)
+
+Behaviour = Callable[[socket.socket, threading.Event], None]
+
+
+class HostileServer:
+    """A listener on 127.0.0.1 that runs ``behaviour`` on each connection in its own thread."""
+
+    def __init__(self, name: str, behaviour: Behaviour) -> None:
+        self.name = name
+        self.behaviour = behaviour
+        self.stop = threading.Event()
+        self.connections = 0
+        self.listener = socket.create_server((servers.LOOPBACK, 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with contextlib.suppress(OSError), conn:
+            self.behaviour(conn, self.stop)
+
+    def close(self) -> None:
+        self.stop.set()
+        with contextlib.suppress(OSError):
+            self.listener.shutdown(socket.SHUT_RDWR)
+        self.listener.close()
+
+
+def tarpit(conn: socket.socket, stop: threading.Event) -> None:
+    stop.wait(30)
+
+
+def endless_lines(conn: socket.socket, stop: threading.Event) -> None:
+    while not stop.is_set():
+        conn.sendall(b"Welcome! This is not the banner you are looking for.\r\n")
+        time.sleep(0.001)
+
+
+def huge_packet(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(BANNER + struct.pack(">IB", 2 * 1024**3, 4) + b"\0" * 64)
+    stop.wait(30)
+
+
+def garbage_after_banner(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(BANNER + frame_packet(b"\x5a garbage that is no SSH message at all"))
+    stop.wait(30)
+
+
+def reset(conn: socket.socket, stop: threading.Event) -> None:
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def http(conn: socket.socket, stop: threading.Event) -> None:
+    conn.settimeout(5)
+    conn.recv(1024)
+    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nServer: nginx\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+
+
+def ssh1_only(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(b"SSH-1.5-Cisco-1.25\r\n")
+    stop.wait(30)
+
+
+def one_byte_a_second(conn: socket.socket, stop: threading.Event) -> None:
+    for byte in BANNER:
+        conn.sendall(bytes([byte]))
+        if stop.wait(1.0):
+            return
+
+
+def truncated_kexinit(conn: socket.socket, stop: threading.Event) -> None:
+    packet = frame_packet(build_kexinit(GOOD))
+    conn.sendall(BANNER + packet[: len(packet) // 2])
+
+
+def truncated_name_list(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(BANNER + frame_packet(b"\x14" + b"C" * 16 + struct.pack(">I", 500) + b"curve25519-sha256"))
+    stop.wait(30)
+
+
+def empty_name_lists(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(BANNER + frame_packet(build_kexinit(Offered())))
+    stop.wait(30)
+
+
+def waits_for_client_kexinit(conn: socket.socket, stop: threading.Event) -> None:
+    """Sends its KEXINIT only after the client's (legal; rare): the grab must nudge it."""
+    conn.settimeout(10)
+    conn.sendall(BANNER)
+    received = b""
+    while b"\n" not in received:
+        received += conn.recv(256)
+    rest = received.split(b"\n", 1)[1]
+    while len(rest) < 5:
+        rest += conn.recv(4096)
+    length = struct.unpack(">I", rest[:4])[0]
+    while len(rest) < 4 + length:
+        rest += conn.recv(4096)
+    if rest[5] == 20:
+        conn.sendall(frame_packet(build_kexinit(GOOD)))
+    stop.wait(30)
+
+
+HOSTILE: dict[str, tuple[Behaviour, type, str]] = {
+    "tarpit": (tarpit, Unreachable, "connected, but no identification string"),
+    "endless-lines": (endless_lines, ProtocolFailure, "more than 32 lines before the identification string"),
+    "2gb-packet": (huge_packet, ProtocolFailure, "packet_length 2147483648 exceeds 35000"),
+    "garbage": (
+        garbage_after_banner,
+        ProtocolFailure,
+        "expected SSH_MSG_KEXINIT (20) as the first message, got message 90",
+    ),
+    "reset": (reset, Unreachable, "connection reset by peer (twice)"),
+    "http": (http, ProtocolFailure, "not an SSH server: it answered 'HTTP/1.1 400 Bad Request'"),
+    "ssh1": (ssh1_only, ProtocolFailure, "SSH-1 only"),
+    "slow": (one_byte_a_second, Unreachable, "bytes but no complete identification string"),
+    "truncated-packet": (truncated_kexinit, ProtocolFailure, "truncated packet"),
+    "truncated-kexinit": (truncated_name_list, ProtocolFailure, "truncated KEXINIT"),
+    "empty-lists": (empty_name_lists, ProtocolFailure, "the kex name-list is empty"),
+    "waits-for-client": (waits_for_client_kexinit, Grabbed, ""),
+}
+
+
+@pytest.fixture(scope="module")
+def hostile() -> Iterator[dict[str, HostileServer]]:
+    started = {name: HostileServer(name, behaviour) for name, (behaviour, _, _) in HOSTILE.items()}
+    yield started
+    for server in started.values():
+        server.close()
+
+
+def _refused_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((servers.LOOPBACK, 0))
+        return int(sock.getsockname()[1])
+
+
+def test_every_hostile_server_is_classified_and_healthy_ones_unaffected(
+    hostile: dict[str, HostileServer], server_lab: servers.ServerLab, tmp_path: Path
+) -> None:
+    sshd = server_lab.sshd("modern_default")
+    legacy = server_lab.sshd("cisco_ios15_classic")
+    devices = [Device(name, servers.LOOPBACK, server.port) for name, server in hostile.items()]
+    devices.insert(3, Device("sshd", servers.LOOPBACK, sshd.port))
+    devices.append(Device("ios15", servers.LOOPBACK, legacy.port))
+    devices.append(Device("refused", servers.LOOPBACK, _refused_port()))
+    devices.append(Device("no-dns", "no-such-device.invalid", 22))
+    if servers.DROPBEAR.is_file():
+        dropbear = server_lab.dropbear()
+        devices.append(Device("dropbear", servers.LOOPBACK, dropbear.port))
+
+    started = time.monotonic()
+    results = grab_devices(devices, timeout=TIMEOUT, save_dir=tmp_path / "saved")
+    elapsed = time.monotonic() - started
+
+    assert [r.device for r in results] == devices
+    by_name: dict[str, GrabResult] = {r.device.name: r for r in results}
+    for name, (_, kind, reason) in HOSTILE.items():
+        result = by_name[name]
+        assert isinstance(result, kind), (name, result)
+        if not isinstance(result, Grabbed):
+            assert reason in result.reason, (name, result.reason)
+            assert "\n" not in result.reason
+    assert hostile["reset"].connections == 2, "a reset before the banner is retried exactly once"
+    assert isinstance(by_name["refused"], Unreachable)
+    assert by_name["refused"].reason == "connection refused"
+    assert isinstance(by_name["no-dns"], Unreachable)
+    assert by_name["no-dns"].reason.startswith("DNS: cannot resolve host")
+    healthy = ["sshd", "ios15"] + (["dropbear"] if "dropbear" in by_name else [])
+    for name in healthy:
+        result = by_name[name]
+        assert isinstance(result, Grabbed), result
+        assert result.kexinit.strict_kex
+        assert kexinit_path(tmp_path / "saved", result.device).read_bytes() == result.payload
+    ios = by_name["ios15"]
+    assert isinstance(ios, Grabbed)
+    assert ios.kexinit.offered.kex[:3] == (
+        "diffie-hellman-group-exchange-sha1",
+        "diffie-hellman-group14-sha1",
+        "diffie-hellman-group1-sha1",
+    )
+    # All run side by side: the whole grab is bounded by one timeout plus slack, not by their sum.
+    assert elapsed < TIMEOUT + 2.0, elapsed
+
+
+def test_one_connection_at_a_time_per_host_port(server_lab: servers.ServerLab) -> None:
+    seen: list[int] = []
+    active = 0
+    lock = threading.Lock()
+
+    def counting(conn: socket.socket, stop: threading.Event) -> None:
+        nonlocal active
+        with lock:
+            active += 1
+            seen.append(active)
+        time.sleep(0.05)
+        conn.sendall(BANNER + frame_packet(build_kexinit(GOOD)))
+        with lock:
+            active -= 1
+
+    server = HostileServer("counting", counting)
+    try:
+        devices = [Device(f"alias{i}", servers.LOOPBACK, server.port) for i in range(10)]
+        results = grab_devices(devices, timeout=5, concurrency=64)
+    finally:
+        server.close()
+    assert all(isinstance(r, Grabbed) for r in results)
+    assert max(seen) == 1
+    assert len(seen) == 10
+
+
+def test_grab_over_a_blocking_socket(hostile: dict[str, HostileServer], server_lab: servers.ServerLab) -> None:
+    sshd = server_lab.sshd("modern_default")
+    device = Device("sshd", servers.LOOPBACK, sshd.port, jump="gw")
+    result = grab_over_socket(socket.create_connection((servers.LOOPBACK, sshd.port)), device, timeout=TIMEOUT)
+    assert isinstance(result, Grabbed)
+    assert result.banner.startswith("SSH-2.0-OpenSSH_")
+    for name in ("tarpit", "http", "empty-lists", "waits-for-client"):
+        behaviour_kind = HOSTILE[name][1]
+        conn = socket.create_connection((servers.LOOPBACK, hostile[name].port))
+        started = time.monotonic()
+        outcome = grab_over_socket(conn, Device(name, servers.LOOPBACK, hostile[name].port), timeout=TIMEOUT)
+        assert isinstance(outcome, behaviour_kind), (name, outcome)
+        assert time.monotonic() - started < TIMEOUT + 0.5
