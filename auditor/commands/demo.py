@@ -20,7 +20,8 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from auditor.errors import AuditorError, ResolverError
-from auditor.model import DeviceResult, DeviceStatus, Offered, PackageReport, ProjectInfo, Report
+from auditor.model import DeviceResult, DeviceStatus, Negotiated, Offered, PackageReport, ProjectInfo, Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -66,54 +67,65 @@ def run_demo(settings: Settings, progress: Progress) -> Report:
     missing = [name for name in DEMO_FILES if not (DEMO_PROJECT / name).is_file()]
     if missing:
         raise AuditorError(f"{DEMO_PROJECT}: the bundled demo project lacks {', '.join(missing)}; reinstall sshdrift")
-    with tempfile.TemporaryDirectory(prefix="sshdrift-demo-") as tmp:
-        work = Path(tmp)
-        project = work / "netops-provisioning"
-        project.mkdir()
-        for name in DEMO_FILES:
-            shutil.copyfile(DEMO_PROJECT / name, project / name)
-        lock_settings = replace(
-            settings,
-            offline=True,
-            vulnerabilities=False,
-            fleet=None,
-            ssh_config=(),
-            ansible_cfg=None,
-            project=project,
-        )
-        with _seeded_metadata(work):
-            analysis = analyze_lock(project, lock_settings, progress)
-        lockfile = analysis.lockfile
-        locked = lockfile.packages.get("paramiko")
-        if locked is None:
-            raise AuditorError(f"{DEMO_PROJECT / 'uv.lock'}: the bundled lock pins no paramiko; reinstall sshdrift")
+    lab = Lab()
+    # Host keys and listeners come up in the background while the lock is audited.
+    with tempfile.TemporaryDirectory(prefix="sshdrift-demo-") as tmp, ThreadPoolExecutor(1) as pool:
+        starting = pool.submit(lab.start)
+        try:
+            work = Path(tmp)
+            project = work / "netops-provisioning"
+            project.mkdir()
+            for name in DEMO_FILES:
+                shutil.copyfile(DEMO_PROJECT / name, project / name)
+            cache = _seed_metadata_cache(work / "cache")
+            lock_settings = replace(
+                settings,
+                offline=True,
+                vulnerabilities=False,
+                fleet=None,
+                ssh_config=(),
+                ansible_cfg=None,
+                project=project,
+            )
+            with _cache_dir(cache):
+                analysis = analyze_lock(project, lock_settings, progress)
+            locked = analysis.lockfile.packages.get("paramiko")
+            if locked is None:
+                raise AuditorError(f"{DEMO_PROJECT / 'uv.lock'}: the bundled lock pins no paramiko; reinstall sshdrift")
 
-        known_hosts = work / "known_hosts"
-        known_hosts.write_text("", encoding="utf-8")  # fresh lab keys every run: nothing to compare with
-        probe_settings = replace(
-            lock_settings,
-            known_hosts=known_hosts,
-            shard=None,
-            save_kexinit=None,
-            jump_key=None,
-            python=None,
-            timeout=min(settings.timeout, 10.0),
-        )
-        with Lab() as lab:
+            known_hosts = work / "known_hosts"
+            known_hosts.write_text("", encoding="utf-8")  # fresh lab keys every run: nothing to compare with
+            probe_settings = replace(
+                lock_settings,
+                known_hosts=known_hosts,
+                shard=None,
+                save_kexinit=None,
+                jump_key=None,
+                python=None,
+                timeout=min(settings.timeout, 10.0),
+            )
+            starting.result()
             lab_devices = lab.running
             results, device_findings, probe_notes = _probe(lab.devices, locked.version, probe_settings, progress)
+        finally:
+            starting.exception()  # wait for the start to finish (or fail) before stopping
+            lab.stop()
+        paramiko_report = next((p for p in analysis.packages if p.name == "paramiko"), None)
+        plan = plan_fix(paramiko_report, locked.version, results)
+        fix_notes, fix_extra = _fix_notes(plan, project, lock_settings, progress, cache)
 
-    paramiko_report = next((p for p in analysis.packages if p.name == "paramiko"), None)
     notes = [
         'demo project: netops-provisioning, dependencies = ["netmiko==4.4.0"], locked with uv '
         f"(bundled {DEMO_PROJECT.name}/uv.lock, paramiko {locked.version})",
+        *analysis.notes,
         "emulated devices on 127.0.0.1 (asyncssh, lists from device-profiles.md): "
         + "; ".join(f"{d.profile.name} = {d.profile.title} ({d.profile.banner})" for d in lab_devices),
         *probe_notes,
-        *_fix_notes(paramiko_report, locked.version, results),
+        *fix_notes,
         "vulnerability checks are off in the demo (they need the online service): "
         "run 'sshdrift audit' on your project for them",
     ]
+    lockfile = analysis.lockfile
     return Report(
         command="demo",
         project=ProjectInfo(path=str(DEMO_PROJECT), lockfile=lockfile.path.name, format=lockfile.format),
@@ -134,18 +146,20 @@ def run_demo(settings: Settings, progress: Progress) -> Report:
                 }
                 for d in lab_devices
             ],
+            "fix": fix_extra,
         },
     )
 
 
-@contextlib.contextmanager
-def _seeded_metadata(work: Path) -> Iterator[None]:
-    """Let the lock audit read requires-dist from the bundled snapshot, offline, without touching the user's cache.
+def _seed_metadata_cache(root: Path) -> Path:
+    """Write the bundled requires-dist snapshot into a cache directory laid out as :mod:`auditor.sources.metadata` reads it.
 
-    :mod:`auditor.sources.metadata` caches one JSON file per (name, version) under
-    ``$SSHDRIFT_CACHE_DIR/requires-dist``; the snapshot (``metadata.json``, every package of the
-    bundled lock) is written there in that format in a temporary directory, and the variable points
-    at it only while the lock is audited (the Paramiko environments keep using the real cache).
+    That module caches one JSON file per (name, version) under ``$SSHDRIFT_CACHE_DIR/requires-dist``;
+    ``metadata.json`` (every package of the bundled lock) is written there in that format, so the
+    lock audit needs no index and never touches the user's own cache.
+
+    Returns:
+        ``root``, to hand to :func:`_cache_dir`.
 
     Raises:
         AuditorError: the snapshot is missing or malformed (a broken installation).
@@ -162,15 +176,26 @@ def _seeded_metadata(work: Path) -> Iterator[None]:
         raise AuditorError(
             f"{snapshot}: cannot read the bundled metadata snapshot ({exc}); reinstall sshdrift"
         ) from exc
-    root = work / "cache"
+    with _cache_dir(root):
+        directory = metadata.cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, version, requires in entries:
+        payload = {"format": metadata.CACHE_FORMAT, "name": name, "version": version, "requires_dist": requires}
+        (directory / f"{name}-{version}.json").write_text(json.dumps(payload) + "\n", encoding="utf-8")
+    return root
+
+
+@contextlib.contextmanager
+def _cache_dir(root: Path) -> Iterator[None]:
+    """Point ``$SSHDRIFT_CACHE_DIR`` at ``root`` for the lock audit only.
+
+    The Paramiko environments of the probe keep using the user's real cache, so the variable is
+    restored as soon as the block ends (the demo runs the lock audit on the main thread, with no
+    other thread reading it meanwhile).
+    """
     previous = os.environ.get("SSHDRIFT_CACHE_DIR")
     os.environ["SSHDRIFT_CACHE_DIR"] = str(root)
     try:
-        directory = metadata.cache_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        for name, version, requires in entries:
-            payload = {"format": metadata.CACHE_FORMAT, "name": name, "version": version, "requires_dist": requires}
-            (directory / f"{name}-{version}.json").write_text(json.dumps(payload) + "\n", encoding="utf-8")
         yield
     finally:
         if previous is None:
@@ -221,13 +246,35 @@ def _bound_text(version: Version) -> str:
     return f"<{version}"
 
 
-def _fix_notes(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> list[str]:
-    """The fix, computed: the upper bound that keeps every device reachable, and what uv would then lock.
+@dataclass(frozen=True)
+class FixPlan:
+    """The computed fix for devices the locked Paramiko cannot reach."""
 
-    Every known Paramiko release the project's effective range admits is predicted against each
-    device's offered name-lists (RFC 4253 §7.1 on sshdrift's data). The release uv would lock under
-    the fix is the newest one that negotiates with every device; the bound is the next known release
-    above it (the first one that cuts a device off). That release is predicted again per device.
+    bound: str
+    """Upper bound to add, e.g. ``<5``."""
+    target: str
+    """The newest known release the bound and the effective range admit: what ``uv lock`` would pick."""
+    outcomes: tuple[tuple[str, Negotiated | None], ...]
+    """Per device name, the negotiation predicted for ``target`` (None: it would fail)."""
+    declared: str
+    """The constraints declared on Paramiko today, e.g. ``netmiko >=2.9.5, scp (any)``."""
+
+
+def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> FixPlan | str:
+    """Compute the upper bound that keeps every device reachable, and the release uv would then lock.
+
+    Every known, final Paramiko release that the project's effective range admits is predicted
+    against each device's offered name-lists (RFC 4253 §7.1 on sshdrift's data). The release uv
+    would lock under the fix is the newest one that negotiates with every device; the bound is the
+    next known release above it (the first that cuts a device off).
+
+    Args:
+        paramiko: the lock audit's Paramiko entry (its effective range and constraints), if any.
+        locked: the locked Paramiko version.
+        results: the device results of the probe (their offered lists).
+
+    Returns:
+        A :class:`FixPlan`, or a one-line note when there is nothing to fix or no release fits.
     """
     from auditor.probe.algorithms import known_releases
     from auditor.probe.negotiation import predict
@@ -236,29 +283,78 @@ def _fix_notes(paramiko: PackageReport | None, locked: str, results: Sequence[De
         (r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR
     ]
     if not any(r.status is DeviceStatus.INCOMPATIBLE for r in results):
-        return [f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"]
+        return f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"
     effective = SpecifierSet(paramiko.effective_range if paramiko else "")
     releases = [r for r in known_releases() if not Version(r).is_prerelease]
     candidates = [r for r in releases if Version(r) in effective]
     reaching = [r for r in candidates if all(predict(r, server).failure is None for _, server in offered)]
     if not reaching:
-        return [f"no Paramiko release that paramiko{effective} admits reaches every device"]
+        return f"no Paramiko release that paramiko{effective} admits reaches every device"
     target = reaching[-1]
     above = [r for r in releases if Version(r) > Version(target)]
     if Version(target) > Version(locked) or not above:
-        return [f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"]
-    bound = _bound_text(Version(above[0]))
-    outcomes = []
-    for name, server in offered:
-        negotiated = predict(target, server).negotiated
-        outcomes.append(f"{name}: {negotiated.kex} / {negotiated.host_key}" if negotiated else f"{name}: fails")
+        return f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"
     declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
-    return [
-        f"fix: 'sshdrift fix --below paramiko={bound.lstrip('<')}' adds paramiko{bound} to "
-        "[tool.uv] constraint-dependencies" + (f" (declared today: {declared})" if declared else ""),
-        f"then 'uv lock' picks paramiko {target} (the newest release {bound} in sshdrift's data), which "
-        f"negotiates with all {len(offered)} devices (predicted): " + "; ".join(outcomes),
+    return FixPlan(
+        bound=_bound_text(Version(above[0])),
+        target=target,
+        outcomes=tuple((name, predict(target, server).negotiated) for name, server in offered),
+        declared=declared,
+    )
+
+
+def _fix_notes(
+    plan: FixPlan | str, project: Path, settings: Settings, progress: Progress, cache: Path
+) -> tuple[list[str], dict[str, Any]]:
+    """Notes and the ``fix`` JSON member: what ``sshdrift fix --below paramiko=N --dry-run`` really changes.
+
+    The fix command runs on the temporary copy of the demo project in dry-run mode (nothing is
+    written); when it cannot run, the planned bound alone is reported.
+    """
+    if isinstance(plan, str):
+        return [plan], {}
+    from auditor.commands.fix import run_fix
+
+    below = plan.bound.lstrip("<")
+    command = f"sshdrift fix --below paramiko={below}"
+    edits: list[dict[str, Any]] = []
+    diff = ""
+    try:
+        with _cache_dir(cache):
+            fixed = run_fix(project, f"paramiko={below}", True, False, settings, progress)
+        edits = list(fixed.extra.get("edits", []))
+        diff = str(fixed.extra.get("diff", ""))
+    except AuditorError:
+        pass
+    if edits:
+        added = ", ".join(f"{e['package']}{e['bound']}" for e in edits)
+        places = sorted({f"{e['file']} {e['place']}" for e in edits})
+        first = f"fix: '{command}' adds {added} to {' and '.join(places)}"
+    else:
+        first = f"fix: '{command}' adds paramiko{plan.bound} to [tool.uv] constraint-dependencies"
+    if plan.declared:
+        first += f" (paramiko declared today: {plan.declared})"
+    outcomes = "; ".join(
+        f"{name}: {n.kex} / {n.host_key}" if n is not None else f"{name}: fails" for name, n in plan.outcomes
+    )
+    reach = (
+        f"all {len(plan.outcomes)} devices"
+        if all(n is not None for _, n in plan.outcomes)
+        else "only some of the devices"
+    )
+    notes = [
+        first,
+        f"then 'uv lock' picks paramiko {plan.target} (the newest release {plan.bound} in sshdrift's data), "
+        f"which negotiates with {reach} (predicted): {outcomes}",
     ]
+    extra = {
+        "command": command,
+        "bound": f"paramiko{plan.bound}",
+        "paramiko_after": plan.target,
+        "edits": edits,
+        "diff": diff,
+    }
+    return notes, extra
 
 
 # --------------------------------------------------------------------------- sshdrift lab
