@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from packaging.utils import canonicalize_name
+
 from auditor.model import Finding, ProjectInfo, Report
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -54,7 +56,7 @@ def run_whatif(
     from auditor.commands.audit import device_checks, locked_paramiko
     from auditor.commands.drift import change_notes
     from auditor.commands.lock import analyze_lock
-    from auditor.resolution import compare, resolved
+    from auditor.resolution import compare, requirement_name, resolved
     from auditor.sources.lockfile import load_lockfile
 
     lockfile = load_lockfile(project, python_version=settings.python_version)
@@ -81,10 +83,12 @@ def run_whatif(
     finally:
         progress.stop()
     stack = ssh_stack(settings.ssh_stack_extra)
+    # Only silent downgrades count: a package the user names in a requirement moves on purpose.
+    asked = {requirement_name(r) for r in requirements}
     downgrades = [
         f
         for f in change_findings(changes, context=context, stack=stack, file=lockfile.path.name)
-        if f.rule == "downgrade"
+        if f.rule == "downgrade" and canonicalize_name(f.package or "") not in asked
     ]
     before = locked_paramiko(lockfile)
     after = locked_paramiko(new_lock)
