@@ -14,8 +14,6 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from packaging.pylock import is_valid_pylock_path
-
 from auditor.errors import LockfileError
 from auditor.model import Lockfile
 from auditor.sources.environment import Environment, target_environment
@@ -31,6 +29,7 @@ _MODULES = {
     "requirements": "auditor.sources.requirements",
 }
 _BY_NAME = {"uv.lock": "uv", "poetry.lock": "poetry", "pdm.lock": "pdm", "Pipfile.lock": "pipfile"}
+_PYLOCK_NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 _REGENERATE = {"uv": "uv lock", "poetry": "poetry lock", "pdm": "pdm lock", "pipfile": "pipenv lock"}
 _PIN_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*\S+", re.MULTILINE)
 
@@ -44,7 +43,7 @@ def find_lockfile(directory: Path) -> Path:
     for name in ("uv.lock", "poetry.lock", "pdm.lock", "pylock.toml"):
         if (directory / name).is_file():
             return directory / name
-    pylocks = sorted(p for p in directory.glob("pylock.*.toml") if is_valid_pylock_path(p))
+    pylocks = sorted(p for p in directory.glob("pylock.*.toml") if _PYLOCK_NAME.match(p.name))
     if pylocks:
         return pylocks[0]
     if (directory / "Pipfile.lock").is_file():
@@ -87,7 +86,7 @@ def detect_format(path: Path, text: str) -> str:
     """
     if path.name in _BY_NAME:
         return _BY_NAME[path.name]
-    if is_valid_pylock_path(path):
+    if _PYLOCK_NAME.match(path.name):  # PEP 751 file names (packaging.pylock.is_valid_pylock_path)
         return "pylock"
     if path.name.startswith("requirements") and path.suffix == ".txt":
         return "requirements"

@@ -85,6 +85,30 @@ def _extras_in(marker: str | None) -> list[str]:
     return _EXTRA.findall(marker or "")
 
 
+def _without_artifacts(text: str) -> str | None:
+    """``text`` with the ``sdist`` / ``wheels`` entries blanked (line numbers kept), or None if unsure.
+
+    Those file lists are most of a uv.lock's bytes and sshdrift never reads them; blanking them
+    before :mod:`tomllib` parses the file keeps ``sshdrift lock`` quick on large locks. uv writes
+    them as a one-line ``sdist = {...}`` and a ``wheels = [`` ... ``]`` block; anything else (a
+    block that never closes, hand-edited layout) returns None and the whole file is parsed.
+    """
+    lines = text.split("\n")
+    inside = False
+    for index, line in enumerate(lines):
+        if inside:
+            inside = line != "]"
+            lines[index] = ""
+        elif line.startswith("sdist = {") and line.endswith("}"):
+            lines[index] = ""
+        elif line == "wheels = [":
+            inside = True
+            lines[index] = ""
+        elif line.startswith("wheels = [") and line.endswith("]"):
+            lines[index] = ""
+    return None if inside else "\n".join(lines)
+
+
 def parse(path: Path, text: str, env: Environment) -> Lockfile:
     """Parse uv.lock ``text`` read from ``path`` for the target environment ``env``.
 
@@ -96,7 +120,11 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
     Raises:
         LockfileError: not TOML, an unsupported lock ``version``, or a package without name or version.
     """
-    data = parse_toml(path, text, REGENERATE)
+    slim = _without_artifacts(text)
+    try:
+        data = parse_toml(path, slim if slim is not None else text, REGENERATE)
+    except LockfileError:
+        data = parse_toml(path, text, REGENERATE)  # the error, with its line, as in the real file
     version = data.get("version")
     if version not in SUPPORTED_VERSIONS:
         raise LockfileError(
