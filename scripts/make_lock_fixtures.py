@@ -34,7 +34,11 @@ UV = find_uv_bin()
 PDM_TOOL_DATE = "2026-03-01"
 
 # Hosts of the public index and its file host. Spelt in pieces so that this file, too, names no index host.
-_INDEX_DOMAINS = (".".join(("pypi", "org")), ".".join(("python" + "hosted", "org")), ".".join(("pypi", "python", "org")))
+_INDEX_DOMAINS = (
+    ".".join(("pypi", "org")),
+    ".".join(("python" + "hosted", "org")),
+    ".".join(("pypi", "python", "org")),
+)
 _INDEX_HOST = re.compile(
     r"(?P<scheme>https?://)(?P<host>[A-Za-z0-9.-]*(?:" + "|".join(re.escape(d) for d in _INDEX_DOMAINS) + "))"
 )
@@ -187,8 +191,7 @@ def _tool_uv(case: Case, work: Path) -> list[str]:
 
 def _tool_uv_export(case: Case, work: Path) -> list[str]:
     _uv_lock(case, work)
-    out = _run([UV, "export", "--frozen", "--no-header", "--format", "requirements.txt", "-o", "requirements.txt"], work)
-    del out
+    _run([UV, "export", "--frozen", "--no-header", "--format", "requirements.txt", "-o", "requirements.txt"], work)
     (work / "uv.lock").unlink()
     return ["pyproject.toml", "requirements.txt"]
 
@@ -222,8 +225,21 @@ def _tool_pipenv(case: Case, work: Path) -> list[str]:
 def _tool_pip_compile(case: Case, work: Path) -> list[str]:
     (work / "requirements.in").write_text("".join(r + "\n" for r in case.requirements))
     _run(
-        [UV, "tool", "run", "--from", "pip-tools", "pip-compile", "--generate-hashes", "--no-emit-index-url",
-         "--no-emit-find-links", "--strip-extras", "-o", "requirements.txt", "requirements.in"],
+        [
+            UV,
+            "tool",
+            "run",
+            "--from",
+            "pip-tools",
+            "pip-compile",
+            "--generate-hashes",
+            "--no-emit-index-url",
+            "--no-emit-find-links",
+            "--strip-extras",
+            "-o",
+            "requirements.txt",
+            "requirements.in",
+        ],
         work,
     )
     return ["requirements.in", "requirements.txt"]
@@ -232,8 +248,19 @@ def _tool_pip_compile(case: Case, work: Path) -> list[str]:
 def _tool_uv_pip_compile(case: Case, work: Path) -> list[str]:
     (work / "requirements.in").write_text("".join(r + "\n" for r in case.requirements))
     _run(
-        [UV, "pip", "compile", "--python", sys.executable, "--generate-hashes", "--no-header", *_exclude(case),
-         "-o", "requirements.txt", "requirements.in"],
+        [
+            UV,
+            "pip",
+            "compile",
+            "--python",
+            sys.executable,
+            "--generate-hashes",
+            "--no-header",
+            *_exclude(case),
+            "-o",
+            "requirements.txt",
+            "requirements.in",
+        ],
         work,
     )
     return ["requirements.in", "requirements.txt"]

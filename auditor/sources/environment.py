@@ -15,7 +15,7 @@ def target_environment(python_version: str | None = None) -> dict[str, str]:
     With ``python_version``, ``python_version`` becomes its first two components and
     ``python_full_version`` the version as given (``3.12`` → ``3.12``; packaging compares them as versions).
     """
-    env = dict(default_environment())
+    env: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
     if python_version:
         parts = python_version.split(".")
         env["python_version"] = ".".join(parts[:2])

@@ -41,12 +41,13 @@ def run_lock(*args: str, cache: Path) -> subprocess.CompletedProcess[str]:
 
 def report(proc: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert "Traceback" not in proc.stderr, proc.stderr
-    data: dict[str, Any] = json.loads(proc.stdout)
-    return data
+    data = json.loads(proc.stdout)
+    assert isinstance(data, dict)
+    return {str(k): v for k, v in data.items()}
 
 
 def package(data: dict[str, Any], name: str) -> dict[str, Any]:
-    found = [p for p in data["packages"] if p["name"] == name]
+    found: list[dict[str, Any]] = [p for p in data["packages"] if p["name"] == name]
     assert found, f"{name} not in the report: {[p['name'] for p in data['packages']]}"
     return found[0]
 
