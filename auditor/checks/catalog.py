@@ -70,14 +70,15 @@ _RULES: tuple[Rule, ...] = (
     Rule(
         id="resolution-drift",
         name="ResolutionDrift",
-        short="A fresh resolution today picks a different SSH-stack version than the lock.",
+        short="A fresh resolution (today or as of a date) moves an SSH-stack package across a major or breaking release.",
         full=(
             "Re-resolving the project's declared requirements (as a rebuild without the lockfile would) "
             "selects different versions of SSH-stack packages. What you test is not what a rebuild ships; "
             "commit the lockfile and install from it, or cap the range."
         ),
         example="paramiko: locked 4.0.0, a fresh resolution today gives 5.1.0 (crosses 5.0.0)",
-        default_severity="warning",
+        # error when the move crosses a major version or a known breaking release; warning otherwise.
+        default_severity="error",
     ),
     Rule(
         id="downgrade",
