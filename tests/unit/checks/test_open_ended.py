@@ -1,0 +1,74 @@
+"""Rule open-ended-range: effective ranges from real poetry.lock/pdm.lock files (no index needed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from auditor.checks.constraints import admits_next_major, intersect
+from auditor.lock_audit import analyze_lock
+from auditor.model import Constraint, Severity
+from auditor.progress import NullProgress
+from auditor.settings import Settings
+
+LOCKS = Path(__file__).resolve().parents[3] / "fixtures" / "lock"
+
+
+@pytest.mark.parametrize(
+    ("specifier", "version", "open_"),
+    [
+        (">=2.9.5", "4.0.0", True),
+        ("<5.0,>=3.5.0", "4.0.0", False),
+        ("<5", "4.0.0", False),
+        ("~=4.0", "4.0.0", False),
+        ("==4.*", "4.0.0", False),
+        (">=3,!=5.0.0", "4.0.0", True),
+        ("", "0.15.0", True),
+        ("<1", "0.15.0", False),
+        ("<6", "4.0.0", True),
+    ],
+)
+def test_admits_next_major(specifier: str, version: str, open_: bool) -> None:
+    assert admits_next_major(SpecifierSet(specifier), version) is open_
+
+
+def test_intersection_of_edges() -> None:
+    edges = [Constraint("netmiko", "paramiko", ">=3.5.0,<5.0"), Constraint("scp", "paramiko", "")]
+    assert intersect(edges) == SpecifierSet(">=3.5.0,<5.0")
+
+
+@pytest.mark.parametrize("tool", ["poetry", "pdm"])
+def test_netmiko_4_4_0_is_an_error_through_netmiko(tool: str) -> None:
+    analysis = analyze_lock(LOCKS / "netmiko-4.4.0" / tool, Settings(offline=True), NullProgress())
+    finding = next(f for f in analysis.findings if f.rule == "open-ended-range" and f.package == "paramiko")
+    assert finding.severity is Severity.ERROR
+    assert set(finding.via) == {"netmiko", "scp"}
+    assert "netmiko 4.4.0 declares 'paramiko>=2.9.5'" in finding.message
+    assert "<project> → netmiko → paramiko" in finding.message
+    assert finding.fix is not None and "paramiko<" in finding.fix
+
+
+@pytest.mark.parametrize("tool", ["poetry", "pdm"])
+def test_capped_by_netmiko_4_7_0_leaves_a_note_for_scp(tool: str) -> None:
+    analysis = analyze_lock(LOCKS / "netmiko-4.7.0" / tool, Settings(offline=True), NullProgress())
+    paramiko = [f for f in analysis.findings if f.package == "paramiko" and f.rule == "open-ended-range"]
+    assert [f.severity for f in paramiko] == [Severity.NOTE]
+    assert paramiko[0].via == ("scp",)
+    assert "netmiko 4.7.0 declares 'paramiko<5.0,>=3.5.0'" in paramiko[0].message
+
+
+def test_extra_caps_only_when_requested() -> None:
+    capped = analyze_lock(LOCKS / "netmiko-4.8.0-par4" / "poetry", Settings(offline=True), NullProgress())
+    paramiko = next(r for r in capped.ranges if r.name == "paramiko")
+    assert not admits_next_major(paramiko.effective, paramiko.version)
+
+
+def test_ssh_stack_extra_adds_a_package() -> None:
+    plain = analyze_lock(LOCKS / "netmiko-4.4.0" / "poetry", Settings(offline=True), NullProgress())
+    extended = analyze_lock(
+        LOCKS / "netmiko-4.4.0" / "poetry", Settings(offline=True, ssh_stack_extra=("textfsm",)), NullProgress()
+    )
+    assert "textfsm" not in {p.name for p in plain.packages}
+    assert "textfsm" in {p.name for p in extended.packages}
