@@ -60,5 +60,4 @@ def test_lock_offline_warm_vs_typer_import(tmp_path: Path) -> None:
         f"'sshdrift --version' (CLI start-up alone): {version_median * 1000:.0f} ms "
         f"({version_median / typer_median:.2f}x); the lock audit itself: {(lock_median - version_median) * 1000:.0f} ms"
     )
-    # The audit's own work (parse, cache, ranges, rules, JSON) must cost less than the framework's start-up.
-    assert lock_median - version_median <= typer_median
+    assert ratio <= 2.0, "issue 2's target: at most 2x the CLI framework's own start-up"
