@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 
 from auditor.errors import ProtocolError
 from auditor.model import CATEGORIES, KexInit, Offered
@@ -139,7 +140,8 @@ class _Cursor:
             text = raw.decode("ascii")
         except UnicodeDecodeError:
             raise ProtocolError(f"{self.what}: {field} name-list is not US-ASCII: {_printable(raw)!r}") from None
-        names = tuple(text.split(","))
+        # Interned: thousands of devices repeat the same few hundred names; keep one copy of each.
+        names = tuple(sys.intern(name) for name in text.split(","))
         for name in names:
             if not name:
                 raise ProtocolError(f"{self.what}: {field} name-list has an empty name: {_printable(raw)!r}")
