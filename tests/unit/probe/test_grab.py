@@ -1,0 +1,30 @@
+"""File naming and saving of grabbed payloads, and our own identification string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor import __version__
+from auditor.model import Device
+from auditor.probe.grab import IDENTIFICATION, kexinit_path, save_payload
+from auditor.probe.kexinit import parse_identification
+
+
+def test_our_identification_string_is_valid() -> None:
+    assert IDENTIFICATION.endswith(b"\r\n")
+    assert parse_identification(IDENTIFICATION) == f"SSH-2.0-sshdrift_{__version__}"
+
+
+def test_kexinit_path_is_safe_for_any_name(tmp_path: Path) -> None:
+    assert kexinit_path(tmp_path, Device("r1", "10.0.0.1", 22)) == tmp_path / "r1_10.0.0.1_22.kexinit"
+    v6 = kexinit_path(tmp_path, Device("../core/1", "2001:db8::5", 830))
+    assert v6 == tmp_path / "_core_1_2001_db8_5_830.kexinit"
+    assert v6.parent == tmp_path
+
+
+def test_save_payload_replaces_atomically(tmp_path: Path) -> None:
+    device = Device("r1", "10.0.0.1", 22)
+    target = save_payload(tmp_path / "new-dir", device, b"\x14first")
+    save_payload(tmp_path / "new-dir", device, b"\x14second")
+    assert target.read_bytes() == b"\x14second"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["r1_10.0.0.1_22.kexinit"]
