@@ -91,10 +91,11 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def kexinit_path(save_dir: Path, device: Device) -> Path:
     """Where ``--save-kexinit DIR`` keeps a device's raw payload: ``DIR/<name>_<host>_<port>.kexinit``.
 
-    Characters outside ``[A-Za-z0-9._-]`` (e.g. ``:`` of IPv6 addresses, ``/``) become ``_``.
+    Characters outside ``[A-Za-z0-9._-]`` (e.g. ``:`` of IPv6 addresses, ``/``) become ``_``; leading dots
+    are dropped, so the file always lands inside ``save_dir`` and is never hidden.
     """
     stem = "_".join(_UNSAFE.sub("_", part) for part in (device.name, device.host, str(device.port)))
-    return save_dir / f"{stem}.kexinit"
+    return save_dir / f"{stem.lstrip('.') or 'device'}.kexinit"
 
 
 def save_payload(save_dir: Path, device: Device, payload: bytes) -> Path:
