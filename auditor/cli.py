@@ -164,8 +164,10 @@ def _project_dir(path: Path | None) -> Path | None:
 
 def _fail(message: str, code: int) -> NoReturn:
     from rich.console import Console
+    from rich.markup import escape
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]sshdrift: error:[/] {message}")
+    # Messages quote user text such as "[tool.sshdrift]": never let rich read it as markup.
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]sshdrift: error:[/] {escape(message)}")
     raise typer.Exit(code)
 
 

@@ -10,11 +10,10 @@ the snapshot's name-lists (:mod:`auditor.checks.fleet`), with a note on the snap
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from auditor.errors import UsageError
-from auditor.model import DeviceResult, Finding, Lockfile, ProjectInfo, Report, Skipped
+from auditor.model import DeviceResult, Finding, Lockfile, Report, Skipped
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -94,22 +93,6 @@ def run_audit(path: Path, inventory: Path | None, settings: Settings, progress: 
     """
     if inventory is not None and settings.fleet is not None:
         raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
-    from auditor.commands.lock import analyze_lock
+    from auditor.engine import project_report
 
-    # The lock audit must not predict against the fleet itself: the device part is done once, here.
-    analysis = analyze_lock(path, replace(settings, fleet=None), progress)
-    lockfile = analysis.lockfile
-    paramiko = locked_paramiko(lockfile)
-    results, device_findings, notes, skipped = device_checks(
-        inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins"
-    )
-    return Report(
-        command="audit",
-        project=ProjectInfo(path=str(lockfile.path.parent), lockfile=lockfile.path.name, format=lockfile.format),
-        packages=tuple(analysis.packages),
-        findings=(*analysis.findings, *device_findings),
-        devices=tuple(results),
-        skipped=(*analysis.skipped, *skipped),
-        notes=tuple(notes),
-        extra={"paramiko": paramiko},
-    )
+    return project_report("audit", path, settings, progress, inventory=inventory)

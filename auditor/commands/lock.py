@@ -13,19 +13,17 @@ from auditor.settings import Settings
 def run_lock(path: Path, settings: Settings, progress: Progress) -> Report:
     """Audit the lockfile at ``path`` (project directory or lockfile) and return the report.
 
+    Runs ``open-ended-range`` and ``breaking-release`` (:func:`analyze_lock`), ``vulnerability``,
+    ``ignored-ssh-option``, and with ``--fleet`` the device rules against that snapshot
+    (:func:`auditor.engine.project_report`).
+
     Raises:
         LockfileError: the lockfile cannot be read (exit 3).
         ResolverError: uv could not fetch the metadata it needs (exit 3).
     """
-    analysis = analyze_lock(path, settings, progress)
-    return Report(
-        command="lock",
-        project=analysis.project,
-        packages=analysis.packages,
-        findings=analysis.findings,
-        skipped=analysis.skipped,
-        notes=analysis.notes,
-    )
+    from auditor.engine import project_report
+
+    return project_report("lock", path, settings, progress)
 
 
 __all__ = ["LockAnalysis", "analyze_lock", "run_lock"]

@@ -85,7 +85,7 @@ def _findings(report: Report) -> Table:
     table = _table("Findings")
     table.add_column("severity", no_wrap=True)
     table.add_column("rule", no_wrap=True)
-    table.add_column("subject", no_wrap=True)
+    table.add_column("subject", max_width=30, overflow="fold")
     table.add_column("message / fix", ratio=1, overflow="fold")
     for finding in sorted_findings(report):
         where = subject(finding)

@@ -1,0 +1,57 @@
+"""One ``lock`` run composes every rule that reads the project's inputs into one report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_lock_runs_every_offline_rule_into_one_report(tmp_path: Path) -> None:
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1"}
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "auditor", "lock", "fixtures/lock/netmiko-4.4.0/poetry",
+            "--offline",
+            "--vuln-db", "fixtures/osv",
+            "--ssh-config", "fixtures/ssh_config/netmiko_legacy.ssh_config",
+            "--fleet", "fixtures/fleet/ios15-and-modern.json",
+            "--format", "json",
+        ],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    rules = {f["rule"] for f in data["findings"]}
+    assert {"open-ended-range", "breaking-release", "vulnerability", "ignored-ssh-option"} <= rules, rules
+    # The fleet snapshot is predicted with the Paramiko the lock pins, offline.
+    locked = next(p["version"] for p in data["packages"] if p["name"] == "paramiko")
+    assert {d["name"] for d in data["devices"]} == {"ios15", "modern"}
+    assert {d["paramiko"] for d in data["devices"]} == {locked}
+    assert all(d["verified"] is False for d in data["devices"])
+    # Errors come first.
+    severities = [f["severity"] for f in data["findings"]]
+    order = {"error": 0, "warning": 1, "note": 2}
+    assert severities == sorted(severities, key=order.__getitem__)
+
+
+def test_audit_without_devices_says_it_checked_the_lock_only(tmp_path: Path) -> None:
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "audit", "fixtures/lock/netmiko-4.7.0/pdm", "--offline", "--format", "json"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in proc.stderr, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["devices"] == []
+    assert any("lock checks only" in n for n in data["notes"])
+    assert {
+        "subject": "vulnerability",
+        "reason": next(s["reason"] for s in data["skipped"] if s["subject"] == "vulnerability"),
+    } in data["skipped"]
+    assert "paramiko" not in {f["package"] for f in data["findings"] if f["severity"] == "error"}
