@@ -127,6 +127,15 @@ def _stalled(reader: ServerHelloReader, timeout: float) -> str:
     return f"timeout after {timeout:g} s: identification string {reader.banner!r}, but no complete KEXINIT"
 
 
+def _progress_note(reader: ServerHelloReader) -> str:
+    """How far the conversation got, for a connection error's reason."""
+    if reader.banner is not None:
+        return f" after the identification string {reader.banner!r}"
+    if reader.received:
+        return f" after {reader.received} bytes, before the identification string"
+    return ""
+
+
 def _finish(
     device: Device, reader: ServerHelloReader, started: float, probed_at: str, save_dir: Path | None
 ) -> GrabResult:
@@ -215,7 +224,7 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
     except OSError as exc:
         if reader.banner is None and not reader.received and isinstance(exc, ConnectionError):
             raise _Reset(_os_reason(exc)) from None
-        return Unreachable(device, _os_reason(exc), probed_at)
+        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at)
     finally:
         writer.close()
         with contextlib.suppress(OSError, asyncio.TimeoutError):
@@ -352,7 +361,7 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
     except ProtocolError as exc:
         return ProtocolFailure(device, exc.message, reader.banner, probed_at)
     except OSError as exc:
-        return Unreachable(device, _os_reason(exc), probed_at)
+        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at)
     except Exception as exc:  # a third-party channel (Paramiko) raises its own types; keep the result
         return Unreachable(device, f"{type(exc).__name__}: {exc}", probed_at)
     finally:

@@ -118,6 +118,8 @@ def one_byte_a_second(conn: socket.socket, stop: threading.Event) -> None:
 
 def truncated_kexinit(conn: socket.socket, stop: threading.Event) -> None:
     packet = frame_packet(build_kexinit(GOOD))
+    conn.settimeout(5)
+    conn.recv(256)  # the client's identification string: closing with it unread would send a reset instead
     conn.sendall(BANNER + packet[: len(packet) // 2])
 
 
@@ -286,3 +288,50 @@ def test_ten_thousand_devices_in_bounded_memory() -> None:
     assert len(results) == 10_000
     assert all(isinstance(r, Unreachable) and r.reason == "connection refused" for r in results)
     assert peak < 20_000_000, peak
+
+
+EXPECTED_STATUS = {
+    "tarpit": "unreachable",
+    "endless-lines": "error",
+    "2gb-packet": "error",
+    "garbage": "error",
+    "reset": "unreachable",
+    "http": "error",
+    "ssh1": "error",
+    "slow": "unreachable",
+    "truncated-packet": "error",
+    "truncated-kexinit": "error",
+    "empty-lists": "error",
+}
+
+
+@pytest.mark.parametrize("verify", [False, True], ids=["no-verify", "verify"])
+def test_cli_classifies_hostile_servers_without_a_traceback(
+    verify: bool, hostile: dict[str, HostileServer], server_lab: servers.ServerLab, tmp_path: Path
+) -> None:
+    """``sshdrift probe`` as a user runs it: every device classified, healthy ones compatible, no traceback."""
+    import json
+    import subprocess
+    import sys
+
+    sshd = server_lab.sshd("modern_default")
+    entries = [(name, hostile[name].port) for name in EXPECTED_STATUS] + [("sshd", sshd.port)]
+    inventory = tmp_path / "hosts.yaml"
+    inventory.write_text(
+        "".join(f"- name: {name}\n  host: 127.0.0.1\n  port: {port}\n" for name, port in entries), encoding="utf-8"
+    )
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="utf-8")
+    command = [sys.executable, "-m", "auditor", "probe", str(inventory), "--format", "json", "--timeout", str(TIMEOUT)]
+    command += ["--known-hosts", str(known_hosts)] + ([] if verify else ["--no-verify"])
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert "Traceback" not in done.stderr + done.stdout
+    assert done.returncode in (1, 4), done.stderr
+    report = json.loads(done.stdout)
+    statuses = {d["name"]: d["status"] for d in report["devices"]}
+    assert statuses == {**EXPECTED_STATUS, "sshd": "compatible"}, report["devices"]
+    healthy = next(d for d in report["devices"] if d["name"] == "sshd")
+    assert healthy["verified"] is verify
+    for device in report["devices"]:
+        if device["name"] != "sshd":
+            assert device["reasons"] and "\n" not in device["reasons"][0]
