@@ -391,13 +391,14 @@ class Report:
     def exit_code(self, fail_on: FailOn) -> int:
         """The documented exit code for this report (DESIGN.md "Exit codes"; the worst wins).
 
-        1 when a finding reaches ``fail_on``, else 4 when a device was unreachable, else 0.
+        1 when a finding reaches ``fail_on``; else 4 (incomplete) when a device could not be judged,
+        because it was unreachable or its server broke the protocol (status ``error``); else 0.
         """
         from auditor.errors import ExitCode
 
         if any(fail_on.trips(f.severity) for f in self.findings):
             return ExitCode.FINDINGS
-        if any(d.status is DeviceStatus.UNREACHABLE for d in self.devices):
+        if any(d.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR) for d in self.devices):
             return ExitCode.INCOMPLETE
         return ExitCode.CLEAN
 

@@ -37,6 +37,8 @@ def _device(status: DeviceStatus) -> DeviceResult:
         ((), (DeviceStatus.UNREACHABLE, DeviceStatus.COMPATIBLE), FailOn.ERROR, ExitCode.INCOMPLETE),
         ((Severity.ERROR,), (DeviceStatus.UNREACHABLE,), FailOn.ERROR, ExitCode.FINDINGS),
         ((), (DeviceStatus.COMPATIBLE,), FailOn.ERROR, ExitCode.CLEAN),
+        ((), (DeviceStatus.ERROR, DeviceStatus.COMPATIBLE), FailOn.ERROR, ExitCode.INCOMPLETE),
+        ((Severity.WARNING,), (DeviceStatus.ERROR,), FailOn.WARNING, ExitCode.FINDINGS),
     ],
 )
 def test_exit_code_worst_wins(
