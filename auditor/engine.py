@@ -46,8 +46,6 @@ def project_report(
         ResolverError: uv could not fetch metadata or make the Paramiko environment.
         VulnerabilityServiceError: the online vulnerability service cannot be reached.
     """
-    from auditor.checks.ignored_ssh_option import ssh_option_findings
-    from auditor.checks.vulnerability import vulnerability_findings
     from auditor.commands.audit import device_checks, locked_paramiko
     from auditor.lock_audit import analyze_lock
 
@@ -68,10 +66,19 @@ def project_report(
         skipped += device_skipped
     elif command == "audit":
         notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
-    vuln_findings, vuln_skipped = vulnerability_findings(lockfile, settings, devices=devices)
-    findings += vuln_findings
-    skipped += vuln_skipped
-    findings += ssh_option_findings(settings)
+    if settings.vulnerabilities:
+        from auditor.checks.vulnerability import vulnerability_findings
+
+        vuln_findings, vuln_skipped = vulnerability_findings(lockfile, settings, devices=devices)
+        findings += vuln_findings
+        skipped += vuln_skipped
+    else:
+        skipped.append(Skipped("vulnerability", "turned off (--no-vulnerabilities)"))
+    if settings.ssh_config or settings.ansible_cfg:
+        # Imported only when asked for: the pre-commit hook's start-up time matters.
+        from auditor.checks.ignored_ssh_option import ssh_option_findings
+
+        findings += ssh_option_findings(settings)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.package or "", f.device or ""))
     return Report(
         command=command,

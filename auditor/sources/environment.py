@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from packaging.markers import InvalidMarker, Marker, default_environment
@@ -27,16 +28,30 @@ def marker_applies(marker: str | Marker | None, env: Environment, extras: Iterab
     """Whether a PEP 508 ``marker`` holds in ``env`` with any of ``extras`` requested (or none).
 
     A marker that cannot be parsed (lockers sometimes write tool-specific variables) counts as
-    applying: sshdrift would rather report a constraint too many than miss one.
+    applying: sshdrift would rather report a constraint too many than miss one. Lockfiles repeat
+    the same few markers hundreds of times, so text markers are parsed and evaluated once per
+    (marker, environment, extras).
     """
     if marker is None or marker == "":
         return True
+    key = tuple(sorted(env.items()))
+    if isinstance(marker, Marker):
+        return _evaluate(marker, key, tuple(extras))
+    return _applies_text(marker, key, tuple(extras))
+
+
+@functools.lru_cache(maxsize=4096)
+def _applies_text(marker: str, env: tuple[tuple[str, str], ...], extras: tuple[str, ...]) -> bool:
     try:
-        parsed = marker if isinstance(marker, Marker) else Marker(marker)
+        parsed = Marker(marker)
     except InvalidMarker:
         return True
-    candidates = ["", *extras]
+    return _evaluate(parsed, env, extras)
+
+
+def _evaluate(marker: Marker, env: tuple[tuple[str, str], ...], extras: tuple[str, ...]) -> bool:
+    variables = dict(env)
     try:
-        return any(parsed.evaluate({**env, "extra": extra}) for extra in candidates)
+        return any(marker.evaluate({**variables, "extra": extra}) for extra in ("", *extras))
     except Exception:  # packaging raises UndefinedEnvironmentName and friends for tool-specific names
         return True

@@ -18,7 +18,6 @@ import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from email.parser import HeaderParser
 from pathlib import Path
 
 from packaging.utils import canonicalize_name
@@ -80,6 +79,8 @@ def _write_cache(pin: Pin, requires: tuple[str, ...]) -> None:
 
 def read_metadata_requires(text: str) -> tuple[str, str, tuple[str, ...]]:
     """``(normalized name, version, requires-dist)`` from the text of a ``METADATA`` file (core metadata)."""
+    from email.parser import HeaderParser  # only after a fetch; keeps warm offline runs fast
+
     headers = HeaderParser().parsestr(text)
     return (
         canonicalize_name(str(headers.get("Name", ""))),

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
@@ -165,6 +164,8 @@ def _files(root: Path) -> Iterator[Path]:
 
 
 def _parse(path: Path, text: str) -> Any:
+    import yaml  # only --vuln-db needs it; keep it off the pre-commit hook's start-up
+
     try:
         if path.suffix.lower() == ".json":
             return json.loads(text)
