@@ -104,6 +104,16 @@ def installed_version(python: Path) -> str:
     Raises:
         ConfigError: ``python`` cannot be run, or it has no importable paramiko.
     """
+    # Compare without following symlinks: every venv's python links to the same base interpreter.
+    if Path(python).absolute() == Path(sys.executable).absolute():
+        # Our own interpreter: the installed distribution's metadata answers without importing
+        # paramiko (and cryptography) in a subprocess, which costs a second or more.
+        import importlib.metadata
+
+        try:
+            return importlib.metadata.version("paramiko")
+        except importlib.metadata.PackageNotFoundError:
+            pass
     try:
         result = subprocess.run(
             [str(python), "-c", "import paramiko; print(paramiko.__version__)"],

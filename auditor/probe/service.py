@@ -90,7 +90,8 @@ def probe_devices(
         version = locked_version(settings)
     else:
         version = spec  # an exact release: predict() below rejects one it has no data for
-    known_hosts = _known_hosts(settings) if devices else None
+    # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
+    known_hosts = _known_hosts(settings) if devices and settings.verify else None
 
     grabs = _grab(devices, settings, progress)
     predictions: dict[int, Prediction | AuditorError] = {}
