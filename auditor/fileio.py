@@ -1,4 +1,4 @@
-"""Atomic writes: every file sshdrift writes for a user goes through :func:`write_atomic`."""
+"""Atomic writes: every file sshdrift writes for a user goes through :func:`write_atomic` or :func:`write_atomic_bytes`."""
 
 from __future__ import annotations
 
@@ -15,14 +15,27 @@ def write_atomic(path: Path, text: str, *, encoding: str = "utf-8") -> None:
 
     Raises:
         OSError: the directory is not writable (the original file is untouched).
+        UnicodeEncodeError: ``text`` cannot be written in ``encoding`` (the original file is untouched).
+    """
+    write_atomic_bytes(path, text.encode(encoding))
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically: a temporary file in the same directory, fsync, then rename.
+
+    A reader sees either the old file or the whole new one, never a part (POSIX ``rename(2)``). The
+    file's permission bits are kept when it exists; a new file gets ``mkstemp``'s 0600.
+
+    Raises:
+        OSError: the directory is not writable (the original file is untouched, no temporary file is left).
     """
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()
     mode = path.stat().st_mode & 0o7777 if path.exists() else None
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         if mode is not None:

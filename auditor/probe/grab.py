@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import socket
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -28,6 +26,7 @@ from typing import Protocol
 
 from auditor import __version__
 from auditor.errors import ProtocolError
+from auditor.fileio import write_atomic_bytes
 from auditor.model import Device, Offered
 from auditor.probe.kexinit import ServerHelloReader, build_kexinit, frame_packet
 from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, Unreachable
@@ -99,22 +98,17 @@ def kexinit_path(save_dir: Path, device: Device) -> Path:
 
 
 def save_payload(save_dir: Path, device: Device, payload: bytes) -> Path:
-    """Write the raw KEXINIT payload atomically (temporary file in the same directory, then rename).
+    """Write the raw KEXINIT payload to :func:`kexinit_path` atomically (:func:`auditor.fileio.write_atomic_bytes`).
+
+    Returns:
+        The file written.
 
     Raises:
         OSError: the directory cannot be created or written.
     """
     save_dir.mkdir(parents=True, exist_ok=True)
     target = kexinit_path(save_dir, device)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=save_dir)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        Path(tmp).replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(tmp).unlink()
-        raise
+    write_atomic_bytes(target, payload)
     return target
 
 

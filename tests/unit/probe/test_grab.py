@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from auditor import __version__
 from auditor.model import Device
 from auditor.probe.grab import IDENTIFICATION, kexinit_path, save_payload
@@ -28,3 +30,13 @@ def test_save_payload_replaces_atomically(tmp_path: Path) -> None:
     save_payload(tmp_path / "new-dir", device, b"\x14second")
     assert target.read_bytes() == b"\x14second"
     assert sorted(p.name for p in target.parent.iterdir()) == ["r1_10.0.0.1_22.kexinit"]
+
+
+def test_save_payload_that_cannot_land_leaves_no_temporary_file(tmp_path: Path) -> None:
+    device = Device("r1", "10.0.0.1", 22)
+    # A directory where the file should go: the rename fails (even for root), after the temporary file exists.
+    kexinit_path(tmp_path, device).mkdir()
+    with pytest.raises(OSError):
+        save_payload(tmp_path, device, b"\x14payload")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r1_10.0.0.1_22.kexinit"]
+    assert kexinit_path(tmp_path, device).is_dir()
