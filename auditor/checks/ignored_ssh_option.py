@@ -16,11 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import Version
-
+from auditor.checks.breaking_release import BreakingRelease, load_releases
 from auditor.errors import ConfigError
 from auditor.model import Finding, Severity
-from auditor.rules_data import load_toml
 from auditor.settings import Settings
 from auditor.sources.ssh_config import ConfigOption
 
@@ -35,17 +33,18 @@ class IgnoredOption:
     """Canonical spelling (ssh_config(5))."""
     disabled_key: str | None
     """The ``disabled_algorithms`` key that removes such algorithms in Paramiko, or None."""
-    removed_field: str | None
-    """The ``rules/releases.toml`` list naming releases that removed such algorithms."""
+    removed_category: str | None
+    """The category of :attr:`auditor.checks.breaking_release.BreakingRelease.removed` (``kex``,
+    ``host-key``, ``cipher``, ``MAC``) naming releases that removed such algorithms."""
 
 
 IGNORED: dict[str, IgnoredOption] = {
     o.keyword.lower(): o
     for o in (
-        IgnoredOption("KexAlgorithms", "kex", "removed_kex"),
-        IgnoredOption("HostKeyAlgorithms", "keys", "removed_host_key"),
-        IgnoredOption("Ciphers", "ciphers", "removed_cipher"),
-        IgnoredOption("MACs", "macs", "removed_mac"),
+        IgnoredOption("KexAlgorithms", "kex", "kex"),
+        IgnoredOption("HostKeyAlgorithms", "keys", "host-key"),
+        IgnoredOption("Ciphers", "ciphers", "cipher"),
+        IgnoredOption("MACs", "macs", "MAC"),
         IgnoredOption("PubkeyAcceptedAlgorithms", "pubkeys", None),
         IgnoredOption("PubkeyAcceptedKeyTypes", "pubkeys", None),
         IgnoredOption("HostbasedAcceptedAlgorithms", None, None),
@@ -57,15 +56,15 @@ IGNORED: dict[str, IgnoredOption] = {
 """Lower-cased keyword → what Paramiko offers instead."""
 
 
-def _removed_in(field: str | None, algorithms: Iterable[str]) -> list[tuple[str, str, str]]:
-    """``(algorithm, package, release)`` for each algorithm a known release removed (rules/releases.toml)."""
-    if field is None:
+def _removed_in(category: str | None, algorithms: Iterable[str]) -> list[tuple[str, BreakingRelease]]:
+    """``(algorithm, release)`` for each algorithm a known release removed (rules/releases.toml), oldest first."""
+    if category is None:
         return []
     out = []
     wanted = list(algorithms)
-    for entry in load_toml("releases.toml").get("release", []):
-        removed = set(entry.get(field, ()))
-        out += [(a, str(entry["package"]), str(entry["version"])) for a in wanted if a in removed]
+    for release in load_releases():
+        removed = set(dict(release.removed).get(category, ()))
+        out += [(a, release) for a in wanted if a in removed]
     return out
 
 
@@ -94,13 +93,13 @@ def _why(option: ConfigOption) -> str:
 def _finding(option: ConfigOption, spec: IgnoredOption) -> Finding:
     modifier, names = _algorithms(option.value)
     message = f"{option.key} {option.value}{_where(option)}: {_why(option)}"
-    removed = _removed_in(spec.removed_field, names) if modifier in ("+", "") else []
+    removed = _removed_in(spec.removed_category, names) if modifier in ("+", "") else []
     if removed:
-        gone = ", ".join(f"{a} (removed in {pkg} {ver})" for a, pkg, ver in removed)
-        first = min(removed, key=lambda r: Version(r[2]))
+        gone = ", ".join(f"{a} (removed in {r.package} {r.version})" for a, r in removed)
+        first = min((r for _, r in removed), key=lambda r: r.version)
         message += f"; it cannot re-enable {gone}"
         fix = (
-            f"no option re-enables an algorithm Paramiko removed: pin {first[1]}<{first[2]} (for example in "
+            f"no option re-enables an algorithm Paramiko removed: pin {first.package}<{first.version} (for example in "
             f"[tool.uv] constraint-dependencies) until the device offers something newer"
         )
     elif spec.disabled_key is not None and modifier in ("-", "^", ""):

@@ -11,11 +11,12 @@ schema (https://ossf.github.io/osv-schema/): ``affected[].package`` (``ecosystem
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -157,10 +158,24 @@ def _name_pattern(names: Iterable[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts) or r"(?!)", re.IGNORECASE)
 
 
+def _unreadable(exc: OSError) -> NoReturn:
+    raise VulnerabilityServiceError(
+        f"{exc.filename}: cannot list this --vuln-db directory ({exc.strerror}); fix its permissions"
+    ) from exc
+
+
 def _files(root: Path) -> Iterator[Path]:
-    for path in sorted(root.rglob("*")):
-        if path.suffix.lower() in _SUFFIXES and path.is_file() and ".git" not in path.parts:
-            yield path
+    """Record files under ``root`` in a stable order, skipping ``.git``.
+
+    ``os.walk`` with an ``onerror`` that raises, because ``Path.rglob`` skips a directory it
+    cannot list without a word, and a silently skipped database would look like "no advisories".
+    """
+    for directory, subdirs, names in os.walk(root, onerror=_unreadable):
+        subdirs[:] = sorted(d for d in subdirs if d != ".git")
+        for name in sorted(names):
+            path = Path(directory, name)
+            if path.suffix.lower() in _SUFFIXES and path.is_file():
+                yield path
 
 
 def _parse(path: Path, text: str) -> Any:
