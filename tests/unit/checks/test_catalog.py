@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from auditor.checks.catalog import DOCS_URL, RULES, rule, rule_table_markdown
 
@@ -34,3 +35,22 @@ def test_rule_table_has_an_anchor_row_per_rule() -> None:
     for line, rule_id in zip(table[2:], RULES, strict=True):
         assert line.startswith(f'| <a id="rule-{rule_id}"></a>`{rule_id}` |')
         assert line.count(" | ") == 3  # no unescaped pipe splits a cell
+
+
+README = Path(__file__).resolve().parents[3] / "README.md"
+START, END = "<!-- rules:start -->", "<!-- rules:end -->"
+
+
+def test_readme_embeds_the_generated_rule_table() -> None:
+    """The SARIF help URIs point at anchors in this table: README.md must carry it verbatim."""
+    text = README.read_text(encoding="utf-8")
+    assert text.count(START) == 1 and text.count(END) == 1, f"README.md needs one {START} ... {END} block"
+    block = text.split(START, 1)[1].split(END, 1)[0]
+    assert block.strip("\n") == rule_table_markdown().strip("\n"), (
+        "README.md's rule table differs from auditor.checks.catalog.rule_table_markdown(); paste its output "
+        "between the markers"
+    )
+    for entry in RULES.values():
+        # Exactly one target per help URI fragment, or a link could land on the wrong rule.
+        assert text.count(f'id="{entry.anchor}"') == 1
+    assert DOCS_URL.startswith("https://github.com/") and DOCS_URL in text

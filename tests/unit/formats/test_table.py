@@ -49,3 +49,11 @@ def test_narrow_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_clean_report_is_short() -> None:
     lines = render(empty_report(), OutputFormat.TABLE).strip().splitlines()
     assert lines == ["sshdrift lock  /tmp/p  uv.lock (uv)", "", "OK  0 errors, 0 warnings"]
+
+
+def test_report_with_nothing_at_all() -> None:
+    """No project, packages, findings, devices or skips (an empty inventory slice): header and verdict only."""
+    text = render(Report(command="probe"), OutputFormat.TABLE)
+    assert text.strip().splitlines() == ["sshdrift probe", "", "OK  0 errors, 0 warnings"]
+    for heading in ("SSH stack", "Findings", "Devices", "Changes", "Skipped", "Notes"):
+        assert heading not in text
