@@ -22,6 +22,9 @@ CATEGORY_LABELS = {
 }
 """Words Paramiko uses in its "no acceptable ..." messages, by category."""
 
+CERTIFICATE_SUFFIX = "-cert-v01@openssh.com"
+"""Suffix of OpenSSH certificate host-key algorithms (OpenSSH PROTOCOL.certkeys)."""
+
 
 @dataclass(frozen=True)
 class Grabbed:
@@ -70,10 +73,20 @@ class NoOverlap:
     server: tuple[str, ...]
 
     def reason(self, paramiko: str) -> str:
-        """Paramiko-style one-line reason naming both sides' lists."""
+        """Paramiko-style one-line reason naming both sides' lists.
+
+        The server's list is given in full (it is the device's evidence). Paramiko's host-key list
+        carries a ``-cert-v01@openssh.com`` variant of every key type (PROTOCOL.certkeys), which no
+        device without host certificates can use; they are counted, not named, so the line stays
+        readable. ``client`` keeps them all.
+        """
         label = CATEGORY_LABELS.get(self.category, self.category)
         server = ", ".join(self.server) or "nothing"
-        return f"no acceptable {label}: server offers {server}; paramiko {paramiko} offers {', '.join(self.client)}"
+        plain = [name for name in self.client if not name.endswith(CERTIFICATE_SUFFIX)]
+        client = ", ".join(plain or self.client) or "nothing"
+        if plain and len(plain) < len(self.client):
+            client += f" and {len(self.client) - len(plain)} {CERTIFICATE_SUFFIX} variants"
+        return f"no acceptable {label}: server offers {server}; paramiko {paramiko} offers {client}"
 
 
 @dataclass(frozen=True)

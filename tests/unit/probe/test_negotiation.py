@@ -86,6 +86,25 @@ def test_first_failure_in_paramiko_order() -> None:
     assert "no acceptable kex algorithm: server offers diffie-hellman-group1-sha1" in result.reason("5.1.0")
 
 
+def test_host_key_reason_counts_certificate_variants_instead_of_naming_them() -> None:
+    client = replace(
+        CLIENT, host_key=("ssh-ed25519", "ssh-rsa", "ssh-ed25519-cert-v01@openssh.com", "ssh-rsa-cert-v01@openssh.com")
+    )
+    server = replace(SERVER, host_key=("ssh-dss", "ssh-rsa-cert-v01@openssh.com"))
+    result = negotiate(client, replace(server, host_key=("ssh-dss",)))
+    assert isinstance(result, NoOverlap) and result.category == "host_key"
+    assert result.client == client.host_key  # the full list stays on the value
+    assert result.reason("4.0.0") == (
+        "no acceptable host key: server offers ssh-dss; "
+        "paramiko 4.0.0 offers ssh-ed25519, ssh-rsa and 2 -cert-v01@openssh.com variants"
+    )
+    only_certificates = NoOverlap("host_key", ("ssh-rsa-cert-v01@openssh.com",), server.host_key)
+    # Nothing plain to show: the certificate names are the offer, and the server's list is never shortened.
+    assert only_certificates.reason("4.0.0").endswith(
+        "server offers ssh-dss, ssh-rsa-cert-v01@openssh.com; paramiko 4.0.0 offers ssh-rsa-cert-v01@openssh.com"
+    )
+
+
 def test_paramiko_requires_a_mac_even_with_aead() -> None:
     """Paramiko fails with "no acceptable macs" even when AES-GCM was chosen; RFC 5647 / OpenSSH would not."""
     client = replace(CLIENT, cipher_c2s=("aes256-gcm@openssh.com",), cipher_s2c=("aes256-gcm@openssh.com",))
