@@ -2,8 +2,11 @@
 
 Follows OASIS SARIF 2.1.0 (sarif-schema-2.1.0.json): one run; ``tool.driver.rules`` from
 :mod:`auditor.checks.catalog` (every rule, so ``ruleIndex`` is stable); one result per
-finding with a physical location in the lockfile, pyproject, inventory or ssh_config
-(relative to the project through the ``PROJECTROOT`` base id, line when known). Devices that
+finding with a physical location in the lockfile, pyproject, inventory or ssh_config (line
+when known). A location under the working directory is relative to it through the ``%SRCROOT%``
+base id, because GitHub code scanning maps a relative URI from the repository root, the job's
+working directory, and ignores ``originalUriBaseIds``; :mod:`auditor.formats.github` places its
+annotations the same way. A file elsewhere is an absolute ``file:`` URI. Devices that
 could not be probed and skipped checks become tool execution notifications, never results
 (they are not findings, and must not look like a pass either).
 """
@@ -11,16 +14,17 @@ could not be probed and skipped checks become tool execution notifications, neve
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from auditor import __version__
 from auditor.checks.catalog import DOCS_URL, RULES
-from auditor.formats.locations import Location, finding_location, project_root, relative_to
+from auditor.formats.locations import Location, finding_location, relative_to
 from auditor.model import DeviceStatus, Finding, Report
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-BASE_ID = "PROJECTROOT"
+BASE_ID = "%SRCROOT%"
 
 
 def _driver() -> dict[str, Any]:
@@ -49,12 +53,10 @@ def _driver() -> dict[str, Any]:
     }
 
 
-def _artifact(location: Location, report: Report) -> dict[str, Any]:
-    root = project_root(report)
-    if root is not None:
-        rel = relative_to(location.path, root)
-        if rel is not None:
-            return {"uri": rel, "uriBaseId": BASE_ID}
+def _artifact(location: Location, base: Path) -> dict[str, Any]:
+    rel = relative_to(location.path, base)
+    if rel is not None:
+        return {"uri": rel, "uriBaseId": BASE_ID}
     return {"uri": location.path.as_uri()}
 
 
@@ -67,7 +69,7 @@ def _message(finding: Finding) -> str:
     return text
 
 
-def _result(finding: Finding, report: Report, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(finding: Finding, report: Report, rule_index: dict[str, int], base: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": finding.severity.value,
@@ -77,7 +79,7 @@ def _result(finding: Finding, report: Report, rule_index: dict[str, int]) -> dic
         result["ruleIndex"] = rule_index[finding.rule]
     location = finding_location(report, finding)
     if location is not None:
-        physical: dict[str, Any] = {"artifactLocation": _artifact(location, report)}
+        physical: dict[str, Any] = {"artifactLocation": _artifact(location, base)}
         if location.line is not None and location.line >= 1:
             physical["region"] = {"startLine": location.line}
         result["locations"] = [{"physicalLocation": physical}]
@@ -121,9 +123,10 @@ def to_sarif(report: Report) -> dict[str, Any]:
     physical location when one is known.
     """
     rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
+    base = Path.cwd().absolute()
     run: dict[str, Any] = {
         "tool": {"driver": _driver()},
-        "results": [_result(f, report, rule_index) for f in report.findings],
+        "results": [_result(f, report, rule_index, base) for f in report.findings],
         "invocations": [
             {
                 "executionSuccessful": True,
@@ -131,11 +134,9 @@ def to_sarif(report: Report) -> dict[str, Any]:
             }
         ],
         "properties": {"command": report.command},
-    }
-    root = project_root(report)
-    if root is not None:
         # SARIF §3.14.14: a base URI must end with a slash to be used as a directory.
-        run["originalUriBaseIds"] = {BASE_ID: {"uri": root.as_uri().rstrip("/") + "/"}}
+        "originalUriBaseIds": {BASE_ID: {"uri": base.as_uri().rstrip("/") + "/"}},
+    }
     return {"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}
 
 

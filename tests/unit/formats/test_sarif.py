@@ -65,17 +65,17 @@ def test_results_carry_rule_level_and_locations() -> None:
         assert finding.message in result["message"]["text"]
     by_rule = {r["ruleId"]: r for r in results}
     lock = by_rule["open-ended-range"]["locations"][0]["physicalLocation"]
-    assert lock == {"artifactLocation": {"uri": "uv.lock", "uriBaseId": "PROJECTROOT"}, "region": {"startLine": 40}}
+    assert lock == {"artifactLocation": {"uri": "uv.lock", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 40}}
     # A device finding points at the device's inventory entry.
     device = by_rule["incompatible-device"]["locations"][0]["physicalLocation"]
     assert device["artifactLocation"]["uri"] == "inventory.yaml"
     assert device["region"] == {"startLine": 2}
     # A package finding without a file falls back to the lockfile, without a region.
     vuln = by_rule["vulnerability"]["locations"][0]["physicalLocation"]
-    assert vuln == {"artifactLocation": {"uri": "uv.lock", "uriBaseId": "PROJECTROOT"}}
+    assert vuln == {"artifactLocation": {"uri": "uv.lock", "uriBaseId": "%SRCROOT%"}}
     ssh = by_rule["ignored-ssh-option"]["locations"][0]["physicalLocation"]
     assert ssh["artifactLocation"]["uri"] == "ssh_config" and ssh["region"] == {"startLine": 3}
-    assert run["originalUriBaseIds"]["PROJECTROOT"]["uri"] == Path.cwd().as_uri() + "/"
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == Path.cwd().as_uri() + "/"
 
 
 def test_file_outside_project_is_absolute_uri(tmp_path: Path) -> None:
@@ -98,3 +98,23 @@ def test_skips_and_unreachable_devices_are_notifications() -> None:
     assert "vulnerability: skipped, --offline" in texts
     assert any(t.startswith("gone (127.0.0.1:2299): connection refused") for t in texts)
     assert any(t.startswith("odd ") for t in texts)
+
+
+def test_project_in_a_subdirectory_is_placed_from_the_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Code scanning reads a relative URI from the repository root (the job's working directory)."""
+    (tmp_path / "svc").mkdir()
+    (tmp_path / "svc" / "uv.lock").write_text("")
+    monkeypatch.chdir(tmp_path)
+    report = Report(
+        command="lock",
+        project=ProjectInfo("svc", "uv.lock", "uv"),
+        findings=(Finding("open-ended-range", Severity.ERROR, "x", package="paramiko", file="uv.lock", line=2),),
+    )
+    run = to_sarif(report)["runs"][0]
+    loc = run["results"][0]["locations"][0]["physicalLocation"]
+    assert loc == {"artifactLocation": {"uri": "svc/uv.lock", "uriBaseId": "%SRCROOT%"}, "region": {"startLine": 2}}
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.absolute().as_uri() + "/"
+    # The GitHub annotation names the same file.
+    assert render(report, OutputFormat.GITHUB).startswith("::error file=svc/uv.lock,line=2,")
