@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from auditor.model import DeviceResult, DeviceStatus, Finding
+from auditor.model import DeviceResult, Finding
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -120,11 +120,3 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
     if not report.devices:
         note += "; it holds no devices"
     return results, findings, note
-
-
-def device_statuses(results: list[DeviceResult]) -> dict[str, int]:
-    """Count of results per status, for summaries: ``{"compatible": 3, "incompatible": 1, ...}``."""
-    counts = {s.value: 0 for s in DeviceStatus}
-    for r in results:
-        counts[r.status.value] += 1
-    return counts

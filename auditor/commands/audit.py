@@ -37,7 +37,8 @@ def device_checks(
     Args:
         inventory: the inventory to probe live, or None.
         paramiko: the exact Paramiko release to verify with; None when the resolution has none.
-        settings: ``fleet``, ``verify``, ``timeout``, ``inventory_format``, ... for the probe.
+        settings: ``fleet``, ``verify``, ``timeout``, ``inventory_format``, ``shard``, ``ssh_config``
+            (ProxyJump), ... for the probe, as :func:`auditor.commands.probe.inventory_devices` uses them.
         progress: the probe's progress callback.
         why: how the version was chosen, for the note (``"the version uv.lock pins"``).
 
@@ -61,11 +62,11 @@ def device_checks(
         results, findings, note = fleet_results(settings.fleet, paramiko)
         return results, findings, [note, f"predicted for paramiko {paramiko} ({why})"], []
     assert inventory is not None
+    from auditor.commands.probe import inventory_devices
     from auditor.probe.service import probe_devices
-    from auditor.sources.inventory import load_inventory
 
-    devices = load_inventory(inventory, fmt=settings.inventory_format)
-    results, findings = probe_devices(devices, settings, progress, paramiko=paramiko)
+    # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
+    results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress, paramiko=paramiko)
     how = (
         "verified by real handshakes in a uv-made environment of that release"
         if settings.verify

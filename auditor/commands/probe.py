@@ -37,18 +37,36 @@ def run_probe(inventory: Path, settings: Settings, progress: Progress) -> Report
             or installed, or an ssh_config / known_hosts file is bad.
     """
     from auditor.probe.service import DISAGREEMENT, probe_devices
-    from auditor.sources.inventory import load_inventory, shard
 
-    devices = load_inventory(inventory, fmt=settings.inventory_format)
-    if settings.shard is not None:
-        devices = shard(devices, *settings.shard)
-    devices = with_proxy_jumps(devices, settings.ssh_config)
-    results, findings = probe_devices(devices, settings, progress)
+    results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress)
     notes = list(_notes(results, settings))
     disagreeing = [r.device.name for r in results if r.predicted is not None]
     if disagreeing:
         notes.insert(0, f"{DISAGREEMENT} for {', '.join(disagreeing)}: please report it with the JSON report")
     return Report(command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes))
+
+
+def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
+    """The devices of ``inventory`` a probe or audit run covers: read, sliced, ProxyJump filled in.
+
+    Args:
+        inventory: an inventory file (format from ``settings.inventory_format`` or detected).
+        settings: ``inventory_format``, ``shard`` (``(K, N)``: only slice K of N, see
+            :func:`auditor.sources.inventory.shard`) and ``ssh_config`` (see :func:`with_proxy_jumps`).
+
+    Returns:
+        The devices, in inventory order.
+
+    Raises:
+        InventoryError: the inventory cannot be read or has a bad entry (exit 3).
+        UsageError: a bad ``--shard``. ConfigError: an unreadable ssh_config file.
+    """
+    from auditor.sources.inventory import load_inventory, shard
+
+    devices = load_inventory(inventory, fmt=settings.inventory_format)
+    if settings.shard is not None:
+        devices = shard(devices, *settings.shard)
+    return with_proxy_jumps(devices, settings.ssh_config)
 
 
 def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> list[Device]:

@@ -11,7 +11,11 @@ from pathlib import Path
 import pytest
 
 from auditor.checks.fleet import age_note, fleet_results
+from auditor.commands.audit import device_checks
 from auditor.errors import InventoryError
+from auditor.progress import NullProgress
+from auditor.settings import Settings
+from auditor.sources.inventory import load_inventory, shard
 from auditor.sources.saved_report import load_report
 from tests import servers
 from tests.functional.projects import sshdrift, tree_digest, uv_project
@@ -119,6 +123,27 @@ def test_audit_devices_and_fleet_together_is_a_usage_error(tmp_path: Path) -> No
     proc = sshdrift("audit", str(tmp_path), "--devices", str(inventory), "--fleet", str(SNAPSHOT))
     assert proc.returncode == 2
     assert "--fleet" in proc.stderr
+
+
+def test_audit_devices_take_the_same_shard_and_proxy_jump_as_probe(tmp_path: Path) -> None:
+    """``audit --devices --shard K/N --ssh-config`` covers the devices ``probe`` would, so shard reports merge."""
+    inventory = tmp_path / "hosts.txt"
+    inventory.write_text("".join(f"127.0.0.{i}:1\n" for i in range(1, 9)), encoding="utf-8")
+    config = tmp_path / "ssh_config"
+    config.write_text("Host 127.0.0.2\n    ProxyJump 127.0.0.1:1\n", encoding="utf-8")
+    devices = load_inventory(inventory)
+    covered: list[str] = []
+    for k in (1, 2):
+        settings = Settings(verify=False, timeout=2.0, shard=(k, 2), ssh_config=(config,))
+        results, _, _, _ = device_checks(inventory, "4.0.0", settings, NullProgress(), why="a test")
+        assert [r.device.name for r in results] == [d.name for d in shard(devices, k, 2)]
+        assert all(r.status.value == "unreachable" for r in results)  # nothing listens on port 1
+        jumps = {r.device.name: r.device.jump for r in results}
+        if "127.0.0.2:1" in jumps:
+            assert jumps.pop("127.0.0.2:1") == "127.0.0.1:1"
+        assert set(jumps.values()) <= {None}
+        covered += jumps
+    assert len(covered) == len(devices) - 1
 
 
 @pytest.mark.network
