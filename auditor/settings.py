@@ -116,24 +116,57 @@ def read_tool_table(project_dir: Path) -> dict[str, Any]:
     return table
 
 
+def _boolean(value: Any) -> bool:
+    # bool("false") is True: a quoted TOML boolean must be an error, not the opposite setting.
+    if not isinstance(value, bool):
+        raise TypeError("expected true or false")
+    return value
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError("expected a number of seconds above 0")
+    return float(value)
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError("expected a whole number of at least 1")
+    return value
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    # A bare string is one name, not its characters.
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+        raise TypeError("expected a string or a list of strings")
+    return tuple(items)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError("expected a string")
+    return value
+
+
 def _coerce(name: str, value: Any, base: Path) -> Any:
     converters: dict[str, Callable[[Any], Any]] = {
         "format": OutputFormat,
         "fail_on": FailOn,
-        "timeout": float,
-        "concurrency": int,
-        "offline": bool,
-        "all_packages": bool,
-        "vulnerabilities": bool,
-        "python_version": str,
-        "paramiko": str,
-        "inventory_format": str,
-        "ssh_config": lambda v: tuple(base / p for p in ([v] if isinstance(v, str) else v)),
-        "ssh_stack_extra": lambda v: tuple(str(x) for x in v),
-        "ansible_cfg": lambda v: base / v,
-        "fleet": lambda v: base / v,
-        "vuln_db": lambda v: base / v,
-        "known_hosts": lambda v: Path(v).expanduser() if Path(v).expanduser().is_absolute() else base / v,
+        "timeout": _seconds,
+        "concurrency": _count,
+        "offline": _boolean,
+        "all_packages": _boolean,
+        "vulnerabilities": _boolean,
+        "python_version": _text,
+        "paramiko": _text,
+        "inventory_format": _text,
+        "ssh_config": lambda v: tuple(base / p for p in _names(v)),
+        "ssh_stack_extra": _names,
+        "ansible_cfg": lambda v: base / _text(v),
+        "fleet": lambda v: base / _text(v),
+        "vuln_db": lambda v: base / _text(v),
+        "known_hosts": lambda v: base / Path(_text(v)).expanduser(),
     }
     return converters[name](value)
 
@@ -162,10 +195,10 @@ def build_settings(cli: SettingsOverrides, project_dir: Path | None) -> tuple[Se
                     f"{pyproject}: [tool.sshdrift] has an unknown key '{key}'; "
                     f"known keys: {', '.join(sorted(_PYPROJECT_KEYS))}"
                 )
-            if name == "devices":
-                extras["devices"] = project_dir / str(value)
-                continue
             try:
+                if name == "devices":
+                    extras["devices"] = project_dir / _text(value)
+                    continue
                 values[name] = _coerce(name, value, project_dir)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"{pyproject}: [tool.sshdrift] {key} = {value!r} is not valid ({exc})") from exc

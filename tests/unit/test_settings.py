@@ -38,6 +38,13 @@ def test_pyproject_table_applies_and_cli_wins(tmp_path: Path) -> None:
         ("colour = true", "unknown key 'colour'"),
         ('fail-on = "loud"', "fail-on = 'loud' is not valid"),
         ('timeout = "soon"', "timeout = 'soon' is not valid"),
+        ("timeout = -1", "timeout = -1 is not valid"),
+        ("concurrency = 0", "concurrency = 0 is not valid"),
+        ("concurrency = 2.5", "concurrency = 2.5 is not valid"),
+        ('offline = "false"', "offline = 'false' is not valid (expected true or false)"),
+        ("ssh-stack = [1]", "ssh-stack = [1] is not valid"),
+        ("devices = 3", "devices = 3 is not valid"),
+        ('format = "yaml"', "format = 'yaml' is not valid"),
     ],
 )
 def test_bad_tool_table_is_one_line_config_error(tmp_path: Path, table: str, message: str) -> None:
@@ -53,3 +60,11 @@ def test_invalid_pyproject_toml_is_config_error(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.sshdrift\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         build_settings({}, tmp_path)
+
+
+def test_a_bare_string_is_one_name(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'ssh-stack = "mylib"\nssh-config = "ssh/config"\nknown-hosts = "/etc/ssh/known"')
+    settings, _ = build_settings({}, project)
+    assert settings.ssh_stack_extra == ("mylib",)
+    assert settings.ssh_config == (project / "ssh" / "config",)
+    assert settings.known_hosts == Path("/etc/ssh/known")
