@@ -8,6 +8,7 @@ removed algorithms while the range's floor is below it: nothing declared says th
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -57,8 +58,9 @@ class BreakingRelease:
         return f"removed {', '.join(parts)}{extra}"
 
 
+@functools.cache
 def load_releases() -> tuple[BreakingRelease, ...]:
-    """Every entry of ``rules/releases.toml``, sorted by package and version."""
+    """Every entry of ``rules/releases.toml``, sorted by package and version (read once per process)."""
     out = []
     for entry in load_toml("releases.toml").get("release", ()):
         out.append(
@@ -74,6 +76,16 @@ def load_releases() -> tuple[BreakingRelease, ...]:
             )
         )
     return tuple(sorted(out, key=lambda r: (r.package, r.version)))
+
+
+def crossed(package: str, low: Version, high: Version) -> list[BreakingRelease]:
+    """Listed releases of ``package`` in ``(low, high]``, oldest first: what moving from ``low`` up to ``high`` crosses.
+
+    Includes constraint-only releases (netmiko 4.7.0 added the ``paramiko<5.0`` cap), so a
+    downgrade below one is seen to lose it.
+    """
+    name = canonicalize_name(package)
+    return [r for r in load_releases() if r.package == name and low < r.version <= high]
 
 
 def _floor_reaches(item: PackageRange, release: Version) -> bool:

@@ -10,11 +10,9 @@ pick. :func:`analyze` computes them; the rule modules turn them into findings.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -22,10 +20,8 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.model import PROJECT, Constraint, Finding, Lockfile, PackageReport, ProjectInfo, Skipped
-from auditor.sources.environment import Environment, marker_applies
+from auditor.sources.environment import Environment, extras_in, marker_applies
 from auditor.sources.ssh_stack import StackPackage
-
-_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
 
 
 @dataclass(frozen=True)
@@ -121,7 +117,7 @@ def constraints_from_requires_dist(by: str, requires: Sequence[str], *, file: st
         except InvalidRequirement:
             continue
         marker = str(req.marker) if req.marker else None
-        extras = _EXTRA.findall(marker or "")
+        extras = extras_in(marker)
         out.append(
             Constraint(
                 by=by,
@@ -200,7 +196,7 @@ def ancestors(targets: Iterable[str], children: Mapping[str, Iterable[str]]) -> 
 
 def project_info(lockfile: Lockfile) -> ProjectInfo:
     """The report's ``project`` member for ``lockfile``."""
-    return ProjectInfo(path=str(lockfile.path.parent or Path()), lockfile=lockfile.path.name, format=lockfile.format)
+    return ProjectInfo(path=str(lockfile.path.parent), lockfile=lockfile.path.name, format=lockfile.format)
 
 
 def compute_ranges(
@@ -252,6 +248,12 @@ def compute_ranges(
         package = lockfile.packages[name]
         if not package.version:
             skipped.append(Skipped(name, f"{package.source or 'non-registry'} source without a version; not evaluated"))
+            continue
+        try:
+            Version(package.version)
+        except InvalidVersion:
+            # The rules compare versions (PEP 440); a legacy or hand-edited one cannot be ranked.
+            skipped.append(Skipped(name, f"version {package.version!r} is not a PEP 440 version; not evaluated"))
             continue
         constraints = on.get(name, [])
         overrides = [c for c in constraints if c.kind == "override"]

@@ -15,49 +15,14 @@ of :class:`~auditor.model.Change`; these rules judge them with the facts in ``ru
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from auditor.checks.breaking_release import crossed
 from auditor.model import Change, Finding, Severity
-from auditor.rules_data import load_toml
-
-
-@dataclass(frozen=True)
-class BreakingRelease:
-    """One entry of ``rules/releases.toml``: a release that removed or changed something."""
-
-    package: str
-    version: Version
-    summary: str
-
-
-def ssh_stack(extra: Iterable[str] = ()) -> frozenset[str]:
-    """Normalized names of the SSH stack: ``rules/ssh-stack.toml`` plus ``extra`` (``[tool.sshdrift] ssh-stack``)."""
-    names = load_toml("ssh-stack.toml").get("packages", {})
-    return frozenset(canonicalize_name(n) for n in [*names, *extra])
-
-
-def breaking_releases() -> tuple[BreakingRelease, ...]:
-    """Every release of ``rules/releases.toml``, in file order."""
-    out = []
-    for entry in load_toml("releases.toml").get("release", []):
-        out.append(
-            BreakingRelease(
-                package=canonicalize_name(str(entry["package"])),
-                version=Version(str(entry["version"])),
-                summary=str(entry.get("summary", "")),
-            )
-        )
-    return tuple(out)
-
-
-def crossed(package: str, low: Version, high: Version) -> list[BreakingRelease]:
-    """Breaking releases of ``package`` in ``(low, high]``: what moving from ``low`` up to ``high`` crosses."""
-    name = canonicalize_name(package)
-    return [r for r in breaking_releases() if r.package == name and low < r.version <= high]
+from auditor.sources.ssh_stack import ssh_stack
 
 
 def _versions(change: Change) -> tuple[Version, Version] | None:
@@ -73,7 +38,7 @@ def change_findings(
     changes: Sequence[Change],
     *,
     context: str,
-    stack: frozenset[str] | None = None,
+    stack: Collection[str] | None = None,
     file: str | None = None,
 ) -> list[Finding]:
     """``resolution-drift`` and ``downgrade`` findings for ``changes`` (severities in the module docstring).
@@ -82,13 +47,13 @@ def change_findings(
         changes: versions that move between the lock (``before``) and a new resolution (``after``).
         context: how the new resolution came about, for the messages, e.g. ``"a fresh resolution
             today"`` or ``"after adding paramiko==5.1.0"``.
-        stack: the SSH stack (default :func:`ssh_stack`).
+        stack: names of the SSH stack (default :func:`auditor.sources.ssh_stack.ssh_stack`).
         file: the lockfile the findings point at, relative to the project.
 
     Returns:
         Findings in the order of ``changes``.
     """
-    stack = ssh_stack() if stack is None else stack
+    stack = set(ssh_stack()) if stack is None else stack
     out: list[Finding] = []
     for change in changes:
         versions = _versions(change)

@@ -9,19 +9,15 @@ the two resolutions are compared. Rules: ``resolution-drift`` and ``downgrade``
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
-from auditor.model import Change, ProjectInfo, Report
+from auditor.model import Change, Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
 
-def project_info(lock_path: Path, fmt: str) -> ProjectInfo:
-    """The report's ``project`` member for a lockfile at ``lock_path`` in format ``fmt``."""
-    return ProjectInfo(path=str(lock_path.parent), lockfile=lock_path.name, format=fmt)
-
-
-def change_notes(changes: tuple[Change, ...], context: str, stack: frozenset[str]) -> list[str]:
+def change_notes(changes: tuple[Change, ...], context: str, stack: Collection[str]) -> list[str]:
     """Human summary line for the table format: how many versions move, how many in the SSH stack."""
     if not changes:
         return [f"{context}: no version changes"]
@@ -45,9 +41,11 @@ def run_drift(path: Path, exclude_newer: str | None, settings: Settings, progres
     Raises:
         LockfileError: the lock cannot be read. ResolverError: uv could not resolve (exit 3).
     """
-    from auditor.checks.drift import change_findings, ssh_stack
+    from auditor.checks.constraints import project_info
+    from auditor.checks.drift import change_findings
     from auditor.resolution import compare, resolved
     from auditor.sources.lockfile import load_lockfile
+    from auditor.sources.ssh_stack import ssh_stack
 
     lockfile = load_lockfile(path, python_version=settings.python_version)
     context = f"a fresh resolution as of {exclude_newer}" if exclude_newer else "a fresh resolution today"
@@ -74,7 +72,7 @@ def run_drift(path: Path, exclude_newer: str | None, settings: Settings, progres
         )
     return Report(
         command="drift",
-        project=project_info(lockfile.path, lockfile.format),
+        project=project_info(lockfile),
         findings=tuple(findings),
         changes=changes,
         notes=tuple(notes),

@@ -30,7 +30,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import UsageError
-from auditor.model import Change, Finding, Lockfile, PackageReport, ProjectInfo, Report, Severity, Skipped
+from auditor.model import Change, Finding, Lockfile, PackageReport, Report, Severity, Skipped
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -122,6 +122,7 @@ def run_fix(
         ``--below``.
     """
     from auditor import pyproject_edit as edit
+    from auditor.checks.constraints import project_info
     from auditor.commands.lock import analyze_lock
     from auditor.fileio import write_atomic
 
@@ -224,7 +225,7 @@ def run_fix(
 
     return Report(
         command="fix",
-        project=ProjectInfo(path=str(project_dir), lockfile=lockfile.path.name, format=fmt),
+        project=project_info(lockfile),
         findings=tuple(unfixed),
         skipped=tuple(skipped),
         changes=changes,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from auditor.model import Finding, ProjectInfo, Report
+from auditor.model import Finding, Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -52,12 +52,14 @@ def run_whatif(
         ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, exit 3).
         LockfileError, InventoryError: bad input (exit 3).
     """
-    from auditor.checks.drift import change_findings, ssh_stack
+    from auditor.checks.constraints import project_info
+    from auditor.checks.drift import change_findings
     from auditor.commands.audit import device_checks, locked_paramiko
     from auditor.commands.drift import change_notes
     from auditor.commands.lock import analyze_lock
     from auditor.resolution import compare, requirement_name, resolved
     from auditor.sources.lockfile import load_lockfile
+    from auditor.sources.ssh_stack import ssh_stack
 
     lockfile = load_lockfile(project, python_version=settings.python_version)
     project_dir = str(lockfile.path.parent)
@@ -107,7 +109,7 @@ def run_whatif(
             notes.append(f"{result.device.name} would break with paramiko {after}: {why}")
     return Report(
         command="whatif",
-        project=ProjectInfo(path=project_dir, lockfile=lockfile.path.name, format=lockfile.format),
+        project=project_info(lockfile),
         packages=packages,
         findings=(*downgrades, *rule_findings, *device_findings),
         devices=tuple(results),

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 
 from packaging.markers import InvalidMarker, Marker, default_environment
 
 Environment = Mapping[str, str]
+
+_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
+
+
+def extras_in(marker: str | None) -> list[str]:
+    """The extras a PEP 508 marker names (``extra == "par4"`` → ``["par4"]``), in order; ``[]`` for None.
+
+    Lockers and requires-dist write an extra's edge as a marker on it; the name tells which extra
+    enables the edge before anyone knows whether the extra is requested.
+    """
+    return _EXTRA.findall(marker or "")
 
 
 def target_environment(python_version: str | None = None) -> dict[str, str]:

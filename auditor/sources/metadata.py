@@ -3,8 +3,9 @@
 uv.lock, pylock.toml, Pipfile.lock and requirements files do not record the specifiers a
 package declares on its dependencies, so sshdrift reads them from each locked version's core
 metadata (``Requires-Dist``, core metadata 2.x). ``uv pip install --no-deps --no-compile --target
-TMP name==X ...`` fetches every needed distribution in one call, honouring the user's own index
-configuration (uv.toml, ``UV_INDEX_URL``...); the ``*.dist-info/METADATA`` files are read with
+TMP name==X ...`` fetches every needed distribution in one call (through
+:func:`auditor.uv_runner.run_uv`), honouring the user's own index configuration (uv.toml,
+``UV_INDEX_URL``...); the ``*.dist-info/METADATA`` files are read with
 the standard library's e-mail header parser. Results are cached as JSON, one file per
 (name, version), in ``platformdirs.user_cache_dir("sshdrift")`` or ``$SSHDRIFT_CACHE_DIR``.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -90,33 +90,18 @@ def read_metadata_requires(text: str) -> tuple[str, str, tuple[str, ...]]:
 
 
 def _uv_fetch(pins: Sequence[Pin], timeout: float) -> tuple[dict[Pin, tuple[str, ...]], str | None]:
-    """Install ``pins`` without dependencies into a temporary target; read their requires-dist."""
-    from uv import find_uv_bin
+    """Install ``pins`` without dependencies into a temporary target; read their requires-dist.
+
+    Returns the requires-dist found per pin, and uv's reason when the call failed (None on success).
+    """
+    from auditor.uv_runner import run_uv
 
     with tempfile.TemporaryDirectory(prefix="sshdrift-metadata-") as tmp:
-        argv = [
-            find_uv_bin(),
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-compile",
-            "--python",
-            sys.executable,
-            "--target",
-            tmp,
-            *(f"{name}=={version}" for name, version in pins),
-        ]
+        args = ["pip", "install", "--quiet", "--no-deps", "--no-compile", "--python", sys.executable, "--target", tmp]
         try:
-            proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            return {}, f"uv did not finish within {timeout:.0f} s"
-        except OSError as exc:
-            return {}, f"uv could not be started ({exc.strerror})"
-        if proc.returncode != 0:
-            # uv's last line holds the cause ("Because X was not found in the package registry ...").
-            lines = [ln.strip(" ×╰─▶│\t") for ln in proc.stderr.splitlines() if ln.strip(" ×╰─▶│\t")]
-            return {}, (lines[-1].rstrip(".,:") if lines else f"uv exited with {proc.returncode}")
+            run_uv([*args, *(f"{name}=={version}" for name, version in pins)], timeout=timeout)
+        except ResolverError as exc:
+            return {}, exc.message
         found: dict[Pin, tuple[str, ...]] = {}
         wanted = {(name, version) for name, version in pins}
         for metadata in Path(tmp).glob("*.dist-info/METADATA"):
@@ -164,9 +149,9 @@ def requires_dist(
         progress.start(f"reading requires-dist of {len(to_fetch)} packages with uv", len(to_fetch))
     try:
         fetched, error = _uv_fetch(to_fetch, timeout)
+        errors: dict[Pin, str] = {}
         if error is not None:
             # One bad pin fails the whole batch; find which by trying each alone.
-            errors: dict[Pin, str] = {}
             for pin in to_fetch:
                 one, one_error = _uv_fetch([pin], timeout)
                 fetched.update(one)
@@ -182,7 +167,7 @@ def requires_dist(
                 found[pin] = fetched[pin]
                 _write_cache(pin, fetched[pin])
             else:
-                missing[pin] = "uv could not fetch this version's metadata"
+                missing[pin] = errors.get(pin, "uv could not fetch this version's metadata")
         if progress is not None:
             progress.advance(len(to_fetch))
     finally:

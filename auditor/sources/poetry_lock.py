@@ -18,11 +18,10 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError
 from auditor.model import Constraint, LockedPackage, Lockfile
-from auditor.sources.environment import Environment, marker_applies
+from auditor.sources.environment import Environment, extras_in, marker_applies
 from auditor.sources.tomlfile import entry_lines, parse_toml
 
 REGENERATE = "poetry lock"
-_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
 _OPERATOR = re.compile(r"^(===|==|!=|<=|>=|~=|<|>|\^|~)?\s*(.+)$")
 
 
@@ -118,7 +117,7 @@ def dependency_constraints(
             if not isinstance(table, dict):
                 continue
             marker = _marker_of(table)
-            in_marker = _EXTRA.findall(marker or "")
+            in_marker = extras_in(marker)
             # An extra's edge is kept with its marker: whether the extra is requested is known only later.
             if not marker_applies(marker, env, in_marker):
                 continue

@@ -9,20 +9,18 @@ Format reference: uv's documentation, "Lockfile" (``docs.astral.sh/uv/concepts/r
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
-from auditor.sources.environment import Environment, marker_applies
+from auditor.sources.environment import Environment, extras_in, marker_applies
 from auditor.sources.tomlfile import entry_lines, parse_toml
 
 REGENERATE = "uv lock"
 SUPPORTED_VERSIONS = (1,)
 _LOCAL_SOURCES = ("virtual", "editable", "directory", "path")
-_EXTRA = re.compile(r"extra\s*==\s*['\"]([^'\"]+)['\"]")
 
 
 def _source_kind(source: Any) -> str | None:
@@ -62,7 +60,7 @@ def _metadata_constraints(
             if not isinstance(entry, dict) or "name" not in entry:
                 continue
             marker = entry.get("marker")
-            if not marker_applies(marker, env, _extras_in(marker)):
+            if not marker_applies(marker, env, extras_in(marker)):
                 continue
             constraints.append(
                 Constraint(
@@ -78,11 +76,6 @@ def _metadata_constraints(
             )
             roots.append(str(entry["name"]))
     return constraints, roots
-
-
-def _extras_in(marker: str | None) -> list[str]:
-    """Extras named in a marker, so that a project's optional dependency counts as declared."""
-    return _EXTRA.findall(marker or "")
 
 
 def _without_artifacts(text: str) -> str | None:
