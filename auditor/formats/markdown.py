@@ -29,6 +29,8 @@ _STATUS_ICON = {
     DeviceStatus.ERROR: ":warning:",
 }
 
+_VERDICT = {"fail": ":x: failing", "warn": ":warning: needs attention", "ok": ":white_check_mark: clean"}
+
 
 def cell(text: str) -> str:
     """Escape ``text`` for one GFM table cell: pipes, backslashes, HTML, backticks and newlines."""
@@ -58,13 +60,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def render(report: Report, *, color: bool = False) -> str:
     """Return ``report`` as Markdown (final newline); ``color`` is ignored."""
-    s = summarize(report)
-    if s.errors or s.incompatible:
-        verdict = ":x: failing"
-    elif s.warnings or s.unreachable or s.failed or s.skipped:
-        verdict = ":warning: needs attention"
-    else:
-        verdict = ":white_check_mark: clean"
+    verdict = _VERDICT[summarize(report).verdict]
     out = [f"### sshdrift {report.command}: {verdict}", "", f"**{cell(summary_line(report))}**", ""]
     if report.project is not None:
         where = f"Project {_code(report.project.path)}"

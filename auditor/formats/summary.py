@@ -28,9 +28,17 @@ class Summary:
     skipped: int
 
     @property
-    def clean(self) -> bool:
-        """No finding, no device problem and nothing skipped."""
-        return not (self.errors or self.warnings or self.notes or self.incompatible or self.unreachable or self.failed)
+    def verdict(self) -> str:
+        """The one verdict every human-facing format shows: ``fail``, ``warn`` or ``ok``.
+
+        ``fail``: an error finding or an incompatible device; ``warn``: warnings, devices not
+        judged (unreachable, protocol error) or skipped checks; ``ok``: nothing of the sort.
+        """
+        if self.errors or self.incompatible:
+            return "fail"
+        if self.warnings or self.unreachable or self.failed or self.skipped:
+            return "warn"
+        return "ok"
 
 
 def summarize(report: Report) -> Summary:

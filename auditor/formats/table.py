@@ -151,16 +151,13 @@ def _bullets(title: str, lines: list[str], style: str) -> Text:
     return text
 
 
+_VERDICT_STYLE = {"fail": "bold red", "warn": "bold yellow", "ok": "bold green"}
+
+
 def _summary(report: Report) -> Text:
-    s = summarize(report)
-    if s.errors or s.incompatible:
-        mark, style = "FAIL", "bold red"
-    elif s.warnings or s.unreachable or s.failed or s.skipped:
-        mark, style = "WARN", "bold yellow"
-    else:
-        mark, style = "OK", "bold green"
+    verdict = summarize(report).verdict
     line = Text()
-    line.append(mark, style=style)
+    line.append(verdict.upper(), style=_VERDICT_STYLE[verdict])
     line.append("  ")
     line.append(summary_line(report))
     return line
