@@ -20,6 +20,7 @@ from typing import Any
 from auditor import __version__
 from auditor.checks.catalog import DOCS_URL, RULES
 from auditor.formats.locations import Location, finding_location, relative_to
+from auditor.formats.summary import device_address
 from auditor.model import DeviceStatus, Finding, Report
 
 SARIF_VERSION = "2.1.0"
@@ -109,7 +110,7 @@ def _notifications(report: Report) -> list[dict[str, Any]]:
             notes.append(
                 {
                     "level": "warning",
-                    "message": {"text": f"{device.device.name} ({device.device.host}:{device.device.port}): {reason}"},
+                    "message": {"text": f"{device.device.name} ({device_address(device)}): {reason}"},
                 }
             )
     return notes

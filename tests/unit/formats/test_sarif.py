@@ -96,8 +96,8 @@ def test_skips_and_unreachable_devices_are_notifications() -> None:
     notes = to_sarif(full_report())["runs"][0]["invocations"][0]["toolExecutionNotifications"]
     texts = [n["message"]["text"] for n in notes]
     assert "vulnerability: skipped, --offline" in texts
-    assert any(t.startswith("gone (127.0.0.1:2299): connection refused") for t in texts)
-    assert any(t.startswith("odd ") for t in texts)
+    assert "gone (127.0.0.1:2299 via ops@127.0.0.1:2222): connection refused" in texts
+    assert any(t.startswith("odd ([::1]:2298): not an SSH server") for t in texts)
 
 
 def test_project_in_a_subdirectory_is_placed_from_the_working_directory(
