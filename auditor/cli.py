@@ -454,7 +454,12 @@ def fix(
     path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory (default .).")] = Path(),
     below: Annotated[
         str | None,
-        typer.Option("--below", metavar="VERSION", help="Upper bound to write (default: the locked major + 1)."),
+        typer.Option(
+            "--below",
+            metavar="[PACKAGE=]VERSION",
+            help="Upper bound to write: '5' or '<5' caps every package fixed below 5, 'paramiko=5' only "
+            "paramiko; join several with commas (paramiko=5,netmiko=5). Default: the locked major + 1.",
+        ),
     ] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")] = False,
     relock: Annotated[

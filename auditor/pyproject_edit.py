@@ -149,6 +149,27 @@ def add_uv_constraint(text: str, package: str, bound: str) -> str:
     return tomlkit.dumps(doc)
 
 
+def append_project_dependency(text: str, requirement: str) -> str:
+    """``requirement`` appended to ``[project] dependencies`` (PEP 621; the array is created when missing).
+
+    For a Poetry 2 project that declares only ``[project]``: Poetry has no constraints-only table,
+    so a transitive package is capped by declaring it (see the module docstring).
+
+    Raises:
+        ValueError: the file has neither ``[tool.poetry.dependencies]`` nor ``[project]``.
+    """
+    doc = tomlkit.parse(text)
+    project = doc.get("project")
+    if not isinstance(project, (Table, dict)):
+        raise ValueError("neither [tool.poetry.dependencies] nor [project] to add a bound to")
+    deps = project.get("dependencies")
+    if isinstance(deps, Array):
+        deps.append(requirement)
+    else:
+        project["dependencies"] = [requirement]
+    return tomlkit.dumps(doc)
+
+
 def _poetry_join(constraint: str, bound: str) -> str:
     constraint = constraint.strip()
     return bound if constraint in ("", "*") else f"{constraint},{bound}"

@@ -23,6 +23,7 @@ with ``uv lock`` (with ``--dry-run``: in a temporary copy) and reports the versi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,14 +60,20 @@ class Edit:
         }
 
 
-def parse_below(text: str | None) -> dict[str, Version]:
-    """``--below`` as {normalized package or ``"*"``: version}.
+_BELOW_PART = re.compile(
+    r"^(?:(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:=\s*<?|<)|<)?\s*(?P<version>[^\s=<>!~,]+)$"
+)
 
-    Accepted forms: ``5`` or ``<5`` (every fixed package), ``paramiko=5`` and comma-separated lists
-    ``paramiko=5,netmiko=5``.
+
+def parse_below(text: str | None) -> dict[str, Version]:
+    """``--below`` as {normalized package or ``"*"``: version}; the bound written is ``<version``.
+
+    Accepted forms: ``5`` or ``<5`` (every package fixed), ``paramiko=5`` (also ``paramiko<5``) for
+    one package, and comma-separated lists ``paramiko=5,netmiko=5``. Package names compare
+    normalized (PEP 503); versions are PEP 440.
 
     Raises:
-        UsageError: a part that is not a PEP 440 version (exit 2).
+        UsageError: a part in another form (``paramiko==5``, ``<=5``) or not a version (exit 2).
     """
     if text is None:
         return {}
@@ -75,14 +82,17 @@ def parse_below(text: str | None) -> dict[str, Version]:
         part = raw.strip()
         if not part:
             continue
-        name, _, value = part.rpartition("=")
-        value = value.strip().lstrip("<").strip()
+        match = _BELOW_PART.match(part)
         try:
-            out[canonicalize_name(name.strip()) if name.strip() else "*"] = Version(value)
+            if match is None:
+                raise InvalidVersion(part)
+            version = Version(match["version"])
         except InvalidVersion:
             raise UsageError(
-                f"--below {text!r}: {value!r} is not a version; use e.g. --below 5 or --below paramiko=5"
+                f"--below {text!r}: {part!r} is not VERSION, <VERSION or PACKAGE=VERSION; "
+                "use e.g. --below 5 or --below paramiko=5"
             ) from None
+        out[canonicalize_name(match["name"]) if match["name"] else "*"] = version
     return out
 
 
@@ -172,7 +182,10 @@ def run_fix(
                     place = "[tool.poetry.dependencies]" + ("" if existed else " (added as a dependency)")
                 except ValueError:
                     # A Poetry 2 project declaring only PEP 621 [project] dependencies.
-                    new = _append_project_dependency(text, f"{package.name}{bound}")
+                    try:
+                        new = edit.append_project_dependency(text, f"{package.name}{bound}")
+                    except ValueError as exc:
+                        raise UsageError(f"{file}: {exc}; declare the project's dependencies, then run again") from None
                     place = "[project] dependencies (added; Poetry has no constraints table)"
             else:
                 spec = _pdm_range(package, bound)
@@ -212,6 +225,12 @@ def run_fix(
     notes[:0] = [f"{e.file}: {verb} {e.package}{e.bound} in {e.place} (locked {e.locked})" for e in edits]
     if not targets:
         notes.append("no open-ended-range errors: nothing to fix")
+    for unmatched in sorted(set(bounds) - seen - {"*"}):
+        # A typo in --below must not pass for a fix: say that the name matched nothing.
+        notes.append(
+            f"--below {unmatched}={bounds[unmatched]}: {unmatched} has no open-ended-range error here; "
+            "nothing written for it"
+        )
     if dry_run and diff:
         notes.append("dry run: nothing was written; the diff:")
         notes.extend(diff.rstrip("\n").splitlines())
@@ -241,21 +260,6 @@ def _admits(bound: str, version: str) -> bool:
         return SpecifierSet(bound).contains(version, prereleases=True)
     except (InvalidSpecifier, InvalidVersion):
         return True
-
-
-def _append_project_dependency(text: str, requirement: str) -> str:
-    import tomlkit
-
-    doc = tomlkit.parse(text)
-    project = doc.get("project")
-    if project is None:
-        raise UsageError("pyproject.toml: neither [tool.poetry.dependencies] nor [project] to add a bound to")
-    deps = project.get("dependencies")
-    if deps is None:
-        project["dependencies"] = [requirement]
-    else:
-        deps.append(requirement)
-    return tomlkit.dumps(doc)
 
 
 def _relock(

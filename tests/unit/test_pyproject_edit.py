@@ -195,3 +195,13 @@ def test_unified_diff() -> None:
 
 def test_round_trip_is_identity_for_untouched_documents() -> None:
     assert tomlkit.dumps(tomlkit.parse(UV_PROJECT)) == UV_PROJECT
+
+
+def test_append_project_dependency_keeps_the_rest() -> None:
+    after = edit.append_project_dependency(UV_PROJECT, "scp<1")
+    assert tomllib.loads(after)["project"]["dependencies"][-1] == "scp<1"
+    assert [line for line in after.splitlines() if line not in UV_PROJECT.splitlines()] == ['    "scp<1",']
+    bare = edit.append_project_dependency('[project]\nname = "x"\n', "paramiko<5")
+    assert tomllib.loads(bare)["project"]["dependencies"] == ["paramiko<5"]
+    with pytest.raises(ValueError, match=r"\[project\]"):
+        edit.append_project_dependency("[tool.ruff]\nline-length = 100\n", "paramiko<5")

@@ -72,3 +72,21 @@ def test_ssh_stack_extra_adds_a_package() -> None:
     )
     assert "textfsm" not in {p.name for p in plain.packages}
     assert "textfsm" in {p.name for p in extended.packages}
+
+
+def test_a_version_that_is_not_pep_440_is_skipped_not_a_crash(tmp_path: Path) -> None:
+    project = tmp_path / "poetry"
+    project.mkdir()
+    (project / "pyproject.toml").write_bytes((LOCKS / "netmiko-4.4.0" / "poetry" / "pyproject.toml").read_bytes())
+    lock = (LOCKS / "netmiko-4.4.0" / "poetry" / "poetry.lock").read_text(encoding="utf-8")
+    assert '\nname = "netmiko"\nversion = "4.4.0"\n' in lock
+    (project / "poetry.lock").write_text(
+        lock.replace('\nname = "netmiko"\nversion = "4.4.0"\n', '\nname = "netmiko"\nversion = "banana"\n'),
+        encoding="utf-8",
+    )
+    analysis = analyze_lock(project, Settings(offline=True), NullProgress())
+    assert ("netmiko", "version 'banana' is not a PEP 440 version; not evaluated") in {
+        (s.subject, s.reason) for s in analysis.skipped
+    }
+    assert "netmiko" not in {r.name for r in analysis.ranges}
+    assert "paramiko" in {r.name for r in analysis.ranges}
