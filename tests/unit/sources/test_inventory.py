@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,18 @@ def test_shards_partition_the_inventory_deterministically() -> None:
 def test_bad_shard(k: int, n: int) -> None:
     with pytest.raises(UsageError):
         shard(_many(3), k, n)
+
+
+def test_text_and_csv_inventories_do_not_import_yaml(tmp_path: Path) -> None:
+    """PyYAML costs ~40 ms at start-up; `sshdrift probe hosts.txt` must not pay it."""
+    text = tmp_path / "hosts.txt"
+    text.write_text("127.0.0.1:2222\n", encoding="utf-8")
+    table = tmp_path / "hosts.csv"
+    table.write_text("name,host,port\nr1,127.0.0.1,22\n", encoding="utf-8")
+    code = (
+        "import sys; from pathlib import Path; from auditor.sources.inventory import load_inventory; "
+        f"assert len(load_inventory(Path({str(text)!r}))) == len(load_inventory(Path({str(table)!r}))) == 1; "
+        "print(sorted(m for m in sys.modules if m == 'yaml' or m.startswith('yaml.')))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == "[]"
