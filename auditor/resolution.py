@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -42,11 +41,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.errors import LockfileError, ResolverError
 from auditor.model import PROJECT, Change, Lockfile
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from auditor.sources.tomlfile import parse_toml, read_text
 
 UV_LOCK_TIMEOUT = 600.0
 """Seconds before a ``uv lock`` / ``uv pip compile`` is abandoned."""
@@ -130,10 +125,8 @@ def project_files(project_dir: Path) -> list[Path]:
 def _read_toml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise LockfileError(f"{path}: not valid TOML ({exc}); fix the file and run again") from exc
+    fix = "fix the file and run again"
+    return parse_toml(path, read_text(path, "uv init", next_step=fix), "uv init", next_step=fix)
 
 
 def _copy(project_dir: Path, rels: Iterable[Path], target: Path) -> None:

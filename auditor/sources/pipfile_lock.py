@@ -17,7 +17,7 @@ from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, marker_applies
 from auditor.sources.poetry_lock import poetry_to_pep440
-from auditor.sources.tomlfile import line_of, parse_toml
+from auditor.sources.tomlfile import line_of, parse_toml, read_text
 
 REGENERATE = "pipenv lock"
 SUPPORTED_SPECS = (6,)
@@ -71,10 +71,11 @@ def pipfile_declarations(pipfile: Path, env: Environment) -> tuple[list[Constrai
     ``extras`` and ``markers``. Returns the constraints (``by`` = :data:`PROJECT`) and the root names.
 
     Raises:
-        LockfileError: the Pipfile is not TOML.
+        LockfileError: the Pipfile is unreadable, not UTF-8 or not TOML.
     """
-    text = pipfile.read_text(encoding="utf-8")
-    data = parse_toml(pipfile, text, "pipenv lock")
+    fix = "fix the Pipfile and run again"
+    text = read_text(pipfile, REGENERATE, next_step=fix)
+    data = parse_toml(pipfile, text, REGENERATE, next_step=fix)
     out: list[Constraint] = []
     for section, kind in (("packages", "dependency"), ("dev-packages", "group:dev")):
         table: dict[str, Any] = data.get(section) or {}

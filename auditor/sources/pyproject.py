@@ -23,6 +23,8 @@ from auditor.sources.environment import Environment, marker_applies
 from auditor.sources.poetry_lock import dependency_constraints
 from auditor.sources.tomlfile import line_of, parse_toml, read_text
 
+_FIX = "fix the file and run again"
+
 
 @dataclass(frozen=True)
 class Declarations:
@@ -78,8 +80,8 @@ def read_declarations(pyproject: Path, env: Environment) -> Declarations:
     Raises:
         LockfileError: the file is not TOML or holds a requirement that is not PEP 508.
     """
-    text = read_text(pyproject, "a valid pyproject.toml")
-    data = parse_toml(pyproject, text, "a valid pyproject.toml").copy()
+    text = read_text(pyproject, "uv init", next_step=_FIX)
+    data = parse_toml(pyproject, text, "uv init", next_step=_FIX)
     file = pyproject.name
     out: list[Constraint] = []
     project = data.get("project") or {}

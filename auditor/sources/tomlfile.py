@@ -19,16 +19,18 @@ _AT_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 _NAME_LINE = re.compile(r'^\s*name\s*=\s*"([^"]+)"')
 
 
-def read_text(path: Path, regenerate: str) -> str:
+def read_text(path: Path, regenerate: str, *, next_step: str | None = None) -> str:
     """Return ``path``'s text (UTF-8).
 
     Args:
-        path: the lockfile.
+        path: the lockfile (or a file the user writes: pyproject.toml, Pipfile).
         regenerate: the command that recreates it, for the error's next step (e.g. ``uv lock``).
+        next_step: the error's next step instead, for files no tool regenerates (``fix the file``).
 
     Raises:
         LockfileError: the file is missing, unreadable, not UTF-8, or empty.
     """
+    step = next_step or f"regenerate it with '{regenerate}'"
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -36,15 +38,17 @@ def read_text(path: Path, regenerate: str) -> str:
     except OSError as exc:
         raise LockfileError(f"{path}: cannot be read ({exc.strerror}); check its permissions") from None
     if not data.strip():
-        raise LockfileError(f"{path}: the file is empty; regenerate it with '{regenerate}'")
+        raise LockfileError(f"{path}: the file is empty; {step}")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise LockfileError(f"{path}: byte {exc.start} is not UTF-8; regenerate it with '{regenerate}'") from None
+        raise LockfileError(f"{path}: byte {exc.start} is not UTF-8; {step}") from None
 
 
-def parse_toml(path: Path, text: str, regenerate: str) -> dict[str, Any]:
+def parse_toml(path: Path, text: str, regenerate: str, *, next_step: str | None = None) -> dict[str, Any]:
     """Parse ``text`` (read from ``path``) as TOML 1.0 with :mod:`tomllib`.
+
+    ``regenerate`` / ``next_step`` give the error's next step as in :func:`read_text`.
 
     Raises:
         LockfileError: not valid TOML; the message gives the line tomllib reports.
@@ -58,7 +62,8 @@ def parse_toml(path: Path, text: str, regenerate: str) -> dict[str, Any]:
         if match:
             where = f"line {match.group(1) or len(text.splitlines()) or 1}: "
             message = message[: match.start()]
-        raise LockfileError(f"{path}: {where}not valid TOML ({message}); regenerate it with '{regenerate}'") from None
+        step = next_step or f"regenerate it with '{regenerate}'"
+        raise LockfileError(f"{path}: {where}not valid TOML ({message}); {step}") from None
 
 
 def entry_lines(text: str, header: str) -> Iterator[tuple[str, int]]:
