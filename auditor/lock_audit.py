@@ -80,9 +80,7 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
         result = requires_dist(pins, offline=settings.offline, progress=progress)
         for (name, _version), requires in result.found.items():
             edges[name] = tuple(constraints_from_requires_dist(name, requires, file=lockfile.path.name))
-        for (name, version), reason in result.missing.items():
-            unknown[name] = reason
-            del version
+        unknown.update((name, reason) for (name, _version), reason in result.missing.items())
         notes.append(f"requires-dist read for {len(result.found)} of {len(pins)} locked packages")
     ranges, skipped = compute_ranges(lockfile, stack, edges, unknown, env)
     findings: list[Finding] = [*open_ended.check(ranges, lockfile), *breaking_release.check(ranges, lockfile)]

@@ -37,7 +37,6 @@ from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from auditor.errors import LockfileError, ResolverError
 from auditor.model import PROJECT, Change, Lockfile
@@ -374,14 +373,3 @@ def compare(before: Lockfile, after: Lockfile) -> list[Change]:
         if bv != av:
             out.append(Change(name=name, before=bv, after=av))
     return out
-
-
-def direction(change: Change) -> int:
-    """+1 for an upgrade, -1 for a downgrade, 0 for an addition, removal or an unparsable version."""
-    if change.before is None or change.after is None:
-        return 0
-    try:
-        b, a = Version(change.before), Version(change.after)
-    except InvalidVersion:
-        return 0
-    return (a > b) - (a < b)

@@ -197,11 +197,6 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
     )
 
 
-def has_edges(lockfile: Lockfile) -> bool:
-    """Whether a parsed requirements file carried ``# via`` comments (edges are known)."""
-    return bool(lockfile.roots)
-
-
 def input_declarations(path: Path, env: Environment) -> list[Constraint]:
     """The project's own requirements from a ``requirements.in`` (pip-compile's input), kind ``dependency``.
 

@@ -60,7 +60,7 @@ def test_whatif_paramiko_5_shows_which_devices_break(
     assert tree_digest(project) == before
 
 
-def test_whatif_with_fleet_snapshot_is_offline_prediction(project: Path, tmp_path: Path) -> None:
+def test_whatif_with_fleet_snapshot_is_offline_prediction(project: Path) -> None:
     """A snapshot saved by a real probe elsewhere; here predicted for the new resolution's Paramiko."""
     snapshot = Path(__file__).resolve().parents[2] / "fixtures" / "fleet" / "ios15-and-modern.json"
     if not snapshot.is_file():
