@@ -233,7 +233,7 @@ def test_every_hostile_server_is_classified_and_healthy_ones_unaffected(
     assert elapsed < TIMEOUT + 2.0, elapsed
 
 
-def test_one_connection_at_a_time_per_host_port(server_lab: servers.ServerLab) -> None:
+def test_one_connection_at_a_time_per_host_port() -> None:
     seen: list[int] = []
     active = 0
     lock = threading.Lock()

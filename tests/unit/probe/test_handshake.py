@@ -166,7 +166,7 @@ def test_verify_devices_rejects_a_different_paramiko(sha1_server: LoopbackServer
         )
 
 
-def test_verify_devices_with_an_interpreter_without_paramiko(tmp_path: Path) -> None:
+def test_verify_devices_with_an_interpreter_without_paramiko() -> None:
     python = Path("/usr/bin/python3")
     probe = subprocess.run([str(python), "-I", "-c", "import paramiko"], capture_output=True, check=False)
     if not python.exists() or probe.returncode == 0:
