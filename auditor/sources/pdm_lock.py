@@ -16,7 +16,7 @@ from packaging.utils import canonicalize_name
 from auditor.errors import LockfileError
 from auditor.model import Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, marker_applies
-from auditor.sources.tomlfile import entry_lines, parse_toml
+from auditor.sources.tomlfile import package_entries, parse_toml
 
 REGENERATE = "pdm lock"
 
@@ -35,16 +35,8 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
             f"{path}: lock_version {lock_version or '(none)'} is not supported (sshdrift reads pdm.lock "
             f"lock_version 4.x); regenerate it with '{REGENERATE}' from PDM 2.8 or later"
         )
-    entries = data.get("package")
-    if not isinstance(entries, list):
-        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{REGENERATE}'")
-    lines = list(entry_lines(text, "[[package]]"))
     found: dict[str, tuple[str, int | None, list[Constraint]]] = {}
-    for index, entry in enumerate(entries):
-        line = lines[index][1] if index < len(lines) else None
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str):
-            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{REGENERATE}'")
+    for entry, name, line in package_entries(path, data, text, REGENERATE):
         version = entry.get("version")
         if not version:
             raise LockfileError(
@@ -77,10 +69,12 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
                 )
             )
         previous = found.get(normalized)
+        entry_line = line
         if previous is not None:
+            # The extras entry merges into the plain one, which keeps its line.
             constraints = previous[2] + constraints
-            line = previous[1] if not entry.get("extras") else previous[1] or line
-        found[normalized] = (str(version), line, constraints)
+            entry_line = previous[1] if not entry.get("extras") else previous[1] or line
+        found[normalized] = (str(version), entry_line, constraints)
     packages = {
         name: LockedPackage(
             name=name,

@@ -19,7 +19,7 @@ from packaging.utils import canonicalize_name
 from auditor.errors import LockfileError
 from auditor.model import Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, extras_in, marker_applies
-from auditor.sources.tomlfile import entry_lines, parse_toml
+from auditor.sources.tomlfile import package_entries, parse_toml
 
 REGENERATE = "poetry lock"
 _OPERATOR = re.compile(r"^(===|==|!=|<=|>=|~=|<|>|\^|~)?\s*(.+)$")
@@ -166,16 +166,8 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
             f"{path}: lock-version {lock_version or '(none)'} is not supported (sshdrift reads poetry.lock "
             f"lock-version 2.x); regenerate it with '{REGENERATE}' from Poetry 1.5 or later"
         )
-    entries = data.get("package")
-    if not isinstance(entries, list):
-        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{REGENERATE}'")
-    lines = list(entry_lines(text, "[[package]]"))
     packages: dict[str, LockedPackage] = {}
-    for index, entry in enumerate(entries):
-        line = lines[index][1] if index < len(lines) else None
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str):
-            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{REGENERATE}'")
+    for entry, name, line in package_entries(path, data, text, REGENERATE):
         version = entry.get("version")
         if not version:
             raise LockfileError(

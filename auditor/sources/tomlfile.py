@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,28 @@ def entry_lines(text: str, header: str) -> Iterator[tuple[str, int]]:
             if match:
                 yield match.group(1), number
                 inside = False
+
+
+def package_entries(
+    path: Path, data: Mapping[str, Any], text: str, regenerate: str
+) -> Iterator[tuple[dict[str, Any], str, int | None]]:
+    """Yield ``(entry, name, line)`` for each ``[[package]]`` table of a parsed lockfile (uv, Poetry, PDM).
+
+    ``line`` is the 1-based line of the entry's ``name`` key in ``text`` (None if it cannot be found).
+
+    Raises:
+        LockfileError: no ``[[package]]`` tables, or one without a ``name`` (the error names its line).
+    """
+    entries = data.get("package")
+    if not isinstance(entries, list):
+        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{regenerate}'")
+    lines = list(entry_lines(text, "[[package]]"))
+    for index, entry in enumerate(entries):
+        line = lines[index][1] if index < len(lines) else None
+        name = entry.get("name") if isinstance(entry, dict) else None
+        if not isinstance(name, str):
+            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{regenerate}'")
+        yield entry, name, line
 
 
 def line_of(text: str, needle: str, start: int = 1) -> int | None:

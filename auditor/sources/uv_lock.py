@@ -16,7 +16,7 @@ from typing import Any
 from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, extras_in, marker_applies
-from auditor.sources.tomlfile import entry_lines, parse_toml
+from auditor.sources.tomlfile import package_entries, parse_toml
 
 REGENERATE = "uv lock"
 SUPPORTED_VERSIONS = (1,)
@@ -124,19 +124,11 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
             f"{path}: lock version {version!r} is not supported (sshdrift reads uv.lock version "
             f"{', '.join(map(str, SUPPORTED_VERSIONS))}); upgrade sshdrift, or regenerate it with a uv that writes version 1"
         )
-    entries = data.get("package")
-    if not isinstance(entries, list):
-        raise LockfileError(f"{path}: expected [[package]] tables; regenerate it with '{REGENERATE}'")
-    lines = list(entry_lines(text, "[[package]]"))
     packages: dict[str, LockedPackage] = {}
     declarations: list[Constraint] = []
     roots: list[str] = []
     project_name: str | None = None
-    for index, entry in enumerate(entries):
-        line = lines[index][1] if index < len(lines) else None
-        name = entry.get("name") if isinstance(entry, dict) else None
-        if not isinstance(name, str):
-            raise LockfileError(f"{path}: line {line}: a [[package]] has no name; regenerate it with '{REGENERATE}'")
+    for entry, name, line in package_entries(path, data, text, REGENERATE):
         source = entry.get("source")
         kind = _source_kind(source)
         version = entry.get("version")
