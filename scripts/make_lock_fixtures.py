@@ -315,6 +315,10 @@ def _versions() -> list[str]:
 
 
 def main() -> int:
+    """Lock every selected (case, tool) pair, ``--jobs`` at a time; rewrite the README's tool versions.
+
+    Returns the exit status: 0, or 1 when some locker failed (its error is printed, the others still run).
+    """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--case", action="append", help="only this case (repeatable)")
     parser.add_argument("--tool", action="append", choices=sorted(TOOLS), help="only this tool (repeatable)")
