@@ -112,6 +112,35 @@ def save_payload(save_dir: Path, device: Device, payload: bytes) -> Path:
     return target
 
 
+class _Nudge:
+    """When to send our own KEXINIT: only to a server silent for a while after its identification string.
+
+    RFC 4253 §7.1 lets each side send its KEXINIT without waiting for the other's; almost every server
+    does, but some wait for the client's. We wait ``min(NUDGE_AFTER, timeout / 4)`` seconds first, so a
+    server that sends its own is never answered with ours.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.after = min(NUDGE_AFTER, timeout / 4)
+        self.banner_at: float | None = None
+        self.sent = False
+
+    def wait(self, reader: ServerHelloReader, now: float, remaining: float) -> float:
+        """Seconds the next read may block: at most until the nudge is due, never past ``remaining``."""
+        if reader.banner is None or self.sent:
+            return remaining
+        if self.banner_at is None:
+            self.banner_at = now
+        return min(remaining, max(0.0, self.banner_at + self.after - now))
+
+    def packet(self, reader: ServerHelloReader) -> bytes | None:
+        """Our framed KEXINIT when a read timed out and the nudge is due (once per connection), else None."""
+        if reader.banner is None or self.sent:
+            return None
+        self.sent = True
+        return frame_packet(build_kexinit(_NUDGE_OFFER))
+
+
 def _stalled(reader: ServerHelloReader, timeout: float) -> str:
     """The reason text of a timeout, naming the stage the server stalled in."""
     if reader.banner is None:
@@ -188,24 +217,18 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
         return Unreachable(device, _os_reason(exc), probed_at)
     try:
         writer.write(IDENTIFICATION)
-        nudged = False
-        banner_at: float | None = None
+        nudge = _Nudge(timeout)
         while not reader.done:
             now = loop.time()
             remaining = deadline - now
             if remaining <= 0:
                 return Unreachable(device, _stalled(reader, timeout), probed_at)
-            wait = remaining
-            if reader.banner is not None and not nudged:
-                banner_at = banner_at if banner_at is not None else now
-                wait = min(remaining, max(0.0, banner_at + min(NUDGE_AFTER, timeout / 4) - now))
             try:
-                data = await asyncio.wait_for(stream.read(READ_CHUNK), wait)
+                data = await asyncio.wait_for(stream.read(READ_CHUNK), nudge.wait(reader, now, remaining))
             except asyncio.TimeoutError:
-                if reader.banner is not None and not nudged and loop.time() < deadline:
-                    # Some servers wait for the client's KEXINIT before sending theirs.
-                    nudged = True
-                    writer.write(frame_packet(build_kexinit(_NUDGE_OFFER)))
+                packet = nudge.packet(reader)
+                if packet is not None:
+                    writer.write(packet)
                 continue
             if not data:
                 if reader.banner is None and not reader.received:
@@ -325,24 +348,20 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
     try:
         sock.settimeout(timeout)
         sock.sendall(IDENTIFICATION)
-        nudged = False
-        banner_at: float | None = None
+        nudge = _Nudge(timeout)
         while not reader.done:
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
                 return Unreachable(device, _stalled(reader, timeout), probed_at)
-            wait = remaining
-            if reader.banner is not None and not nudged:
-                banner_at = banner_at if banner_at is not None else now
-                wait = min(remaining, max(0.01, banner_at + min(NUDGE_AFTER, timeout / 4) - now))
-            sock.settimeout(wait)
+            # A zero timeout would make the socket non-blocking, not "due now".
+            sock.settimeout(max(0.01, nudge.wait(reader, now, remaining)))
             try:
                 data = sock.recv(READ_CHUNK)
             except TimeoutError:
-                if reader.banner is not None and not nudged:
-                    nudged = True
-                    sock.sendall(frame_packet(build_kexinit(_NUDGE_OFFER)))
+                packet = nudge.packet(reader)
+                if packet is not None:
+                    sock.sendall(packet)
                 continue
             if not data:
                 if reader.banner is None and not reader.received:
