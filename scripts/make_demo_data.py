@@ -19,12 +19,13 @@ from __future__ import annotations
 import email.parser
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from make_lock_fixtures import hide_index_hosts  # scripts/ is sys.path[0] when run as a script
+from packaging.utils import canonicalize_name
 from uv import find_uv_bin
 
 if sys.version_info >= (3, 11):
@@ -44,21 +45,6 @@ description = "sshdrift demo: a provisioning backend that reaches its routers wi
 requires-python = ">=3.10"
 dependencies = ["netmiko==4.4.0"]
 """
-
-# Hosts of the public index and its file host, spelt in pieces so that this file names no index host.
-_INDEX_DOMAINS = (
-    ".".join(("pypi", "org")),
-    ".".join(("python" + "hosted", "org")),
-    ".".join(("pypi", "python", "org")),
-)
-_INDEX_HOST = re.compile(
-    r"(?P<scheme>https?://)(?P<host>[A-Za-z0-9.-]*(?:" + "|".join(re.escape(d) for d in _INDEX_DOMAINS) + "))"
-)
-
-
-def hide_index_hosts(text: str) -> str:
-    """Replace every package-index host in URLs by ``index.invalid``."""
-    return _INDEX_HOST.sub(lambda m: m.group("scheme") + "index.invalid", text)
 
 
 def _env() -> dict[str, str]:
@@ -83,7 +69,7 @@ def _requires_dist(target: Path) -> dict[tuple[str, str], dict[str, object]]:
     parser = email.parser.HeaderParser()
     for metadata in sorted(target.glob("*.dist-info/METADATA")):
         message = parser.parsestr(metadata.read_text(encoding="utf-8"))
-        name = re.sub(r"[-_.]+", "-", str(message["Name"])).lower()
+        name = canonicalize_name(str(message["Name"]))
         version = str(message["Version"])
         out[(name, version)] = {
             "name": name,
