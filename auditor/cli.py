@@ -206,7 +206,16 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
     from auditor.formats import render
 
     if settings.output is not None:
-        write_atomic(settings.output, render(report, settings.format))
+        try:
+            write_atomic(settings.output, render(report, settings.format))
+        except OSError as exc:
+            # Keep the result: the terminal gets the table, then the one-line error (exit 3).
+            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty()))
+            sys.stdout.flush()
+            raise AuditorError(
+                f"{settings.output}: cannot write the report ({exc.strerror or exc}); "
+                "check that the directory exists and is writable"
+            ) from exc
         if settings.format is not OutputFormat.TABLE:
             # The file holds the machine format; the terminal still gets the summary table.
             sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty()))
