@@ -237,15 +237,6 @@ def _probe(
     return results, findings, [f"paramiko {locked} (the locked version) verified by real handshakes in {how}"]
 
 
-def _bound_text(version: Version) -> str:
-    """``<5`` for 5.0.0, ``<5.1`` for 5.1.0, ``<5.1.2`` otherwise: the shortest spelling of the same bound."""
-    if version.micro == 0 and version.minor == 0:
-        return f"<{version.major}"
-    if version.micro == 0:
-        return f"<{version.major}.{version.minor}"
-    return f"<{version}"
-
-
 @dataclass(frozen=True)
 class FixPlan:
     """The computed fix for devices the locked Paramiko cannot reach."""
@@ -276,6 +267,7 @@ def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[Devi
     Returns:
         A :class:`FixPlan`, or a one-line note when there is nothing to fix or no release fits.
     """
+    from auditor.checks.devices import upper_bound
     from auditor.probe.algorithms import known_releases
     from auditor.probe.negotiation import predict
 
@@ -296,7 +288,7 @@ def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[Devi
         return f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"
     declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
     return FixPlan(
-        bound=_bound_text(Version(above[0])),
+        bound="<" + upper_bound(Version(above[0])),
         target=target,
         outcomes=tuple((name, predict(target, server).negotiated) for name, server in offered),
         declared=declared,
