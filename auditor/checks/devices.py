@@ -15,6 +15,7 @@ Release facts come from ``rules/paramiko-algorithms.json`` through :mod:`auditor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -132,11 +133,17 @@ def _first_breaking_release(result: DeviceResult) -> Version | None:
     """The earliest release after the last one that negotiates with the device (from data), or None."""
     if result.offered is None or result.paramiko is None:
         return None
+    return _first_breaking_release_for(result.paramiko, result.offered)
+
+
+@functools.cache
+def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | None:
+    """:func:`_first_breaking_release` by value: a fleet repeats a few offers, and each costs a prediction per release."""
     from auditor.probe.algorithms import known_releases
     from auditor.probe.negotiation import predict
 
     try:
-        current = Version(result.paramiko)
+        current = Version(paramiko)
         releases = sorted((Version(r), r) for r in known_releases())
     except (InvalidVersion, AuditorError):
         return None
@@ -145,7 +152,7 @@ def _first_breaking_release(result: DeviceResult) -> Version | None:
         if version >= current:
             break
         try:
-            if predict(text, result.offered).failure is None:
+            if predict(text, offered).failure is None:
                 last_ok = version
         except AuditorError:
             continue
