@@ -54,9 +54,9 @@ def run_whatif(
     """
     from auditor.checks.constraints import project_info
     from auditor.checks.drift import change_findings
-    from auditor.commands.audit import device_checks, locked_paramiko
     from auditor.commands.drift import change_notes
     from auditor.commands.lock import analyze_lock
+    from auditor.engine import device_checks, locked_paramiko
     from auditor.resolution import compare, requirement_name, resolved
     from auditor.sources.lockfile import load_lockfile
     from auditor.sources.ssh_stack import ssh_stack

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from auditor.checks.fleet import age_note, fleet_results
-from auditor.commands.audit import device_checks
+from auditor.engine import device_checks
 from auditor.errors import InventoryError
 from auditor.progress import NullProgress
 from auditor.settings import Settings
