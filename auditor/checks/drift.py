@@ -34,6 +34,12 @@ def _versions(change: Change) -> tuple[Version, Version] | None:
         return None
 
 
+def _major_severity(name: str) -> Severity:
+    """How loud a major-version move of SSH-stack package ``name`` is (error unless its role says less)."""
+    entry = ssh_stack().get(name)
+    return entry.open_ended_severity if entry is not None else Severity.ERROR
+
+
 def change_findings(
     changes: Sequence[Change],
     *,
@@ -70,7 +76,14 @@ def change_findings(
                 why.append("crosses " + "; ".join(f"{r.version} ({r.summary})" for r in crossing))
             elif major:
                 why.append(f"crosses a major version ({before.major} -> {after.major})")
-            severity = Severity.ERROR if (crossing or major) else Severity.WARNING
+            # A known breaking release is always an error; a bare major bump is as loud as an open-ended
+            # range on that package (a warning for crypto libraries, rules/ssh-stack.toml).
+            if crossing:
+                severity = Severity.ERROR
+            elif major:
+                severity = _major_severity(name)
+            else:
+                severity = Severity.WARNING
             message = f"{change.name}: locked {before}, {context} gives {after}"
             if why:
                 message += f"; it {why[0]}"
@@ -85,7 +98,7 @@ def change_findings(
                         f"keep the locked major with '{change.name}<{before.major + 1}' (sshdrift fix), or see what "
                         f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
                     )
-                    if severity is Severity.ERROR
+                    if crossing or major
                     else None,
                 )
             )

@@ -232,8 +232,7 @@ def run_fix(
             "nothing written for it"
         )
     if dry_run and diff:
-        notes.append("dry run: nothing was written; the diff:")
-        notes.extend(diff.rstrip("\n").splitlines())
+        notes.append("dry run: nothing was written (the diff is shown above, and in the JSON report's 'diff')")
     elif not dry_run:
         for f in changed:
             write_atomic(f, current[f])

@@ -133,6 +133,10 @@ def render(report: Report, *, color: bool = False) -> str:
         out += ["#### Skipped", ""]
         out += [f"- {cell(x.subject)}: {cell(x.reason)}" for x in report.skipped]
         out.append("")
+    diff = report.extra.get("diff")
+    if isinstance(diff, str) and diff:
+        fence = "````" if "```" in diff else "```"
+        out += ["#### Diff", "", f"{fence}diff", *diff.rstrip("\n").splitlines(), fence, ""]
     if report.notes:
         out += ["#### Notes", ""]
         out += [f"- {cell(n)}" for n in report.notes]

@@ -167,6 +167,23 @@ def _width() -> int:
     return shutil.get_terminal_size((_DEFAULT_WIDTH, 24)).columns or _DEFAULT_WIDTH
 
 
+def _diff(diff: str) -> RenderableType:
+    """A unified diff (``fix --dry-run``) under its own heading, lines coloured by kind on a terminal."""
+    text = Text()
+    for line in diff.rstrip("\n").splitlines():
+        style = (
+            "green"
+            if line.startswith("+")
+            else "red"
+            if line.startswith("-")
+            else "cyan"
+            if line.startswith("@@")
+            else ""
+        )
+        text.append(line + "\n", style=style)
+    return Group(Text("Diff", style="bold"), text)
+
+
 def render(report: Report, *, color: bool = False) -> str:
     """Render ``report`` as tables for a terminal.
 
@@ -186,6 +203,9 @@ def render(report: Report, *, color: bool = False) -> str:
         parts.append(_devices(report))
     if report.changes:
         parts.append(_changes(report))
+    diff = report.extra.get("diff")
+    if isinstance(diff, str) and diff:
+        parts.append(_diff(diff))
     if report.skipped:
         parts.append(_bullets("Skipped", [f"{s.subject}: {s.reason}" for s in report.skipped], "yellow"))
     if report.notes:
