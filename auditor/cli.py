@@ -14,15 +14,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from auditor import __version__
 from auditor.errors import AuditorError, ExitCode, UsageError
-from auditor.model import FailOn, Report
-from auditor.progress import NullProgress, Progress
-from auditor.settings import OutputFormat, Settings, build_settings
+
+if TYPE_CHECKING:
+    from auditor.model import Report
+    from auditor.progress import Progress
+    from auditor.settings import Settings
+from auditor.choices import FailOn, OutputFormat
 
 app = typer.Typer(
     name="sshdrift",
@@ -194,6 +197,8 @@ def _boundary() -> Iterator[None]:
 
 def _progress() -> Progress:
     if not sys.stderr.isatty() or os.environ.get("CI"):
+        from auditor.progress import NullProgress
+
         return NullProgress()
     from auditor.progress_rich import RichProgress
 
@@ -226,6 +231,8 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
 
 
 def _settings(project_dir: Path | None, **cli: Any) -> tuple[Settings, dict[str, Any]]:
+    from auditor.settings import build_settings
+
     return build_settings(cli, _project_dir(project_dir))
 
 

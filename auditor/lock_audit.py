@@ -78,8 +78,9 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
         from auditor.sources.metadata import requires_dist
 
         result = requires_dist(pins, offline=settings.offline, progress=progress)
+        wanted = {name for name, _ in pins} | set(stack) | set(edges)
         for (name, _version), requires in result.found.items():
-            edges[name] = tuple(constraints_from_requires_dist(name, requires, file=lockfile.path.name))
+            edges[name] = tuple(constraints_from_requires_dist(name, requires, file=lockfile.path.name, only=wanted))
         unknown.update((name, reason) for (name, _version), reason in result.missing.items())
         notes.append(f"requires-dist read for {len(result.found)} of {len(pins)} locked packages")
     ranges, skipped = compute_ranges(lockfile, stack, edges, unknown, env)

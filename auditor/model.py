@@ -14,36 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from auditor import __version__
+from auditor.choices import FailOn as FailOn  # re-exported: the model speaks of them
+from auditor.choices import Severity as Severity
 
 SCHEMA_VERSION = 1
-
-
-class Severity(str, enum.Enum):
-    """Finding severity, ordered error > warning > note (SARIF levels of the same names)."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-
-    @property
-    def rank(self) -> int:
-        """3 for error, 2 for warning, 1 for note."""
-        return {"error": 3, "warning": 2, "note": 1}[self.value]
-
-
-class FailOn(str, enum.Enum):
-    """The ``--fail-on`` threshold: the lowest severity that makes the exit code 1."""
-
-    ERROR = "error"
-    WARNING = "warning"
-    NOTE = "note"
-    NEVER = "never"
-
-    def trips(self, severity: Severity) -> bool:
-        """Whether a finding of ``severity`` reaches this threshold."""
-        if self is FailOn.NEVER:
-            return False
-        return severity.rank >= Severity(self.value).rank
 
 
 # --------------------------------------------------------------------------- lock side

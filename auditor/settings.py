@@ -6,31 +6,20 @@ project's ``pyproject.toml``, then the defaults below.
 
 from __future__ import annotations
 
-import enum
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from auditor.choices import FailOn
+from auditor.choices import OutputFormat as OutputFormat  # re-exported for callers of Settings
 from auditor.errors import ConfigError
-from auditor.model import FailOn
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-class OutputFormat(str, enum.Enum):
-    """``--format`` values."""
-
-    TABLE = "table"
-    JSON = "json"
-    SARIF = "sarif"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
-    GITHUB = "github"
 
 
 @dataclass(frozen=True)

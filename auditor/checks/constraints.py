@@ -10,8 +10,9 @@ pick. :func:`analyze` computes them; the rule modules turn them into findings.
 
 from __future__ import annotations
 
+import re
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from packaging.requirements import InvalidRequirement, Requirement
@@ -105,13 +106,24 @@ def intersect(constraints: Iterable[Constraint]) -> SpecifierSet:
     return result
 
 
-def constraints_from_requires_dist(by: str, requires: Sequence[str], *, file: str | None) -> list[Constraint]:
+_REQUIREMENT_NAME = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+
+
+def constraints_from_requires_dist(
+    by: str, requires: Sequence[str], *, file: str | None, only: Collection[str] | None = None
+) -> list[Constraint]:
     """Turn requires-dist strings of package ``by`` into constraints (markers kept for later evaluation).
 
     An entry conditional on one of ``by``'s extras gets kind ``extra:NAME``; unparsable entries are skipped.
+    With ``only`` (normalized names), entries on other packages are skipped before they are parsed: a
+    lock audit needs the edges into the SSH stack and its ancestors, and PEP 508 parsing is most of its time.
     """
     out: list[Constraint] = []
     for text in requires:
+        if only is not None:
+            head = _REQUIREMENT_NAME.match(text)
+            if head is not None and canonicalize_name(head.group(1)) not in only:
+                continue
         try:
             req = Requirement(text)
         except InvalidRequirement:

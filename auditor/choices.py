@@ -1,0 +1,47 @@
+"""The small enumerations the command line needs first: severities, ``--fail-on``, ``--format``.
+
+Kept apart from :mod:`auditor.model` so that CLI start-up imports no dataclasses.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Severity(str, enum.Enum):
+    """Finding severity, ordered error > warning > note (SARIF levels of the same names)."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+    @property
+    def rank(self) -> int:
+        """3 for error, 2 for warning, 1 for note."""
+        return {"error": 3, "warning": 2, "note": 1}[self.value]
+
+
+class FailOn(str, enum.Enum):
+    """The ``--fail-on`` threshold: the lowest severity that makes the exit code 1."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+    NEVER = "never"
+
+    def trips(self, severity: Severity) -> bool:
+        """Whether a finding of ``severity`` reaches this threshold."""
+        if self is FailOn.NEVER:
+            return False
+        return severity.rank >= Severity(self.value).rank
+
+
+class OutputFormat(str, enum.Enum):
+    """``--format`` values."""
+
+    TABLE = "table"
+    JSON = "json"
+    SARIF = "sarif"
+    JUNIT = "junit"
+    MARKDOWN = "markdown"
+    GITHUB = "github"
