@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
-from auditor.checks.constraints import admits_next_major, intersect
+from auditor.checks import open_ended
+from auditor.checks.constraints import PackageRange, admits_next_major, compute_ranges, intersect
 from auditor.lock_audit import analyze_lock
-from auditor.model import Constraint, Severity
+from auditor.model import PROJECT, Constraint, Severity
 from auditor.progress import NullProgress
 from auditor.settings import Settings
+from auditor.sources.environment import target_environment
+from auditor.sources.ssh_stack import ssh_stack
 
 LOCKS = Path(__file__).resolve().parents[3] / "fixtures" / "lock"
 
@@ -47,6 +52,9 @@ def test_netmiko_4_4_0_is_an_error_through_netmiko(tool: str) -> None:
     assert set(finding.via) == {"netmiko", "scp"}
     assert "netmiko 4.4.0 declares 'paramiko>=2.9.5'" in finding.message
     assert "<project> → netmiko → paramiko" in finding.message
+    locked = next(r.version for r in analysis.ranges if r.name == "paramiko")
+    assert f"paramiko {locked} is locked" in finding.message
+    assert f"admits paramiko {Version(locked).major + 1} and later" in finding.message
     assert finding.fix is not None and "paramiko<" in finding.fix
 
 
@@ -90,3 +98,32 @@ def test_a_version_that_is_not_pep_440_is_skipped_not_a_crash(tmp_path: Path) ->
     }
     assert "netmiko" not in {r.name for r in analysis.ranges}
     assert "paramiko" in {r.name for r in analysis.ranges}
+
+
+def _ranges_with(tool_case: str, *declarations: Constraint) -> list[PackageRange]:
+    """The effective ranges of a real lock (netmiko 4.7.0 caps paramiko <5.0) with extra project declarations."""
+    lockfile = analyze_lock(LOCKS / tool_case / "poetry", Settings(offline=True), NullProgress()).lockfile
+    lockfile = replace(lockfile, declarations=(*lockfile.declarations, *declarations))
+    edges = {name: pkg.constraints for name, pkg in lockfile.packages.items() if pkg.constraints is not None}
+    ranges, _ = compute_ranges(lockfile, ssh_stack(), edges, {}, target_environment())
+    return ranges
+
+
+def test_an_override_replaces_every_other_constraint() -> None:
+    """uv's override-dependencies: netmiko 4.7.0's '<5.0' no longer applies, so the range re-opens."""
+    capped = next(r for r in _ranges_with("netmiko-4.7.0") if r.name == "paramiko")
+    assert not admits_next_major(capped.effective, capped.version)
+    override = Constraint(PROJECT, "paramiko", ">=3.5", kind="override")
+    paramiko = next(r for r in _ranges_with("netmiko-4.7.0", override) if r.name == "paramiko")
+    assert paramiko.overridden
+    assert paramiko.effective == SpecifierSet(">=3.5")
+    assert admits_next_major(paramiko.effective, paramiko.version)
+
+
+def test_the_projects_own_open_edge_is_no_note_when_capped_elsewhere() -> None:
+    """Only dependents' open edges get a note; the project's own bare declaration is its business (fix caps it)."""
+    bare = Constraint(PROJECT, "paramiko", "", kind="dependency")
+    ranges = _ranges_with("netmiko-4.7.0", bare)
+    lockfile = analyze_lock(LOCKS / "netmiko-4.7.0" / "poetry", Settings(offline=True), NullProgress()).lockfile
+    notes = [f for f in open_ended.check(ranges, lockfile) if f.package == "paramiko"]
+    assert [f.via for f in notes] == [("scp",)]

@@ -121,6 +121,32 @@ def test_paramiko_requires_a_mac_even_with_aead() -> None:
     assert non_aead.category == "mac_c2s"
 
 
+def test_aead_makes_the_mac_implicit_even_when_macs_overlap() -> None:
+    """RFC 5647 / OpenSSH: with an AEAD cipher no MAC is used, overlap or not; Paramiko still picks one."""
+    client = replace(CLIENT, cipher_c2s=("aes256-gcm@openssh.com",), cipher_s2c=("aes256-gcm@openssh.com",))
+    rfc = negotiate(client, SERVER, require_mac_with_aead=False)
+    assert isinstance(rfc, Negotiated)
+    assert rfc.mac == IMPLICIT_MAC
+    paramiko = negotiate(client, SERVER)
+    assert isinstance(paramiko, Negotiated)
+    assert paramiko.mac == "hmac-sha1"
+
+
+def test_prediction_uses_paramikos_mac_rule() -> None:
+    """predict() models Paramiko: an AES-GCM-only server without a shared MAC is "no acceptable macs"."""
+    server = replace(
+        SERVER,
+        cipher_c2s=("aes256-gcm@openssh.com",),
+        cipher_s2c=("aes256-gcm@openssh.com",),
+        mac_c2s=("umac-128-etm@openssh.com",),
+        mac_s2c=("umac-128-etm@openssh.com",),
+    )
+    prediction = predict("5.1.0", server)
+    assert prediction.negotiated is None
+    assert prediction.failure is not None
+    assert prediction.failure.category == "mac_c2s"
+
+
 def test_host_key_must_suit_the_kex() -> None:
     """RFC 4253 §7.1: a kex is chosen only with a compatible host-key algorithm; "null" suits GSS kex only."""
     client = replace(CLIENT, kex=("diffie-hellman-group14-sha256", "gss-group14-sha256-toWM5Slw5Ew8Mqkay+al2g=="))
