@@ -39,6 +39,8 @@ def _device(status: DeviceStatus) -> DeviceResult:
         ((), (DeviceStatus.COMPATIBLE,), FailOn.ERROR, ExitCode.CLEAN),
         ((), (DeviceStatus.ERROR, DeviceStatus.COMPATIBLE), FailOn.ERROR, ExitCode.INCOMPLETE),
         ((Severity.WARNING,), (DeviceStatus.ERROR,), FailOn.WARNING, ExitCode.FINDINGS),
+        # An incompatible device was judged: its finding decides, it never makes the run incomplete.
+        ((Severity.ERROR,), (DeviceStatus.INCOMPATIBLE,), FailOn.NEVER, ExitCode.CLEAN),
     ],
 )
 def test_exit_code_worst_wins(
