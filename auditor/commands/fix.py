@@ -149,7 +149,8 @@ def run_fix(
 
     def text_of(file: Path) -> str:
         if file not in current:
-            original[file] = file.read_text(encoding="utf-8") if file.exists() else ""
+            # Bytes decoded, not read_text: universal newlines would rewrite every CRLF line on write.
+            original[file] = file.read_bytes().decode("utf-8") if file.exists() else ""
             current[file] = original[file]
         return current[file]
 

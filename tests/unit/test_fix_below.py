@@ -50,3 +50,18 @@ def test_a_name_without_an_open_range_is_reported_and_nothing_is_written(tmp_pat
     bounds = {e["package"]: e["bound"] for e in report.extra["edits"]}
     assert bounds["paramiko"] == "<6"
     assert '+    "paramiko<6",' in report.extra["diff"].splitlines()
+
+
+def test_crlf_line_ends_are_kept_byte_for_byte(tmp_path: Path) -> None:
+    """Every original byte stays, CR LF line ends included; only the edited requirement line differs."""
+    project = Path(shutil.copytree(LOCKS / "netmiko-4.4.0" / "poetry", tmp_path / "poetry"))
+    pyproject = project / "pyproject.toml"
+    before = pyproject.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    pyproject.write_bytes(before)
+    run_fix(project, "paramiko=5", False, False, Settings(offline=True), NullProgress())
+    after = pyproject.read_bytes()
+    old_lines, new_lines = before.split(b"\r\n"), after.split(b"\r\n")
+    assert [line for line in old_lines if line not in new_lines] == []
+    added = [line for line in new_lines if line not in old_lines]
+    assert b'"paramiko<5",' in [line.strip() for line in added], added
+    assert after.count(b"\n") == after.count(b"\r\n")  # the added lines end like the others

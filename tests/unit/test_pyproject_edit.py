@@ -53,6 +53,7 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
         ("paramiko>=3; python_version >= '3.10'", "<5", "paramiko>=3,<5; python_version >= '3.10'"),
         ("paramiko (>=3)", "<5", "paramiko (>=3,<5)"),
         ("netmiko == 4.4.0", "<5", "netmiko == 4.4.0,<5"),
+        ("paramiko>=3  ", "<5", "paramiko>=3,<5  "),
     ],
 )
 def test_bounded_requirement(requirement: str, bound: str, expected: str) -> None:
@@ -183,6 +184,8 @@ def test_add_constraint_line() -> None:
     assert edit.add_constraint_line(text, "bcrypt", "<5") == text + "bcrypt<5\n"
     assert edit.add_constraint_line("", "paramiko", "<5") == "paramiko<5\n"
     assert edit.add_constraint_line("cryptography<47", "paramiko", "<5") == "cryptography<47\nparamiko<5\n"
+    crlf = "cryptography<47\r\nparamiko>=3  # floor\r\nscp\r\n"
+    assert edit.add_constraint_line(crlf, "paramiko", "<5") == "cryptography<47\r\nparamiko>=3,<5  # floor\r\nscp\r\n"
 
 
 def test_unified_diff() -> None:
