@@ -220,3 +220,54 @@ def test_text_and_csv_inventories_do_not_import_yaml(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "fmt"),
+    [
+        # An INI inventory without a [group] header is still Ansible: its host variables say so.
+        ("hosts", "r1 ansible_host=127.0.0.1 ansible_port=2201\n", "ansible"),
+        # A CSV with a header is CSV whatever its suffix.
+        ("devices.txt", "name,host,port\nr1,127.0.0.1,2201\n", "csv"),
+        # netmiko's own inventory shape: a mapping of names to device dictionaries.
+        ("devices.yaml", "r1:\n  device_type: cisco_ios\n  host: 127.0.0.1\n  port: 2201\n", "netmiko"),
+        # Nornir's hostname key, in a file not called hosts.yaml.
+        ("lab.yaml", "r1:\n  hostname: 127.0.0.1\n  port: 2201\n", "nornir"),
+        ("hosts.txt", "127.0.0.1:2201\n", "text"),
+    ],
+)
+def test_detection_by_content(tmp_path: Path, name: str, text: str, fmt: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert detect_format(path, text) == fmt
+    assert summary(load_inventory(path))[0][1:3] == ("127.0.0.1", 2201)
+
+
+def test_shards_are_the_same_in_every_process() -> None:
+    """The assignment must not depend on Python's per-process hash seed (CI matrix jobs are separate processes)."""
+    code = (
+        "from auditor.model import Device; from auditor.sources.inventory import shard;"
+        "d = [Device(name=f'r{i}', host=f'10.0.0.{i}', port=22) for i in range(200)];"
+        "print([x.name for x in shard(d, 2, 5)])"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+            cwd=Path(__file__).resolve().parents[3],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1
+    assert runs != {"[]\n"}
+
+
+def test_host_and_port_take_part_in_the_shard() -> None:
+    """Devices sharing a name (netmiko inventories name by host, templates repeat names) still spread."""
+    alike = [Device(name="edge", host=f"10.1.0.{i}", port=22) for i in range(64)]
+    assert sum(1 for k in range(1, 5) if shard(alike, k, 4)) > 1
+    ports = [Device(name="edge", host="10.1.0.1", port=2200 + i) for i in range(64)]
+    assert sum(1 for k in range(1, 5) if shard(ports, k, 4)) > 1
