@@ -118,3 +118,17 @@ def test_project_in_a_subdirectory_is_placed_from_the_working_directory(
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == tmp_path.absolute().as_uri() + "/"
     # The GitHub annotation names the same file.
     assert render(report, OutputFormat.GITHUB).startswith("::error file=svc/uv.lock,line=2,")
+
+
+def test_a_line_below_one_gives_no_region(validator: Any) -> None:
+    """SARIF 2.1.0 §3.30.5: ``startLine`` is 1-based; a line 0 from a source must not make the log invalid."""
+    report = Report(
+        command="lock",
+        project=ProjectInfo(".", "uv.lock", "uv"),
+        findings=(Finding("open-ended-range", Severity.ERROR, "x", package="paramiko", file="uv.lock", line=0),),
+    )
+    log = to_sarif(report)
+    assert log["runs"][0]["results"][0]["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "uv.lock", "uriBaseId": "%SRCROOT%"}
+    }
+    assert _errors(validator, log) == []
