@@ -230,6 +230,32 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
     raise typer.Exit(report.exit_code(settings.fail_on))
 
 
+def _inventory(
+    devices: Path | None, fleet: Path | None, settings: Settings, extras: dict[str, Any]
+) -> tuple[Path | None, Settings]:
+    """The inventory to probe, and the settings: the command line wins over ``[tool.sshdrift]``.
+
+    ``--devices`` on the command line drops a configured ``fleet``; ``--fleet`` drops configured
+    ``devices``. Both configured and neither given: a ConfigError (exit 3), since the two ask
+    opposite things (probe live, or predict offline).
+    """
+    from dataclasses import replace
+
+    from auditor.errors import ConfigError
+
+    if devices is not None:
+        return devices, replace(settings, fleet=fleet)
+    if fleet is not None:
+        return None, settings
+    configured = extras.get("devices")
+    if configured is not None and settings.fleet is not None:
+        raise ConfigError(
+            "pyproject.toml: [tool.sshdrift] sets both devices (probe live) and fleet (predict offline); "
+            "keep one, or choose on the command line with --devices or --fleet"
+        )
+    return configured, settings
+
+
 def _settings(project_dir: Path | None, **cli: Any) -> tuple[Settings, dict[str, Any]]:
     from auditor.settings import build_settings
 
@@ -389,7 +415,7 @@ def audit(
             timeout=timeout,
             concurrency=concurrency,
         )
-        inventory = devices or extras.get("devices")
+        inventory, settings = _inventory(devices, fleet, settings, extras)
         from auditor.commands.audit import run_audit
 
         _run(lambda: run_audit(path, inventory, settings, _progress()), settings)
@@ -434,7 +460,7 @@ def whatif(
             timeout=timeout,
             concurrency=concurrency,
         )
-        inventory = devices or extras.get("devices")
+        inventory, settings = _inventory(devices, fleet, settings, extras)
         from auditor.commands.whatif import run_whatif
 
         _run(

@@ -14,7 +14,7 @@ from typing import Any
 
 from auditor.choices import FailOn
 from auditor.choices import OutputFormat as OutputFormat  # re-exported for callers of Settings
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, UsageError
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -138,16 +138,39 @@ def _text(value: Any) -> str:
     return value
 
 
+def _choice(kind: type[FailOn] | type[OutputFormat]) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        try:
+            return kind(value)
+        except ValueError:
+            raise ValueError(f"expected one of: {', '.join(m.value for m in kind)}") from None
+
+    return convert
+
+
+def python_version(value: Any) -> str:
+    """Validate a ``--python-version`` value: ``3.X`` or ``3.X.Y`` (PEP 508 ``python_version`` / ``python_full_version``).
+
+    Raises:
+        TypeError, ValueError: not a string of that shape.
+    """
+    text = _text(value)
+    parts = text.split(".")
+    if not (2 <= len(parts) <= 3 and all(p.isdigit() for p in parts) and parts[0] == "3"):
+        raise ValueError("expected a Python 3 version such as 3.12 or 3.12.4")
+    return text
+
+
 def _coerce(name: str, value: Any, base: Path) -> Any:
     converters: dict[str, Callable[[Any], Any]] = {
-        "format": OutputFormat,
-        "fail_on": FailOn,
+        "format": _choice(OutputFormat),
+        "fail_on": _choice(FailOn),
         "timeout": _seconds,
         "concurrency": _count,
         "offline": _boolean,
         "all_packages": _boolean,
         "vulnerabilities": _boolean,
-        "python_version": _text,
+        "python_version": python_version,
         "paramiko": _text,
         "inventory_format": _text,
         "ssh_config": lambda v: tuple(base / p for p in _names(v)),
@@ -197,5 +220,10 @@ def build_settings(cli: SettingsOverrides, project_dir: Path | None) -> tuple[Se
             continue
         if isinstance(value, (tuple, list)) and not value:
             continue
+        if name == "python_version":
+            try:
+                python_version(value)
+            except ValueError as exc:
+                raise UsageError(f"--python-version {value!r}: {exc}") from None
         values[name] = tuple(value) if isinstance(value, list) else value
     return replace(Settings(), **values), extras

@@ -68,3 +68,26 @@ def test_a_bare_string_is_one_name(tmp_path: Path) -> None:
     assert settings.ssh_stack_extra == ("mylib",)
     assert settings.ssh_config == (project / "ssh" / "config",)
     assert settings.known_hosts == Path("/etc/ssh/known")
+
+
+@pytest.mark.parametrize("value", ["banana", "3.1x", "2.7", "3", "3.12.4.1"])
+def test_python_version_is_checked(tmp_path: Path, value: str) -> None:
+    from auditor.errors import UsageError
+
+    with pytest.raises(UsageError, match="--python-version"):
+        build_settings({"python_version": value}, None)
+    project = _project(tmp_path, f'python-version = "{value}"')
+    with pytest.raises(ConfigError, match="Python 3 version"):
+        build_settings({}, project)
+
+
+def test_good_python_versions_pass() -> None:
+    assert build_settings({"python_version": "3.12"}, None)[0].python_version == "3.12"
+    assert build_settings({"python_version": "3.10.14"}, None)[0].python_version == "3.10.14"
+
+
+def test_bad_choice_lists_the_valid_values(tmp_path: Path) -> None:
+    project = _project(tmp_path, 'fail-on = "warn"')
+    with pytest.raises(ConfigError, match="expected one of: error, warning, note, never") as info:
+        build_settings({}, project)
+    assert "FailOn" not in str(info.value)
