@@ -74,7 +74,8 @@ def requirement_name(text: str) -> str:
         return canonicalize_name(Requirement(text).name)
     except InvalidRequirement as exc:
         raise ResolverError(
-            f"{text!r}: not a valid requirement ({exc}); write it as NAME[SPECIFIER], e.g. paramiko==5.1.0"
+            f"{text!r}: not a valid requirement ({str(exc).splitlines()[0]}); "
+            "write it as NAME[SPECIFIER], e.g. paramiko==5.1.0"
         ) from exc
 
 
@@ -193,7 +194,11 @@ def _uv(args: list[str], *, cwd: Path, offline: bool, where: str) -> None:
         run_uv(args, cwd=cwd, offline=offline, timeout=UV_LOCK_TIMEOUT)
     except ResolverError as exc:
         # uv's reason names the temporary copy; the user needs their project's name instead.
-        raise ResolverError(f"{where}: {exc.message}; the project's files were not changed") from exc
+        reason = exc.message.rstrip(". ")
+        raise ResolverError(
+            f"{where}: {reason}; check the package names and versions you asked for "
+            "(the project's files were not changed)"
+        ) from exc
 
 
 @contextlib.contextmanager
