@@ -168,7 +168,14 @@ def _has_passphrase_kwarg() -> bool:
 
 
 def parse_jump(spec: str) -> tuple[str, str, int]:
-    """``[user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)``; user defaults to the login name."""
+    """``[user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)``; user defaults to the login name.
+
+    A copy of :func:`auditor.probe.paramiko_glue.parse_jump`: this script never imports ``auditor``;
+    ``spec`` was validated when the inventory was read.
+
+    Raises:
+        ValueError: a port that is not a number.
+    """
     import getpass
 
     user, _, rest = spec.rpartition("@")
@@ -214,7 +221,7 @@ def classify(exc: BaseException) -> tuple[str, str]:
 
 
 def fingerprint(blob: bytes) -> str:
-    """OpenSSH's ``SHA256:<base64 without padding>`` of a public host key blob."""
+    """OpenSSH's ``SHA256:<base64 without padding>`` of a public host key blob (RFC 4253 §6.6 encoding)."""
     return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
 
 
@@ -230,7 +237,18 @@ def _agreed_kex(transport: Any) -> str | None:
 
 
 def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> dict[str, Any]:
-    """One device: connect, negotiate keys without authentication, report. Never raises."""
+    """One device: connect, negotiate keys without authentication (RFC 4253 §7), report. Never raises.
+
+    Args:
+        device: the job's device dict (``id``, ``host``, ``port``, optional ``jump``).
+        timeout: seconds for the whole handshake, connect included.
+        gateways: the jump-host connections shared by the job's devices.
+
+    Returns:
+        The outcome line: ``id``, ``status`` (compatible|incompatible|unreachable|error), ``reason``,
+        ``negotiated`` (None unless compatible), plus ``banner`` and, when compatible, the host key
+        (``host_key_type``, ``host_key_base64``, ``fingerprint``).
+    """
     out: dict[str, Any] = {"id": device["id"], "status": "error", "reason": None, "negotiated": None}
     deadline = time.monotonic() + timeout
     transport = None

@@ -203,6 +203,11 @@ class Gateway:
     def open_channel(self, host: str, port: int, *, timeout: float) -> Any:
         """A ``direct-tcpip`` channel to ``host:port`` as the gateway sees it (a socket-like object).
 
+        Args:
+            host: the target as the gateway resolves it.
+            port: its TCP port.
+            timeout: seconds to wait for the gateway to open the channel.
+
         Raises:
             OSError, paramiko.SSHException: the gateway refused or could not reach the target.
         """
@@ -221,6 +226,10 @@ def open_gateway(spec: str, *, key_file: Path | None, known_hosts: KnownHosts | 
 
     Authentication: ``key_file`` (passphrase from :data:`PASSPHRASE_ENV`), else ssh-agent and the
     default keys. The gateway's host key is checked against ``known_hosts`` when it lists the gateway.
+    ``timeout`` (seconds) bounds the TCP connect, the banner and the authentication each.
+
+    Returns:
+        The connected :class:`Gateway`; close it when done.
 
     Raises:
         ConnectionError: with a one-line reason (unreachable, authentication failed, host key changed);
