@@ -128,6 +128,13 @@ def add_uv_constraint(text: str, package: str, bound: str) -> str:
 
     An existing constraint on the package gets ``bound`` joined to it; else ``"<package><bound>"``
     is appended. A missing ``[tool.uv]`` table is added at the end of the file, so nothing above moves.
+    Source: uv's settings reference, ``constraint-dependencies`` (PEP 508 strings).
+
+    Returns:
+        The new ``pyproject.toml`` text.
+
+    Raises:
+        ValueError: an existing constraint on the package is a direct URL reference.
     """
     doc = tomlkit.parse(text)
     name = canonicalize_name(package)
@@ -154,6 +161,9 @@ def append_project_dependency(text: str, requirement: str) -> str:
 
     For a Poetry 2 project that declares only ``[project]``: Poetry has no constraints-only table,
     so a transitive package is capped by declaring it (see the module docstring).
+
+    Returns:
+        The new ``pyproject.toml`` text.
 
     Raises:
         ValueError: the file has neither ``[tool.poetry.dependencies]`` nor ``[project]``.
@@ -215,7 +225,11 @@ def set_pdm_override(text: str, package: str, specifier: str) -> str:
     """Set ``[tool.pdm.resolution.overrides] <package> = "<specifier>"`` (table created when missing).
 
     PDM applies an override instead of every other constraint on the package, so ``specifier``
-    must be the whole range to allow (the effective range plus the new bound).
+    must be the whole range to allow (the effective range plus the new bound). Source: PDM's
+    "Override the resolved package versions" (``[tool.pdm.resolution.overrides]``).
+
+    Returns:
+        The new ``pyproject.toml`` text; an existing override on the package (any spelling) is replaced.
     """
     doc = tomlkit.parse(text)
     tool = doc.get("tool")
@@ -240,7 +254,14 @@ def set_pdm_override(text: str, package: str, specifier: str) -> str:
 def add_constraint_line(text: str, package: str, bound: str) -> str:
     """A constraints file (pip/uv ``-c``) with ``package`` capped: its line edited, or one appended.
 
-    Comments, hashes and other lines stay as they are.
+    Comments, hashes, line ends (LF or CR LF) and other lines stay as they are. Format: pip's
+    "Constraints Files" (requirements-file syntax, one PEP 508 requirement a line).
+
+    Returns:
+        The new file text, ending with a line end when a line was appended.
+
+    Raises:
+        ValueError: the package's line is a direct URL reference (no specifier to bound).
     """
     name = canonicalize_name(package)
     lines = text.splitlines(keepends=True)

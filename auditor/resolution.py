@@ -86,6 +86,9 @@ def project_files(project_dir: Path) -> list[Path]:
     and for each workspace member (``[tool.uv.workspace] members`` globs, minus ``exclude``) its
     ``pyproject.toml`` and README files. In-tree path sources (``[tool.uv.sources] x = { path =
     "..." }``) are copied the same way. Returns the paths that exist.
+
+    Raises:
+        LockfileError: a ``pyproject.toml`` that cannot be read or is not TOML.
     """
     out: list[Path] = []
 
@@ -281,7 +284,8 @@ def declared_requirements(lockfile: Lockfile) -> tuple[list[str], list[str], lis
 
     Built from ``lockfile.declarations`` (``by`` = the project): kinds ``dependency`` and
     ``extra:*`` are requirements, ``constraint`` and ``override`` go to uv's ``-c`` and
-    ``--override`` files.
+    ``--override`` files. Each line is PEP 508 (``name<specifier> ; marker``), duplicates dropped,
+    first occurrence kept.
     """
     deps: list[str] = []
     constraints: list[str] = []
@@ -300,7 +304,10 @@ def declared_requirements(lockfile: Lockfile) -> tuple[list[str], list[str], lis
 
 
 def pins(lockfile: Lockfile) -> list[str]:
-    """``name==version`` for every registry package of ``lockfile`` (the preferences file)."""
+    """``name==version`` for every registry package of ``lockfile``, sorted by name (the preferences file).
+
+    Packages from git, path or URL sources are left out: their version cannot be asked of the index.
+    """
     out = []
     for pkg in sorted(lockfile.packages.values(), key=lambda p: p.name):
         if pkg.source in (None, "registry"):

@@ -32,11 +32,19 @@ def rules_dir() -> Path:
 
 @functools.cache
 def load_toml(name: str) -> dict[str, Any]:
-    """Parse ``rules/<name>`` as TOML (cached)."""
+    """Parse ``rules/<name>`` as TOML 1.0 (cached; the caller must not mutate the result).
+
+    Raises:
+        FileNotFoundError: as :func:`rules_dir`, or no such file (a broken installation).
+    """
     return tomllib.loads((rules_dir() / name).read_text(encoding="utf-8"))
 
 
 @functools.cache
 def load_json(name: str) -> Any:
-    """Parse ``rules/<name>`` as JSON (cached)."""
+    """Parse ``rules/<name>`` as JSON (RFC 8259; cached, the caller must not mutate the result).
+
+    Raises:
+        FileNotFoundError: as :func:`rules_dir`, or no such file (a broken installation).
+    """
     return json.loads((rules_dir() / name).read_text(encoding="utf-8"))

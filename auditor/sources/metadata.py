@@ -78,7 +78,11 @@ def _write_cache(pin: Pin, requires: tuple[str, ...]) -> None:
 
 
 def read_metadata_requires(text: str) -> tuple[str, str, tuple[str, ...]]:
-    """``(normalized name, version, requires-dist)`` from the text of a ``METADATA`` file (core metadata)."""
+    """``(normalized name, version, requires-dist)`` from the text of a ``METADATA`` file.
+
+    The file is RFC 822 style headers (PyPA core metadata specification); each ``Requires-Dist``
+    value is a PEP 508 string, returned unparsed. Missing headers give ``""`` and ``()``.
+    """
     from email.parser import HeaderParser  # only after a fetch; keeps warm offline runs fast
 
     headers = HeaderParser().parsestr(text)

@@ -28,10 +28,12 @@ _SUFFIXES = (".json", ".yaml", ".yml")
 
 @dataclass(frozen=True)
 class Advisory:
-    """One OSV record as it applies to one locked package version."""
+    """One OSV record (OSV schema 1.x) as it applies to one locked package version."""
 
     id: str
+    """The record's ``id`` (``PYSEC-...``, ``GHSA-...``)."""
     aliases: tuple[str, ...]
+    """The record's ``aliases`` (CVE and other ids for the same flaw)."""
     summary: str
     """The record's ``summary``, else the first sentence of ``details`` (one line)."""
     fixed: tuple[str, ...]
@@ -107,6 +109,12 @@ def match(record: Mapping[str, Any], name: str, version: str, source: str | None
         name: a package name (normalized here, PEP 503).
         version: the locked version; an unparsable one matches only the explicit ``versions`` list.
         source: where the record came from, kept on the advisory.
+
+    Returns:
+        The :class:`Advisory` when a ``PyPI`` ``affected[]`` entry names the package and its
+        ``versions`` list or an ``ECOSYSTEM`` range holds the version (OSV schema "Evaluation":
+        ``introduced`` inclusive, ``fixed`` and ``limit`` exclusive, ``last_affected`` inclusive);
+        None for a ``withdrawn`` record or no match.
     """
     if record.get("withdrawn"):
         return None
