@@ -95,7 +95,8 @@ def change_findings(
                     package=change.name,
                     file=file,
                     fix=(
-                        f"keep the locked major with '{change.name}<{before.major + 1}' (sshdrift fix), or see what "
+                        f"keep the locked major with '{change.name}<{before.major + 1}'"
+                        f"{' (sshdrift fix)' if severity is Severity.ERROR else ''}, or see what "
                         f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
                     )
                     if crossing or major
