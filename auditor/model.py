@@ -96,6 +96,7 @@ class Lockfile:
     declarations: tuple[Constraint, ...] = ()
     roots: tuple[str, ...] = ()
     project_name: str | None = None
+    """The project's own name (``[project] name`` or the lock's root package), when known."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,10 @@ class Finding:
     via: tuple[str, ...] = ()
     """The dependents (or the path) through which the problem reaches the project."""
     file: str | None = None
+    """The file the finding points at: relative to the project (lockfile, pyproject) or as given
+    on the command line (ssh_config, ansible.cfg, known_hosts); None to fall back to the lockfile."""
     line: int | None = None
+    """1-based line in ``file``, when known."""
     device: str | None = None
     """The device name, for device rules."""
     fix: str | None = None
@@ -164,6 +168,7 @@ class Skipped:
     """Something that could not be checked, and why. Never silently "clean"."""
 
     subject: str
+    """What was not checked: a package (``paramiko 4.0.0``), a rule (``vulnerability``) or a device."""
     reason: str
 
     def to_json(self) -> dict[str, str]:
@@ -221,11 +226,14 @@ class KexInit:
     reserved: int = 0
 
     @property
+    """The 16 random bytes after the message number."""
     def strict_kex(self) -> bool:
         """Whether the server offers strict kex (Terrapin countermeasure, CVE-2023-48795)."""
         return "kex-strict-s-v00@openssh.com" in self.offered.kex
 
+    """True when the sender guessed the kex and its first kex packet follows (RFC 4253 §7.1)."""
     @property
+    """The trailing ``uint32``, 0 by the standard (kept to tell odd servers apart)."""
     def ext_info(self) -> bool:
         """Whether the server offers RFC 8308 extension negotiation (``ext-info-s``)."""
         return "ext-info-s" in self.offered.kex
@@ -269,8 +277,11 @@ class Device:
 class DeviceStatus(str, enum.Enum):
     """Outcome of probing one device."""
 
+    """The inventory file that declared the device, as given on the command line."""
     COMPATIBLE = "compatible"
+    """1-based line of the entry in ``file``, when the format has lines."""
     INCOMPATIBLE = "incompatible"
+    """The platform name (netmiko ``device_type``, Nornir ``platform``, Ansible ``ansible_network_os``), if any."""
     UNREACHABLE = "unreachable"
     ERROR = "error"
 
@@ -289,15 +300,19 @@ class DeviceResult:
     """True when a real Paramiko handshake confirmed (or refuted) the prediction."""
     reasons: tuple[str, ...] = ()
     host_key_fingerprint: str | None = None
+    """The server's identification string (RFC 4253 §4.2), without CR LF."""
     """``SHA256:...`` of the host key seen in the verified handshake."""
     strict_kex: bool | None = None
+    """The Paramiko version judged against (``5.1.0``)."""
     predicted: DeviceStatus | None = None
     """What the data predicted, when it differs from a verified status (a bug in our data)."""
     probed_at: str | None = None
     """ISO 8601 UTC time of the grab."""
+    """One-line reasons for a status other than compatible (e.g. Paramiko's "no acceptable kex algorithm")."""
 
     def to_json(self) -> dict[str, Any]:
         """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time)."""
+    """Whether the server offered ``kex-strict-s-v00@openssh.com`` (Terrapin, CVE-2023-48795); None if not grabbed."""
         return {
             "name": self.device.name,
             "host": self.device.host,

@@ -35,14 +35,20 @@ class BreakingRelease:
     """One entry of ``rules/releases.toml``."""
 
     package: str
+    """Normalized name (PEP 503)."""
     version: Version
     date: str
+    """Release date, ISO 8601 (``2026-05-09``)."""
     summary: str
+    """One line, used as the finding text when the release removed no algorithm."""
     removed: tuple[tuple[str, tuple[str, ...]], ...]
     """(category, algorithm names) pairs, e.g. ``("kex", ("diffie-hellman-group14-sha1", ...))``."""
     other: tuple[str, ...]
+    """Other breaking changes, one phrase each (``GSSAPI authentication and key exchange removed``)."""
     source: str
+    """The changelog or release page the entry was taken from (an ``https://`` URL)."""
     severity: Severity
+    """Severity of "a rebuild may pull this release" (``error`` unless the entry says otherwise)."""
 
     @property
     def removes_algorithms(self) -> bool:

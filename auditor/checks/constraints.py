@@ -31,15 +31,19 @@ class PackageRange:
 
     name: str
     version: str
+    """The locked version (PEP 440)."""
     stack: StackPackage
+    """Its entry in the SSH stack (role, and the severity of an open-ended range on it)."""
     constraints: tuple[Constraint, ...]
     """Every applicable constraint on the package (the project's and its dependents')."""
     effective: SpecifierSet
+    """The intersection of ``constraints`` (of the overrides alone when there are any); empty = any version."""
     overridden: bool
     """True when an override dependency replaced the other constraints."""
     path: tuple[str, ...]
     """A shortest dependency path from the project, ending with this package."""
     line: int | None
+    """1-based line of the package's entry in the lockfile, when known."""
 
     @property
     def dependents(self) -> tuple[str, ...]:
@@ -72,7 +76,11 @@ class LockAnalysis:
 
 
 def next_major(version: str) -> Version:
-    """The first release of the next major series above ``version`` (``4.0.0`` → ``5``)."""
+    """The first release of the next major series above ``version`` (``4.0.0`` → ``5``).
+
+    Raises:
+        packaging.version.InvalidVersion: ``version`` is not PEP 440 (callers skip such packages first).
+    """
     return Version(str(Version(version).major + 1))
 
 

@@ -48,7 +48,9 @@ class Unreachable:
 
     device: Device
     reason: str
+    """One line, e.g. ``connection refused`` or ``timeout after 5 s while connecting``."""
     probed_at: str
+    """ISO 8601 UTC time of the attempt."""
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,11 @@ class ProtocolFailure:
 
     device: Device
     reason: str
+    """The :class:`~auditor.errors.ProtocolError` message (one line)."""
     banner: str | None
+    """The identification string, when the server got that far."""
     probed_at: str
+    """ISO 8601 UTC time of the connect."""
 
 
 GrabResult = Grabbed | Unreachable | ProtocolFailure
@@ -69,8 +74,11 @@ class NoOverlap:
     """Negotiation failed in ``category``: no algorithm is on both lists."""
 
     category: str
+    """The :data:`~auditor.model.CATEGORIES` name that failed (``kex``, ``host_key``, ``mac_c2s`` ...)."""
     client: tuple[str, ...]
+    """The client's name-list for that category, in preference order."""
     server: tuple[str, ...]
+    """The server's name-list for that category, as offered."""
 
     def reason(self, paramiko: str) -> str:
         """Paramiko-style one-line reason naming both sides' lists.
@@ -94,8 +102,11 @@ class Prediction:
     """What negotiation between a Paramiko release's default client and a server gives, from data."""
 
     paramiko: str
+    """The Paramiko release predicted for (``5.1.0``)."""
     negotiated: Negotiated | None
+    """The algorithms agreed, or None on failure."""
     failure: NoOverlap | None
+    """The first category without overlap, in Paramiko's order, or None."""
 
     @property
     def status(self) -> DeviceStatus:
@@ -112,7 +123,9 @@ class HandshakeOutcome:
     paramiko: str
     negotiated: Negotiated | None = None
     reason: str | None = None
+    """Paramiko's one-line failure (``Incompatible ssh peer (no acceptable macs)``), None when compatible."""
     host_key_type: str | None = None
+    """The host-key algorithm name of the key received (``ssh-ed25519``)."""
     host_key_base64: str | None = None
     """The server's public host key blob, base64, for known_hosts comparison."""
     host_key_fingerprint: str | None = None

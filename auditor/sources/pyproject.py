@@ -31,8 +31,11 @@ class Declarations:
     """What a pyproject declares: constraints on packages, the direct dependencies, the project name."""
 
     constraints: tuple[Constraint, ...]
+    """Every declaration, ``by`` = :data:`~auditor.model.PROJECT`, markers already evaluated."""
     roots: tuple[str, ...]
+    """Normalized names the project depends on directly (constraints and overrides excluded)."""
     name: str | None
+    """``[project] name`` or ``[tool.poetry] name``, normalized (PEP 503), when present."""
 
 
 def _pep508(

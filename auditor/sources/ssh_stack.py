@@ -21,6 +21,7 @@ class StackPackage:
     role: str
     """``client`` | ``driver`` | ``crypto`` | ``project`` (added by ``[tool.sshdrift] ssh-stack``)."""
     why: str
+    """One phrase from ``rules/ssh-stack.toml`` saying what the package does for SSH."""
     open_ended_severity: Severity
     """``error`` for SSH clients and drivers; ``warning`` for crypto libraries, which every Python
     project depends on open-endedly and whose majors rarely change what an SSH client can negotiate."""
