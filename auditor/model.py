@@ -219,21 +219,21 @@ class KexInit:
     """A parsed SSH_MSG_KEXINIT (RFC 4253 §7.1)."""
 
     cookie: bytes
+    """The 16 random bytes after the message number."""
     offered: Offered
     languages_c2s: tuple[str, ...]
     languages_s2c: tuple[str, ...]
     first_kex_packet_follows: bool
+    """True when the sender guessed the kex and its first kex packet follows (RFC 4253 §7.1)."""
     reserved: int = 0
+    """The trailing ``uint32``, 0 by the standard (kept to tell odd servers apart)."""
 
     @property
-    """The 16 random bytes after the message number."""
     def strict_kex(self) -> bool:
         """Whether the server offers strict kex (Terrapin countermeasure, CVE-2023-48795)."""
         return "kex-strict-s-v00@openssh.com" in self.offered.kex
 
-    """True when the sender guessed the kex and its first kex packet follows (RFC 4253 §7.1)."""
     @property
-    """The trailing ``uint32``, 0 by the standard (kept to tell odd servers apart)."""
     def ext_info(self) -> bool:
         """Whether the server offers RFC 8308 extension negotiation (``ext-info-s``)."""
         return "ext-info-s" in self.offered.kex
@@ -270,18 +270,18 @@ class Device:
     jump: str | None = None
     """``[user@]host[:port]`` of a gateway (ProxyJump), or None for a direct connection."""
     file: str | None = None
+    """The inventory file that declared the device, as given on the command line."""
     line: int | None = None
+    """1-based line of the entry in ``file``, when the format has lines."""
     device_type: str | None = None
+    """The platform name (netmiko ``device_type``, Nornir ``platform``, Ansible ``ansible_network_os``), if any."""
 
 
 class DeviceStatus(str, enum.Enum):
     """Outcome of probing one device."""
 
-    """The inventory file that declared the device, as given on the command line."""
     COMPATIBLE = "compatible"
-    """1-based line of the entry in ``file``, when the format has lines."""
     INCOMPATIBLE = "incompatible"
-    """The platform name (netmiko ``device_type``, Nornir ``platform``, Ansible ``ansible_network_os``), if any."""
     UNREACHABLE = "unreachable"
     ERROR = "error"
 
@@ -293,26 +293,26 @@ class DeviceResult:
     device: Device
     status: DeviceStatus
     banner: str | None = None
+    """The server's identification string (RFC 4253 §4.2), without CR LF."""
     offered: Offered | None = None
     paramiko: str | None = None
+    """The Paramiko version judged against (``5.1.0``)."""
     negotiated: Negotiated | None = None
     verified: bool = False
     """True when a real Paramiko handshake confirmed (or refuted) the prediction."""
     reasons: tuple[str, ...] = ()
+    """One-line reasons for a status other than compatible (e.g. Paramiko's "no acceptable kex algorithm")."""
     host_key_fingerprint: str | None = None
-    """The server's identification string (RFC 4253 §4.2), without CR LF."""
     """``SHA256:...`` of the host key seen in the verified handshake."""
     strict_kex: bool | None = None
-    """The Paramiko version judged against (``5.1.0``)."""
+    """Whether the server offered ``kex-strict-s-v00@openssh.com`` (Terrapin, CVE-2023-48795); None if not grabbed."""
     predicted: DeviceStatus | None = None
     """What the data predicted, when it differs from a verified status (a bug in our data)."""
     probed_at: str | None = None
     """ISO 8601 UTC time of the grab."""
-    """One-line reasons for a status other than compatible (e.g. Paramiko's "no acceptable kex algorithm")."""
 
     def to_json(self) -> dict[str, Any]:
         """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time)."""
-    """Whether the server offered ``kex-strict-s-v00@openssh.com`` (Terrapin, CVE-2023-48795); None if not grabbed."""
         return {
             "name": self.device.name,
             "host": self.device.host,
