@@ -16,7 +16,7 @@ from auditor.checks.constraints import (
     constraints_from_requires_dist,
     project_info,
 )
-from auditor.model import Constraint, Finding, Lockfile, Skipped
+from auditor.model import Constraint, Finding, Lockfile
 from auditor.progress import Progress
 from auditor.settings import Settings
 from auditor.sources.environment import target_environment
@@ -86,7 +86,9 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     ranges, skipped = compute_ranges(lockfile, stack, edges, unknown, env)
     findings: list[Finding] = [*open_ended.check(ranges, lockfile), *breaking_release.check(ranges, lockfile)]
     findings.sort(key=lambda f: (-f.severity.rank, f.package or "", f.rule))
-    skipped_all = [*skipped, *(Skipped(f"{n} {lockfile.packages[n].version}", r) for n, r in sorted(unknown.items()))]
+    # Each unknown requires-dist is reported through the SSH-stack packages whose range it leaves open
+    # (compute_ranges names the dependents and the reason); listed once more per pin it would repeat itself.
+    skipped_all = list(skipped)
     return LockAnalysis(
         lockfile=lockfile,
         project=project_info(lockfile),

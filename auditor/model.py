@@ -170,10 +170,17 @@ class Skipped:
     subject: str
     """What was not checked: a package (``paramiko 4.0.0``), a rule (``vulnerability``) or a device."""
     reason: str
+    incomplete: bool = False
+    """True when a required check could not be done (an SSH-stack range left unevaluated): the
+    run is incomplete (exit 4) unless a finding fails it. Optional extras (the vulnerability
+    rule with ``--offline``) are listed without making the run incomplete."""
 
-    def to_json(self) -> dict[str, str]:
-        """``{"subject": ..., "reason": ...}``."""
-        return {"subject": self.subject, "reason": self.reason}
+    def to_json(self) -> dict[str, Any]:
+        """``{"subject": ..., "reason": ...}``, plus ``"incomplete": true`` when it makes the run incomplete."""
+        out: dict[str, Any] = {"subject": self.subject, "reason": self.reason}
+        if self.incomplete:
+            out["incomplete"] = True
+        return out
 
 
 # --------------------------------------------------------------------------- probe side
@@ -381,13 +388,16 @@ class Report:
         """The documented exit code for this report (DESIGN.md "Exit codes"; the worst wins).
 
         1 when a finding reaches ``fail_on``; else 4 (incomplete) when a device could not be judged,
-        because it was unreachable or its server broke the protocol (status ``error``); else 0.
+        because it was unreachable or its server broke the protocol (status ``error``), or when an
+        SSH-stack package's range could not be evaluated (:attr:`Skipped.incomplete`); else 0.
         """
         from auditor.errors import ExitCode
 
         if any(fail_on.trips(f.severity) for f in self.findings):
             return ExitCode.FINDINGS
-        if any(d.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR) for d in self.devices):
+        if any(d.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR) for d in self.devices) or any(
+            s.incomplete for s in self.skipped
+        ):
             return ExitCode.INCOMPLETE
         return ExitCode.CLEAN
 

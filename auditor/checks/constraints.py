@@ -281,9 +281,23 @@ def compute_ranges(
         path = shortest_path(roots, children, name) or (name,)
         blind = sorted(p for p in (unknown if edges_unknown else parents.get(name, ())) if p in unknown and p != name)
         if blind and not overrides and admits_next_major(effective, package.version):
-            reasons = "; ".join(f"{p} {lockfile.packages[p].version}: {unknown[p]}" for p in blind[:3])
-            more = f" and {len(blind) - 3} more" if len(blind) > 3 else ""
-            skipped.append(Skipped(name, f"the constraints of its dependents are unknown ({reasons}{more})"))
+            # Group the dependents by why their requires-dist is unknown (usually one reason for all).
+            by_reason: dict[str, list[str]] = {}
+            for parent in blind:
+                by_reason.setdefault(unknown[parent], []).append(f"{parent} {lockfile.packages[parent].version}")
+            causes = "; ".join(
+                f"{', '.join(who[:3])}{f' and {len(who) - 3} more' if len(who) > 3 else ''}: {why}"
+                for why, who in by_reason.items()
+            )
+            skipped.append(
+                Skipped(
+                    name,
+                    "range not evaluated: the requires-dist of "
+                    + ("the locked packages (this lockfile records no edges)" if edges_unknown else "its dependents")
+                    + f" is unknown ({causes})",
+                    True,
+                )
+            )
             continue
         ranges.append(
             PackageRange(

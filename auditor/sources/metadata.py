@@ -144,7 +144,7 @@ def requires_dist(
         if cached is not None:
             found[pin] = cached
         elif offline:
-            missing[pin] = "requires-dist not in the cache and --offline given; run once online"
+            missing[pin] = "not in the cache and --offline given; run 'sshdrift lock' once online to fill the cache"
         else:
             to_fetch.append(pin)
     if not to_fetch:

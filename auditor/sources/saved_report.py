@@ -195,7 +195,11 @@ def parse_report(data: Any) -> Report:
         if isinstance(c, dict)
     )
     skipped = tuple(
-        Skipped(subject=str(s.get("subject", "")), reason=str(s.get("reason", "")))
+        Skipped(
+            subject=str(s.get("subject", "")),
+            reason=str(s.get("reason", "")),
+            incomplete=s.get("incomplete") is True,
+        )
         for s in _list(data, "skipped")
         if isinstance(s, dict)
     )

@@ -99,3 +99,17 @@ def test_write_atomic_replaces_and_keeps_mode(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new\r\n"
     assert target.stat().st_mode & 0o777 == 0o640
     assert [p.name for p in tmp_path.iterdir()] == ["pyproject.toml"]
+
+
+def test_unevaluated_ssh_stack_range_makes_the_run_incomplete() -> None:
+    from auditor.model import Skipped
+
+    optional = Report(command="lock", skipped=(Skipped("vulnerability", "skipped, --offline"),))
+    assert optional.exit_code(FailOn.ERROR) == ExitCode.CLEAN
+    required = Report(command="lock", skipped=(Skipped("paramiko", "range not evaluated", incomplete=True),))
+    assert required.exit_code(FailOn.ERROR) == ExitCode.INCOMPLETE
+    assert required.to_json()["skipped"] == [
+        {"subject": "paramiko", "reason": "range not evaluated", "incomplete": True}
+    ]
+    failing = Report(command="lock", findings=(_finding(Severity.ERROR),), skipped=required.skipped)
+    assert failing.exit_code(FailOn.ERROR) == ExitCode.FINDINGS
