@@ -66,22 +66,31 @@ def parse_toml(path: Path, text: str, regenerate: str, *, next_step: str | None 
         raise LockfileError(f"{path}: {where}not valid TOML ({message}); {step}") from None
 
 
-def entry_lines(text: str, header: str) -> Iterator[tuple[str, int]]:
-    """Yield ``(name, line)`` for each ``header`` table (``[[package]]``) in TOML ``text``.
+def entry_lines(text: str, header: str) -> Iterator[tuple[str | None, int]]:
+    """Yield ``(name, line)`` for each ``header`` table (``[[package]]``) in TOML ``text``, in order.
 
-    ``line`` is the 1-based line of the table's ``name = "..."`` key, the line a reader looks for.
+    ``line`` is the 1-based line of the table's ``name = "..."`` key, the line a reader looks for;
+    a table without a name yields ``(None, line of its header)``, so the n-th item is always the
+    n-th table.
     """
-    inside = False
+    pending: tuple[str | None, int] | None = None
+    looking = False
     for number, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         if stripped.startswith("["):
-            inside = stripped == header
+            if stripped == header:
+                if pending is not None:
+                    yield pending
+                pending, looking = (None, number), True
+            else:
+                looking = False  # a sub-table or another table: the entry's own keys are over
             continue
-        if inside:
+        if looking and pending is not None:
             match = _NAME_LINE.match(line)
             if match:
-                yield match.group(1), number
-                inside = False
+                pending, looking = (match.group(1), number), False
+    if pending is not None:
+        yield pending
 
 
 def package_entries(
