@@ -188,8 +188,9 @@ def _boundary() -> Iterator[None]:
     except Exception as exc:
         if os.environ.get("SSHDRIFT_DEBUG"):
             raise
+        first = (str(exc).splitlines() or [""])[0]
         _fail(
-            f"internal error: {type(exc).__name__}: {exc}; "
+            f"internal error: {type(exc).__name__}: {first}; "
             "run again with SSHDRIFT_DEBUG=1 for a traceback and report it",
             int(ExitCode.INTERNAL),
         )
