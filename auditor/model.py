@@ -126,6 +126,23 @@ class PackageReport:
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """An accepted risk that matched a finding: ``[[tool.sshdrift.ignore]]`` or ``--ignore RULE:SUBJECT``.
+
+    A suppressed finding stays in every report but does not count toward the exit code.
+    """
+
+    reason: str
+    """Why the risk is accepted, as the user wrote it."""
+    until: str | None = None
+    """``YYYY-MM-DD`` after which the entry stops applying, or None for no end date."""
+
+    def to_json(self) -> dict[str, Any]:
+        """DESIGN shape: ``{"reason": ..., "until": "YYYY-MM-DD" | null}``."""
+        return {"reason": self.reason, "until": self.until}
+
+
+@dataclass(frozen=True)
 class Finding:
     """One rule result. ``rule`` is a stable id from the README's rule table."""
 
@@ -144,9 +161,11 @@ class Finding:
     """The device name, for device rules."""
     fix: str | None = None
     """What to do, in one sentence, when the rule knows."""
+    ignored: Suppression | None = None
+    """The accepted-risk entry that matched, or None; an ignored finding never counts toward the exit code."""
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN shape of one ``findings`` entry (extended with ``device`` and ``fix``)."""
+        """DESIGN shape of one ``findings`` entry (extended with ``device``, ``fix`` and ``ignored``)."""
         out: dict[str, Any] = {
             "rule": self.rule,
             "severity": self.severity.value,
@@ -160,6 +179,8 @@ class Finding:
             out["device"] = self.device
         if self.fix is not None:
             out["fix"] = self.fix
+        if self.ignored is not None:
+            out["ignored"] = self.ignored.to_json()
         return out
 
 
