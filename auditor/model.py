@@ -163,6 +163,11 @@ class Finding:
     """What to do, in one sentence, when the rule knows."""
     ignored: Suppression | None = None
     """The accepted-risk entry that matched, or None; an ignored finding never counts toward the exit code."""
+    key: str | None = None
+    """What tells this finding apart from the rule's other findings on the same subject and file: the
+    release (``5.0.0``, breaking-release), the advisory id (vulnerability), the option keyword
+    (ignored-ssh-option), the dependent whose constraint it is (open-ended-range notes); None when the
+    rule gives at most one finding per subject. Part of the SARIF ``partialFingerprints``."""
 
     def to_json(self) -> dict[str, Any]:
         """DESIGN shape of one ``findings`` entry (extended with ``device``, ``fix`` and ``ignored``)."""

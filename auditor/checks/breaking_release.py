@@ -140,6 +140,7 @@ def check(
                         file=lockfile.path.name,
                         line=item.line,
                         fix=cap_hint(lockfile.format, cap) if release.removes_algorithms else None,
+                        key=str(release.version),
                     )
                 )
             elif release.version <= locked and release.removes_algorithms and not _floor_reaches(item, release.version):
@@ -159,6 +160,7 @@ def check(
                         line=item.line,
                         fix=f"declare '{item.name}>={release.version}' once every device negotiates without them, "
                         f"or '{item.name}<{release.version}' if some cannot",
+                        key=str(release.version),
                     )
                 )
     return findings

@@ -115,7 +115,9 @@ def _finding(option: ConfigOption, spec: IgnoredOption) -> Finding:
     else:
         fix = "remove the option: Paramiko has no equivalent setting; enforce it on the device instead"
     path = str(option.file)
-    return Finding(rule=RULE, severity=Severity.WARNING, message=message, file=path, line=option.line, fix=fix)
+    return Finding(
+        rule=RULE, severity=Severity.WARNING, message=message, file=path, line=option.line, fix=fix, key=option.keyword
+    )
 
 
 def option_findings(options: Iterable[ConfigOption]) -> list[Finding]:

@@ -84,6 +84,7 @@ def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
                     via=(constraint.by,),
                     file=lockfile.path.name,
                     line=item.line,
+                    key=" ".join(x for x in (constraint.by, constraint.kind, constraint.marker) if x),
                 )
             )
     return findings
