@@ -8,11 +8,14 @@ base id, because GitHub code scanning maps a relative URI from the repository ro
 working directory, and ignores ``originalUriBaseIds``; :mod:`auditor.formats.github` places its
 annotations the same way. A file elsewhere is an absolute ``file:`` URI. Devices that
 could not be probed and skipped checks become tool execution notifications, never results
-(they are not findings, and must not look like a pass either).
+(they are not findings, and must not look like a pass either). An ignored finding (an accepted
+risk) stays a result with an ``external`` suppression carrying its reason, so code scanning
+shows it as dismissed rather than losing it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -70,6 +73,48 @@ def _message(finding: Finding) -> str:
     return text
 
 
+def fingerprint(finding: Finding, artifact: dict[str, Any] | None) -> str:
+    """The ``sshdrift/v2`` partial fingerprint of ``finding``: 32 hex digits of a SHA-256.
+
+    SARIF 2.1.0 §3.27.17: code scanning merges results with equal fingerprints into one alert and
+    tracks it across runs, so the value is unique per distinct result and stable while the
+    problem stays. It hashes the rule, the subject (package, device), :attr:`Finding.key` (the
+    release, advisory, option or constraint that tells the rule's findings apart) and the
+    location: the file as the SARIF artifact names it, plus the line only for a finding with no
+    package or device (an ssh_config option is identified by where it is; a lockfile line moves
+    with every relock and must not re-open the alert).
+
+    Args:
+        finding: the result's finding.
+        artifact: the result's ``artifactLocation`` (``uri`` and optional ``uriBaseId``), or None.
+    """
+    where = artifact["uri"] if artifact else (finding.file or "")
+    line = "" if finding.package or finding.device or finding.line is None else str(finding.line)
+    parts = (finding.rule, finding.package or "", finding.device or "", finding.key or "", where, line)
+    return hashlib.sha256("\0".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def _suppression(finding: Finding) -> list[dict[str, Any]]:
+    """SARIF §3.35: an accepted risk is an external suppression (it lives in pyproject.toml), with its reason."""
+    if finding.ignored is None:
+        return []
+    justification = finding.ignored.reason
+    if finding.ignored.until:
+        justification += f" (until {finding.ignored.until})"
+    return [{"kind": "external", "status": "accepted", "justification": justification}]
+
+
+def _properties(finding: Finding) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    if finding.package:
+        properties["package"] = finding.package
+    if finding.device:
+        properties["device"] = finding.device
+    if finding.via:
+        properties["via"] = list(finding.via)
+    return properties
+
+
 def _result(finding: Finding, report: Report, rule_index: dict[str, int], base: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
@@ -79,24 +124,20 @@ def _result(finding: Finding, report: Report, rule_index: dict[str, int], base: 
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
     location = finding_location(report, finding)
+    artifact = None
     if location is not None:
-        physical: dict[str, Any] = {"artifactLocation": _artifact(location, base)}
+        artifact = _artifact(location, base)
+        physical: dict[str, Any] = {"artifactLocation": artifact}
         if location.line is not None and location.line >= 1:
             physical["region"] = {"startLine": location.line}
         result["locations"] = [{"physicalLocation": physical}]
-    properties: dict[str, Any] = {}
-    if finding.package:
-        properties["package"] = finding.package
-    if finding.device:
-        properties["device"] = finding.device
-    if finding.via:
-        properties["via"] = list(finding.via)
+    properties = _properties(finding)
     if properties:
         result["properties"] = properties
-    # A stable identity across runs lets code scanning track one alert instead of re-opening it.
-    result["partialFingerprints"] = {
-        "sshdrift/v1": "|".join((finding.rule, finding.package or "", finding.device or "", finding.file or ""))
-    }
+    result["partialFingerprints"] = {"sshdrift/v2": fingerprint(finding, artifact)}
+    suppressions = _suppression(finding)
+    if suppressions:
+        result["suppressions"] = suppressions
     return result
 
 
