@@ -359,7 +359,7 @@ def lab_inventory_yaml(devices: Sequence[Any]) -> str:
         devices: :class:`auditor.lab.LabDevice` values.
 
     Returns:
-        YAML text that :func:`auditor.sources.inventory.load_inventory` reads (format ``netmiko``).
+        YAML text that :func:`auditor.sources.inventories.load_inventory` reads (format ``netmiko``).
     """
     import yaml
 

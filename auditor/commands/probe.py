@@ -52,7 +52,7 @@ def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
     Args:
         inventory: an inventory file (format from ``settings.inventory_format`` or detected).
         settings: ``inventory_format``, ``shard`` (``(K, N)``: only slice K of N, see
-            :func:`auditor.sources.inventory.shard`) and ``ssh_config`` (see :func:`with_proxy_jumps`).
+            :func:`auditor.sources.inventories.shard`) and ``ssh_config`` (see :func:`with_proxy_jumps`).
 
     Returns:
         The devices, in inventory order.
@@ -61,7 +61,7 @@ def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
         InventoryError: the inventory cannot be read or has a bad entry (exit 3).
         UsageError: a bad ``--shard``. ConfigError: an unreadable ssh_config file.
     """
-    from auditor.sources.inventory import load_inventory, shard
+    from auditor.sources.inventories import load_inventory, shard
 
     devices = load_inventory(inventory, fmt=settings.inventory_format)
     if settings.shard is not None:

@@ -15,7 +15,7 @@ from auditor.engine import device_checks
 from auditor.errors import InventoryError
 from auditor.progress import NullProgress
 from auditor.settings import Settings
-from auditor.sources.inventory import load_inventory, shard
+from auditor.sources.inventories import load_inventory, shard
 from auditor.sources.saved_report import load_report
 from tests import servers
 from tests.functional.projects import sshdrift, tree_digest, uv_project

@@ -276,7 +276,7 @@ def test_sshdrift_lab_command_serves_until_interrupted(tmp_path: Path) -> None:
     import signal
     import time
 
-    from auditor.sources.inventory import load_inventory
+    from auditor.sources.inventories import load_inventory
 
     base = _free_port_run(len(DEFAULT_PROFILES))
     inventory = tmp_path / "lab.yaml"

@@ -10,7 +10,7 @@ import pytest
 
 from auditor.errors import ExitCode, InventoryError, UsageError
 from auditor.model import Device
-from auditor.sources.inventory import detect_format, load_inventory, shard, split_target
+from auditor.sources.inventories import detect_format, load_inventory, shard, split_target
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "inventory"
 
@@ -214,7 +214,7 @@ def test_text_and_csv_inventories_do_not_import_yaml(tmp_path: Path) -> None:
     table = tmp_path / "hosts.csv"
     table.write_text("name,host,port\nr1,127.0.0.1,22\n", encoding="utf-8")
     code = (
-        "import sys; from pathlib import Path; from auditor.sources.inventory import load_inventory; "
+        "import sys; from pathlib import Path; from auditor.sources.inventories import load_inventory; "
         f"assert len(load_inventory(Path({str(text)!r}))) == len(load_inventory(Path({str(table)!r}))) == 1; "
         "print(sorted(m for m in sys.modules if m == 'yaml' or m.startswith('yaml.')))"
     )
@@ -246,7 +246,7 @@ def test_detection_by_content(tmp_path: Path, name: str, text: str, fmt: str) ->
 def test_shards_are_the_same_in_every_process() -> None:
     """The assignment must not depend on Python's per-process hash seed (CI matrix jobs are separate processes)."""
     code = (
-        "from auditor.model import Device; from auditor.sources.inventory import shard;"
+        "from auditor.model import Device; from auditor.sources.inventories import shard;"
         "d = [Device(name=f'r{i}', host=f'10.0.0.{i}', port=22) for i in range(200)];"
         "print([x.name for x in shard(d, 2, 5)])"
     )
