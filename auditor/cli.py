@@ -13,17 +13,18 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from auditor import __version__
-from auditor.errors import AuditorError, ExitCode, UsageError
+from auditor.errors import AuditorError, ConfigError, ExitCode, UsageError
+from auditor.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
     from auditor.model import Report
-    from auditor.progress import Progress
     from auditor.settings import Settings
 from auditor.choices import FailOn, OutputFormat
 
@@ -166,6 +167,7 @@ def _project_dir(path: Path | None) -> Path | None:
 
 
 def _fail(message: str, code: int) -> NoReturn:
+    # Start-up: rich is imported only when there is an error to print.
     from rich.console import Console
     from rich.markup import escape
 
@@ -198,9 +200,8 @@ def _boundary() -> Iterator[None]:
 
 def _progress() -> Progress:
     if not sys.stderr.isatty() or os.environ.get("CI"):
-        from auditor.progress import NullProgress
-
         return NullProgress()
+    # Start-up: rich's live display only on a terminal, never in a hook or CI.
     from auditor.progress_rich import RichProgress
 
     return RichProgress()
@@ -208,6 +209,7 @@ def _progress() -> Progress:
 
 def _emit(report: Report, settings: Settings) -> NoReturn:
     """Render ``report``, print or write it, and exit with its code."""
+    # Start-up: '--help' and '--version' load no model, settings or formats.
     from auditor.fileio import write_atomic
     from auditor.formats import render
 
@@ -240,10 +242,6 @@ def _inventory(
     ``devices``. Both configured and neither given: a ConfigError (exit 3), since the two ask
     opposite things (probe live, or predict offline).
     """
-    from dataclasses import replace
-
-    from auditor.errors import ConfigError
-
     if devices is not None:
         return devices, replace(settings, fleet=fleet)
     if fleet is not None:
@@ -258,6 +256,7 @@ def _inventory(
 
 
 def _settings(project_dir: Path | None, **cli: Any) -> tuple[Settings, dict[str, Any]]:
+    # Start-up: '--help' and '--version' load no model, settings or formats.
     from auditor.settings import build_settings
 
     return build_settings(cli, _project_dir(project_dir))
@@ -310,6 +309,7 @@ def lock(
             vulnerabilities=vulnerabilities,
             timeout=timeout,
         )
+        # Start-up: each command imports only its own stack.
         from auditor.commands.lock import run_lock
 
         _run(lambda: run_lock(path, settings, _progress()), settings)
@@ -360,6 +360,7 @@ def probe(
             timeout=timeout,
             concurrency=concurrency,
         )
+        # Start-up: each command imports only its own stack.
         from auditor.commands.probe import run_probe
 
         _run(lambda: run_probe(inventory, settings, _progress()), settings)
@@ -417,6 +418,7 @@ def audit(
             concurrency=concurrency,
         )
         inventory, settings = _inventory(devices, fleet, settings, extras)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.audit import run_audit
 
         _run(lambda: run_audit(path, inventory, settings, _progress()), settings)
@@ -462,6 +464,7 @@ def whatif(
             concurrency=concurrency,
         )
         inventory, settings = _inventory(devices, fleet, settings, extras)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.whatif import run_whatif
 
         _run(
@@ -487,6 +490,7 @@ def drift(
     """Compare the lock with a fresh resolution of the same declarations (today, or as of a date)."""
     with _boundary():
         settings, _ = _settings(path, format=fmt, output=output, fail_on=fail_on, python_version=python_version)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.drift import run_drift
 
         _run(lambda: run_drift(path, exclude_newer, settings, _progress()), settings)
@@ -516,6 +520,7 @@ def fix(
     """Add the missing upper bounds for open-ended SSH-stack ranges, formatting preserved."""
     with _boundary():
         settings, _ = _settings(path, offline=offline, format=fmt, output=output, fail_on=fail_on)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.fix import run_fix
 
         _run(lambda: run_fix(path, below, dry_run, relock, settings, _progress()), settings)
@@ -533,6 +538,7 @@ def merge(
     """Join the JSON reports of sharded runs (--shard K/N) into one report."""
     with _boundary():
         settings, _ = _settings(None, format=fmt, output=output, fail_on=fail_on)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.merge import run_merge
 
         _run(lambda: run_merge(reports), settings)
@@ -547,6 +553,7 @@ def demo(
     """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
     with _boundary():
         settings, _ = _settings(None, format=fmt, output=output, verify=not no_verify, fail_on=FailOn.NEVER)
+        # Start-up: each command imports only its own stack.
         from auditor.commands.demo import run_demo
 
         _run(lambda: run_demo(settings, _progress()), settings)
@@ -564,6 +571,7 @@ def lab(
 ) -> None:
     """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""
     with _boundary():
+        # Start-up: each command imports only its own stack.
         from auditor.commands.demo import run_lab
 
         run_lab(port, inventory)

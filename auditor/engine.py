@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from auditor.analysis.lock import analyze_lock
+from auditor.checks.fleet import fleet_results
+from auditor.checks.ignored_ssh_option import ssh_option_findings
+from auditor.checks.vulnerability import vulnerability_findings
 from auditor.errors import UsageError
 from auditor.model import DeviceResult, Finding, Lockfile, Report, Skipped
 from auditor.progress import Progress
@@ -38,7 +42,7 @@ def device_checks(
         inventory: the inventory to probe live, or None.
         paramiko: the exact Paramiko release to verify with; None when the resolution has none.
         settings: ``fleet``, ``verify``, ``timeout``, ``inventory_format``, ``shard``, ``ssh_config``
-            (ProxyJump), ... for the probe, as :func:`auditor.commands.probe.inventory_devices` uses them.
+            (ProxyJump), ... for the probe, as :func:`auditor.analysis.devices.inventory_devices` uses them.
         progress: the probe's progress callback.
         why: how the version was chosen, for the note (``"the version uv.lock pins"``).
 
@@ -57,12 +61,11 @@ def device_checks(
         subject = str(inventory or settings.fleet)
         return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
     if settings.fleet is not None:
-        from auditor.checks.fleet import fleet_results
-
         results, findings, note = fleet_results(settings.fleet, paramiko)
         return results, findings, [note, f"predicted for paramiko {paramiko} ({why})"], []
     assert inventory is not None
-    from auditor.commands.probe import inventory_devices
+    # Start-up: the probe stack is imported only when devices are probed, never on the lock path.
+    from auditor.analysis.devices import inventory_devices
     from auditor.probe.service import probe_devices
 
     # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
@@ -104,8 +107,6 @@ def project_report(
         ResolverError: uv could not fetch metadata or make the Paramiko environment.
         VulnerabilityServiceError: the online vulnerability service cannot be reached.
     """
-    from auditor.lock_audit import analyze_lock
-
     analysis = analyze_lock(path, replace(settings, fleet=None), progress)
     lockfile = analysis.lockfile
     paramiko = locked_paramiko(lockfile)
@@ -124,17 +125,12 @@ def project_report(
     elif command == "audit":
         notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
     if settings.vulnerabilities:
-        from auditor.checks.vulnerability import vulnerability_findings
-
         vuln_findings, vuln_skipped = vulnerability_findings(lockfile, settings, devices=devices)
         findings += vuln_findings
         skipped += vuln_skipped
     else:
         skipped.append(Skipped("vulnerability", "turned off (--no-vulnerabilities)"))
     if settings.ssh_config or settings.ansible_cfg:
-        # Imported only when asked for: the pre-commit hook's start-up time matters.
-        from auditor.checks.ignored_ssh_option import ssh_option_findings
-
         findings += ssh_option_findings(settings)
     findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.package or "", f.device or ""))
     return Report(

@@ -16,6 +16,7 @@ from typing import Any
 from auditor import __version__
 from auditor.choices import FailOn as FailOn  # re-exported: the model speaks of them
 from auditor.choices import Severity as Severity
+from auditor.errors import ExitCode
 
 SCHEMA_VERSION = 1
 
@@ -417,8 +418,6 @@ class Report:
         because it was unreachable or its server broke the protocol (status ``error``), or when an
         SSH-stack package's range could not be evaluated (:attr:`Skipped.incomplete`); else 0.
         """
-        from auditor.errors import ExitCode
-
         if any(fail_on.trips(f.severity) for f in self.findings):
             return ExitCode.FINDINGS
         if any(d.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR) for d in self.devices) or any(

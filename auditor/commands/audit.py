@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor.engine import project_report
 from auditor.errors import UsageError
 from auditor.model import Report
 from auditor.progress import Progress
@@ -37,6 +38,4 @@ def run_audit(path: Path, inventory: Path | None, settings: Settings, progress: 
     """
     if inventory is not None and settings.fleet is not None:
         raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
-    from auditor.engine import project_report
-
     return project_report("audit", path, settings, progress, inventory=inventory)

@@ -21,17 +21,22 @@ import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from packaging.specifiers import SpecifierSet
-from packaging.version import Version
+from packaging.utils import canonicalize_name
 
-from auditor.errors import AuditorError, ResolverError
-from auditor.model import DeviceResult, DeviceStatus, Negotiated, Offered, PackageReport, ProjectInfo, Report
+from auditor.analysis.device_bound import FixPlan, plan_fix
+from auditor.analysis.lock import analyze_lock
+from auditor.errors import AuditorError, ResolverError, UsageError
+from auditor.fileio import write_atomic
+from auditor.lab import DEFAULT_PROFILES, Lab
+from auditor.model import DeviceResult, ProjectInfo, Report
+from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings
+from auditor.sources import metadata
 
 DEMO_PROJECT = Path(__file__).resolve().parents[1] / "demo_data" / "netmiko-4.4.0"
 """Package data: ``pyproject.toml``, ``uv.lock`` and ``metadata.json`` (see ``scripts/make_demo_data.py``)."""
@@ -61,9 +66,6 @@ def run_demo(settings: Settings, progress: Progress) -> Report:
         AuditorError: the bundled data is missing or unreadable (a broken installation), or the lab
             cannot start.
     """
-    from auditor.commands.lock import analyze_lock
-    from auditor.lab import Lab
-
     missing = [name for name in DEMO_FILES if not (DEMO_PROJECT / name).is_file()]
     if missing:
         raise AuditorError(f"{DEMO_PROJECT}: the bundled demo project lacks {', '.join(missing)}; reinstall sshdrift")
@@ -164,10 +166,6 @@ def _seed_metadata_cache(root: Path) -> Path:
     Raises:
         AuditorError: the snapshot is missing or malformed (a broken installation).
     """
-    from packaging.utils import canonicalize_name
-
-    from auditor.sources import metadata
-
     snapshot = DEMO_PROJECT / "metadata.json"
     try:
         packages = json.loads(snapshot.read_text(encoding="utf-8"))["packages"]
@@ -216,8 +214,6 @@ def _probe(
     devices: Sequence[Any], locked: str, settings: Settings, progress: Progress
 ) -> tuple[list[DeviceResult], list[Any], list[str]]:
     """Probe the lab with the locked Paramiko: our interpreter when it holds that version, else a uv env."""
-    from auditor.probe.service import probe_devices
-
     # Zero downloads when sshdrift's own environment already holds the locked release.
     spec = "installed" if settings.verify and _installed_paramiko() == locked else locked
     how = "this interpreter" if spec == "installed" else "a uv-made environment"
@@ -237,64 +233,6 @@ def _probe(
     return results, findings, [f"paramiko {locked} (the locked version) verified by real handshakes in {how}"]
 
 
-@dataclass(frozen=True)
-class FixPlan:
-    """The computed fix for devices the locked Paramiko cannot reach."""
-
-    bound: str
-    """Upper bound to add, e.g. ``<5``."""
-    target: str
-    """The newest known release the bound and the effective range admit: what ``uv lock`` would pick."""
-    outcomes: tuple[tuple[str, Negotiated | None], ...]
-    """Per device name, the negotiation predicted for ``target`` (None: it would fail)."""
-    declared: str
-    """The constraints declared on Paramiko today, e.g. ``netmiko >=2.9.5, scp (any)``."""
-
-
-def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> FixPlan | str:
-    """Compute the upper bound that keeps every device reachable, and the release uv would then lock.
-
-    Every known, final Paramiko release that the project's effective range admits is predicted
-    against each device's offered name-lists (RFC 4253 §7.1 on sshdrift's data). The release uv
-    would lock under the fix is the newest one that negotiates with every device; the bound is the
-    next known release above it (the first that cuts a device off).
-
-    Args:
-        paramiko: the lock audit's Paramiko entry (its effective range and constraints), if any.
-        locked: the locked Paramiko version.
-        results: the device results of the probe (their offered lists).
-
-    Returns:
-        A :class:`FixPlan`, or a one-line note when there is nothing to fix or no release fits.
-    """
-    from auditor.checks.devices import upper_bound
-    from auditor.probe.algorithms import known_releases
-    from auditor.probe.negotiation import predict
-
-    offered: list[tuple[str, Offered]] = [
-        (r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR
-    ]
-    if not any(r.status is DeviceStatus.INCOMPATIBLE for r in results):
-        return f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"
-    effective = SpecifierSet(paramiko.effective_range if paramiko else "")
-    releases = [r for r in known_releases() if not Version(r).is_prerelease]
-    candidates = [r for r in releases if Version(r) in effective]
-    reaching = [r for r in candidates if all(predict(r, server).failure is None for _, server in offered)]
-    if not reaching:
-        return f"no Paramiko release that paramiko{effective} admits reaches every device"
-    target = reaching[-1]
-    above = [r for r in releases if Version(r) > Version(target)]
-    if Version(target) > Version(locked) or not above:
-        return f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"
-    declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
-    return FixPlan(
-        bound="<" + upper_bound(Version(above[0])),
-        target=target,
-        outcomes=tuple((name, predict(target, server).negotiated) for name, server in offered),
-        declared=declared,
-    )
-
-
 def _fix_notes(
     plan: FixPlan | str, project: Path, settings: Settings, progress: Progress, cache: Path
 ) -> tuple[list[str], dict[str, Any]]:
@@ -305,6 +243,7 @@ def _fix_notes(
     """
     if isinstance(plan, str):
         return [plan], {}
+    # A command calling a command, allowed by the import contract until fix planning moves to analysis/.
     from auditor.commands.fix import run_fix
 
     below = plan.bound.lstrip("<")
@@ -361,7 +300,7 @@ def lab_inventory_yaml(devices: Sequence[Any]) -> str:
     Returns:
         YAML text that :func:`auditor.sources.inventories.load_inventory` reads (format ``netmiko``).
     """
-    import yaml
+    import yaml  # start-up: PyYAML only for 'sshdrift lab --inventory'
 
     data = {d.profile.name: {"device_type": d.profile.device_type, "host": d.host, "port": d.port} for d in devices}
     header = (
@@ -392,10 +331,6 @@ def run_lab(port: int, inventory: Path | None, *, ready: threading.Event | None 
     Raises:
         UsageError: a port is taken or out of range (exit 2).
     """
-    from auditor.errors import UsageError
-    from auditor.fileio import write_atomic
-    from auditor.lab import DEFAULT_PROFILES, Lab
-
     if port and not 1 <= port <= 65535 - len(DEFAULT_PROFILES) + 1:
         raise UsageError(f"--port {port}: must leave room for {len(DEFAULT_PROFILES)} consecutive ports below 65536")
     stop = threading.Event()

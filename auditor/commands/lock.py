@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.lock_audit import LockAnalysis, analyze_lock
+from auditor.analysis.lock import LockAnalysis, analyze_lock
+from auditor.engine import project_report
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -21,9 +22,8 @@ def run_lock(path: Path, settings: Settings, progress: Progress) -> Report:
         LockfileError: the lockfile cannot be read (exit 3).
         ResolverError: uv could not fetch the metadata it needs (exit 3).
     """
-    from auditor.engine import project_report
-
     return project_report("lock", path, settings, progress)
 
 
+# Re-exported for commands that import it from here until they take it from auditor.analysis.lock.
 __all__ = ["LockAnalysis", "analyze_lock", "run_lock"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from auditor.errors import UsageError
 from auditor.model import DeviceResult, Finding, Report, Skipped
+from auditor.sources.saved_report import load_report
 
 
 def _device_key(result: DeviceResult) -> tuple[str, str, int, str | None]:
@@ -33,8 +34,6 @@ def run_merge(reports: list[Path]) -> Report:
         UsageError: no report given (exit 2). InventoryError: a file is missing or not an sshdrift
             JSON report (one line naming it; exit 3).
     """
-    from auditor.sources.saved_report import load_report
-
     if not reports:
         raise UsageError("merge: give the JSON reports to join, e.g. sshdrift merge shard-*.json")
     loaded = [load_report(path) for path in reports]

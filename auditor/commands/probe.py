@@ -10,10 +10,11 @@ between the run and success.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from pathlib import Path
 
-from auditor.model import Device, DeviceResult, DeviceStatus, Report
+from auditor.analysis.devices import inventory_devices
+from auditor.model import DeviceResult, DeviceStatus, Report
+from auditor.probe.service import DISAGREEMENT, probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -36,58 +37,12 @@ def run_probe(inventory: Path, settings: Settings, progress: Progress) -> Report
         ConfigError, ResolverError, UsageError, LockfileError: the Paramiko asked for cannot be found
             or installed, or an ssh_config / known_hosts file is bad.
     """
-    from auditor.probe.service import DISAGREEMENT, probe_devices
-
     results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress)
     notes = list(_notes(results, settings))
     disagreeing = [r.device.name for r in results if r.predicted is not None]
     if disagreeing:
         notes.insert(0, f"{DISAGREEMENT} for {', '.join(disagreeing)}: please report it with the JSON report")
     return Report(command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes))
-
-
-def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
-    """The devices of ``inventory`` a probe or audit run covers: read, sliced, ProxyJump filled in.
-
-    Args:
-        inventory: an inventory file (format from ``settings.inventory_format`` or detected).
-        settings: ``inventory_format``, ``shard`` (``(K, N)``: only slice K of N, see
-            :func:`auditor.sources.inventories.shard`) and ``ssh_config`` (see :func:`with_proxy_jumps`).
-
-    Returns:
-        The devices, in inventory order.
-
-    Raises:
-        InventoryError: the inventory cannot be read or has a bad entry (exit 3).
-        UsageError: a bad ``--shard``. ConfigError: an unreadable ssh_config file.
-    """
-    from auditor.sources.inventories import load_inventory, shard
-
-    devices = load_inventory(inventory, fmt=settings.inventory_format)
-    if settings.shard is not None:
-        devices = shard(devices, *settings.shard)
-    return with_proxy_jumps(devices, settings.ssh_config)
-
-
-def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> list[Device]:
-    """Devices with ``jump`` filled from the ``ProxyJump`` that ``ssh_config`` files give their host.
-
-    An inventory's own ``jump`` wins. Paramiko's :class:`~paramiko.SSHConfig` does the matching
-    (ssh_config(5) ``Host`` patterns), so paramiko is imported only when files are given.
-    """
-    if not ssh_config:
-        return list(devices)
-    from auditor.probe.paramiko_glue import proxy_jump_for
-
-    out = []
-    for device in devices:
-        jump = None
-        if device.jump is None:
-            jump = proxy_jump_for(device.name, ssh_config) or (
-                proxy_jump_for(device.host, ssh_config) if device.host != device.name else None
-            )
-        out.append(replace(device, jump=jump) if jump else device)
-    return out
 
 
 def _notes(results: Sequence[DeviceResult], settings: Settings) -> list[str]:

@@ -9,9 +9,9 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
+from auditor.analysis.lock import analyze_lock
 from auditor.checks import open_ended
 from auditor.checks.constraints import PackageRange, admits_next_major, compute_ranges, intersect
-from auditor.lock_audit import analyze_lock
 from auditor.model import PROJECT, Constraint, Severity
 from auditor.progress import NullProgress
 from auditor.settings import Settings

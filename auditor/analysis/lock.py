@@ -1,13 +1,14 @@
-"""The lock audit pipeline: lockfile → declared constraints → effective ranges → findings.
+"""The lock analysis: lockfile → declared constraints → effective ranges → findings.
 
-:func:`analyze_lock` is what ``sshdrift lock`` runs, and what ``audit``, ``whatif`` and ``demo``
-reuse: it never prints; progress goes through the :class:`~auditor.progress.Progress` callback.
+:func:`analyze_lock` is what the engine runs for ``lock``, ``audit``, ``whatif``, ``fix`` and
+``demo``: it never prints; progress goes through the :class:`~auditor.progress.Progress` callback.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from auditor.checks import breaking_release, open_ended
 from auditor.checks.constraints import (
     LockAnalysis,
     PackageRange,
@@ -21,6 +22,7 @@ from auditor.progress import Progress
 from auditor.settings import Settings
 from auditor.sources.environment import target_environment
 from auditor.sources.lockfile import load_lockfile
+from auditor.sources.metadata import requires_dist
 from auditor.sources.ssh_stack import ssh_stack
 
 # Formats that record each package's declared constraints: no metadata needed.
@@ -63,8 +65,6 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
         LockfileError: the lockfile or its pyproject cannot be read.
         ResolverError: uv could not fetch any metadata (online mode).
     """
-    from auditor.checks import breaking_release, open_ended
-
     lockfile = load_lockfile(path, python_version=settings.python_version)
     env = target_environment(settings.python_version)
     stack = ssh_stack(settings.ssh_stack_extra)
@@ -75,8 +75,6 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     notes: list[str] = []
     pins = [] if lockfile.format in _RECORDS_CONSTRAINTS else _needed_pins(lockfile, set(stack))
     if pins:
-        from auditor.sources.metadata import requires_dist
-
         result = requires_dist(pins, offline=settings.offline, progress=progress)
         wanted = {name for name, _ in pins} | set(stack) | set(edges)
         for (name, _version), requires in result.found.items():

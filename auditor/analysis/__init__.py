@@ -1,0 +1,8 @@
+"""Analysis the engine shares between commands: the steps that compose sources, probe and rules.
+
+One module per question, in the field's words: :mod:`~auditor.analysis.lock` (lockfile →
+declared constraints → effective ranges → lock findings), :mod:`~auditor.analysis.devices` (the
+devices a probe or audit run covers), :mod:`~auditor.analysis.device_bound` (the upper bound that
+keeps every device reachable). Nothing here prints, exits or builds a :class:`~auditor.model.Report`:
+the engine does, and commands only call the engine.
+"""
