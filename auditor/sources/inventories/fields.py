@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -109,31 +109,45 @@ def opt_str(value: Any) -> str | None:
     return str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value) else None
 
 
-def check_keys(
-    path: Path,
-    keys: Mapping[str, int | None],
-    known: Collection[str],
-    aliases: Mapping[str, str],
-    *,
-    what: str = "key",
-) -> None:
-    """Refuse a key the format does not know, naming the closest known one (difflib) or the key it stands for.
+ENTRY_KEYS = ("name", "host", "port", "jump", "proxy_jump", "device_type")
+"""The keys of a plain YAML entry and the columns of a CSV inventory that sshdrift reads."""
+
+CREDENTIAL_KEYS = ("username", "password", "secret")
+"""Keys a YAML or CSV inventory may carry for other tools: known, so not a typo, and never read."""
+
+KEY_ALIASES = {
+    "hostname": "host",  # Nornir
+    "ip": "host",  # netmiko
+    "address": "host",
+    "ansible_host": "host",
+    "ansible_port": "port",
+    "proxyjump": "jump",  # ssh_config(5)
+    "platform": "device_type",  # Nornir, NAPALM
+}
+"""Other tools' names for our keys: the hint when one of them is used where ours is expected."""
+
+
+def check_keys(path: Path, keys: Mapping[Any, int | None], *, what: str = "key") -> None:
+    """Refuse a key a YAML entry or CSV header does not know, naming the key it most likely stands for.
+
+    The hint is the key another tool uses it for (:data:`KEY_ALIASES`: ``hostname`` → ``host``), else the closest
+    known key by :func:`difflib.get_close_matches` (``prot`` → ``port``), else the list of known keys.
 
     Args:
         path: the inventory file, for the message.
-        keys: each key of one entry (or each column of a CSV header) and the line it stands on.
-        known: the keys the format reads or knowingly ignores.
-        aliases: keys of other tools mapped to ours (``hostname`` → ``host``): the hint when one is used.
+        keys: each key of one entry (or each column of a CSV header) and the 1-based line it stands on.
         what: ``key`` or ``column``, for the message.
 
     Raises:
         InventoryError: the first unknown key, e.g. ``hosts.yaml: line 3: unknown key 'prot'; did you mean 'port'?``.
     """
+    known = (*ENTRY_KEYS, *CREDENTIAL_KEYS)
     for key, line in keys.items():
         if key in known:
             continue
-        closest = aliases.get(key.lower()) or next(iter(difflib.get_close_matches(key.lower(), known, n=1)), None)
-        hint = f"did you mean {closest!r}?" if closest else f"use one of {', '.join(sorted(known))}"
+        text = str(key).strip().lower()
+        closest = KEY_ALIASES.get(text) or next(iter(difflib.get_close_matches(text, known, n=1)), None)
+        hint = f"did you mean {closest!r}?" if closest else f"use {', '.join(ENTRY_KEYS)}"
         raise fail(path, line, f"unknown {what} {key!r}", hint)
 
 

@@ -1,6 +1,7 @@
-"""Plain text inventories: one ``host[:port]`` per line, ``[v6addr]:port`` for IPv6 with a port, ``#`` comments.
+"""Plain text inventories: one ``[name] host[:port]`` per line, ``[v6addr]:port`` for IPv6 with a port, ``#`` comments.
 
-An optional ``jump=[user@]gw[:port]`` word may follow the target.
+A device is named by the optional first word (``r2 127.0.0.1:2202``), else by its target as written. An optional
+``jump=[user@]gw[:port]`` word may follow the target.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ class TextInventory(InventoryFormat):
     name = "text"
 
     def read(self, source: InventorySource) -> list[Device]:
-        """Each non-comment line as a device named by its target (see the module docstring).
+        """Each non-comment line as a device (see the module docstring).
 
         Raises:
-            InventoryError: a word other than ``jump=`` after the target, unbalanced brackets, a bad host or port.
+            InventoryError: a third word other than ``jump=``, a port written as its own word, unbalanced brackets,
+                a bad host, port or jump.
         """
         devices = []
         for number, raw in enumerate(source.text.splitlines(), start=1):
@@ -30,22 +32,31 @@ class TextInventory(InventoryFormat):
         return devices
 
 
+_USAGE = "write [name] host[:port] [jump=gw]"
+
+
 def _device(source: InventorySource, number: int, words: list[str]) -> Device:
+    """One line's device: ``[name] host[:port] [jump=[user@]gw[:port]]``."""
     path = source.path
-    jump = None
-    for word in words[1:]:
-        if not word.startswith("jump="):
-            raise fail(path, number, f"unexpected {word!r} after the target", "write host[:port] [jump=gw]")
-        jump = fields.jump(path, number, word[5:])
+    jumps = [word.removeprefix("jump=") for word in words if word.startswith("jump=")]
+    positional = [word for word in words if not word.startswith("jump=")]
+    if len(positional) > 2 or len(jumps) > 1:
+        extra = positional[2] if len(positional) > 2 else f"jump={jumps[1]}"
+        raise fail(path, number, f"unexpected {extra!r} after the target", _USAGE)
+    if not positional:
+        raise fail(path, number, "missing host", _USAGE)
+    target = positional[-1]
+    if len(positional) == 2 and target.isdigit():
+        raise fail(path, number, f"{target!r} after {positional[0]!r} looks like a port", "write host:port")
     try:
-        host, port = fields.split_target(words[0])
+        host, port = fields.split_target(target)
     except ValueError as exc:
-        raise fail(path, number, str(exc), "write host[:port] or [v6addr]:port") from None
+        raise fail(path, number, str(exc), "write [name] host[:port] or [v6addr]:port") from None
     return Device(
-        name=words[0],
+        name=positional[0],
         host=fields.host(path, number, host),
         port=fields.port(path, number, port) if port is not None else fields.DEFAULT_PORT,
-        jump=jump,
+        jump=fields.jump(path, number, jumps[0]) if jumps else None,
         file=str(path),
         line=number,
     )

@@ -11,7 +11,7 @@ from typing import Any
 from auditor.model import Device
 from auditor.sources.inventories import fields
 from auditor.sources.inventories.interface import InventoryFormat, InventorySource
-from auditor.sources.inventories.yaml_lines import device_entries
+from auditor.sources.inventories.yaml_lines import device_entries, line_of
 
 
 class YamlInventory(InventoryFormat):
@@ -27,9 +27,11 @@ class YamlInventory(InventoryFormat):
         """One device per entry, named by ``name`` (or its mapping key), else by its host.
 
         Raises:
-            InventoryError: invalid YAML, an entry that is not a mapping, a missing or bad host, port or jump.
+            InventoryError: invalid YAML, an entry that is not a mapping, a key not in :data:`.fields.ENTRY_KEYS`
+                (naming its line and the closest known key), a missing or bad host, port or jump.
         """
-        return [
-            fields.device_from_mapping(source.path, line, item, name=name)
-            for line, name, item in device_entries(source.path, source.document())
-        ]
+        devices = []
+        for line, name, item in device_entries(source.path, source.document()):
+            fields.check_keys(source.path, {key: line_of(item, key, line) for key in item})
+            devices.append(fields.device_from_mapping(source.path, line, item, name=name))
+        return devices

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,7 +11,9 @@ import pytest
 
 from auditor.errors import ExitCode, InventoryError, UsageError
 from auditor.model import Device
-from auditor.sources.inventories import detect_format, load_inventory, shard, split_target
+from auditor.sources.inventories import FORMATS, detect_format, load_inventory, shard, split_target
+from auditor.sources.inventories.interface import InventoryFormat
+from auditor.sources.inventories.registry import REGISTRY
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "inventory"
 
@@ -19,80 +22,83 @@ def summary(devices: list[Device]) -> list[tuple[str, str, int, str | None, int 
     return [(d.name, d.host, d.port, d.jump, d.line) for d in devices]
 
 
-@pytest.mark.parametrize(
-    ("fixture", "fmt", "expected"),
-    [
-        (
-            "hosts.txt",
-            "text",
-            [
-                ("10.0.0.1", "10.0.0.1", 22, None, 2),
-                ("r2.lab.example:2222", "r2.lab.example", 2222, None, 3),
-                ("[2001:db8::5]:830", "2001:db8::5", 830, None, 4),
-                ("2001:db8::6", "2001:db8::6", 22, None, 5),
-                ("edge.lab.example", "edge.lab.example", 22, "ops@bastion.lab.example:2200", 7),
-            ],
-        ),
-        (
-            "devices.yaml",
-            "yaml",
-            [
-                ("r1", "10.0.0.1", 22, None, 2),
-                ("r2", "10.0.0.2", 2222, None, 4),
-                ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 7),
-            ],
-        ),
-        (
-            "devices.csv",
-            "csv",
-            [
-                ("r1", "10.0.0.1", 22, None, 2),
-                ("r2", "10.0.0.2", 2222, None, 3),
-                ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 4),
-            ],
-        ),
-        (
-            "ansible_hosts.ini",
-            "ansible",
-            [
-                ("r1", "10.0.0.1", 22, None, 3),
-                ("r2", "10.0.0.2", 2222, None, 4),
-                ("core01.lab.example", "core01.lab.example", 22, None, 5),
-                ("core02.lab.example", "core02.lab.example", 22, None, 5),
-                ("sw1.lab.example", "sw1.lab.example", 2022, None, 8),
-                ("far1", "172.16.0.9", 830, "ops@bastion.lab.example:2200", 12),
-            ],
-        ),
-        (
-            "ansible.yaml",
-            "ansible",
-            [
-                ("r1", "10.0.0.1", 22, None, 7),
-                ("r2", "10.0.0.2", 2222, None, 9),
-                ("far1", "172.16.0.9", 22, "ops@bastion.lab.example:2200", 16),
-                ("far2", "172.16.0.10", 22, "jumper@gw2.lab.example", 18),
-            ],
-        ),
-        (
-            "nornir/hosts.yaml",
-            "nornir",
-            [
-                ("r1", "10.0.0.1", 830, None, 2),
-                ("r2", "10.0.0.2", 2222, None, 6),
-                ("edge", "10.9.9.9", 830, "ops@bastion.lab.example", 11),
-            ],
-        ),
-        (
-            "netmiko.yaml",
-            "netmiko",
-            [
-                ("10.0.0.1", "10.0.0.1", 22, None, 2),
-                ("10.0.0.2", "10.0.0.2", 2222, None, 6),
-                ("10.0.0.3", "10.0.0.3", 22, None, 9),
-            ],
-        ),
-    ],
-)
+EACH_FORMAT: list[tuple[str, str, list[tuple[str, str, int, str | None, int | None]]]] = [
+    (
+        "hosts.txt",
+        "text",
+        [
+            ("10.0.0.1", "10.0.0.1", 22, None, 2),
+            ("r2.lab.example:2222", "r2.lab.example", 2222, None, 3),
+            ("[2001:db8::5]:830", "2001:db8::5", 830, None, 4),
+            ("2001:db8::6", "2001:db8::6", 22, None, 5),
+            ("edge.lab.example", "edge.lab.example", 22, "ops@bastion.lab.example:2200", 7),
+            ("core-r3", "10.0.0.3", 2202, None, 10),
+            ("edge-v6", "2001:db8::7", 830, "ops@bastion.lab.example", 11),
+        ],
+    ),
+    (
+        "devices.yaml",
+        "yaml",
+        [
+            ("r1", "10.0.0.1", 22, None, 2),
+            ("r2", "10.0.0.2", 2222, None, 4),
+            ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 7),
+        ],
+    ),
+    (
+        "devices.csv",
+        "csv",
+        [
+            ("r1", "10.0.0.1", 22, None, 2),
+            ("r2", "10.0.0.2", 2222, None, 3),
+            ("behind-gw", "192.168.50.7", 22, "admin@gw.lab.example:2200", 4),
+        ],
+    ),
+    (
+        "ansible_hosts.ini",
+        "ansible",
+        [
+            ("r1", "10.0.0.1", 22, None, 3),
+            ("r2", "10.0.0.2", 2222, None, 4),
+            ("core01.lab.example", "core01.lab.example", 22, None, 5),
+            ("core02.lab.example", "core02.lab.example", 22, None, 5),
+            ("sw1.lab.example", "sw1.lab.example", 2022, None, 8),
+            ("far1", "172.16.0.9", 830, "ops@bastion.lab.example:2200", 12),
+        ],
+    ),
+    (
+        "ansible.yaml",
+        "ansible",
+        [
+            ("r1", "10.0.0.1", 22, None, 7),
+            ("r2", "10.0.0.2", 2222, None, 9),
+            ("far1", "172.16.0.9", 22, "ops@bastion.lab.example:2200", 16),
+            ("far2", "172.16.0.10", 22, "jumper@gw2.lab.example", 18),
+        ],
+    ),
+    (
+        "nornir/hosts.yaml",
+        "nornir",
+        [
+            ("r1", "10.0.0.1", 830, None, 2),
+            ("r2", "10.0.0.2", 2222, None, 6),
+            ("edge", "10.9.9.9", 830, "ops@bastion.lab.example", 11),
+        ],
+    ),
+    (
+        "netmiko.yaml",
+        "netmiko",
+        [
+            ("10.0.0.1", "10.0.0.1", 22, None, 2),
+            ("10.0.0.2", "10.0.0.2", 2222, None, 6),
+            ("10.0.0.3", "10.0.0.3", 22, None, 9),
+        ],
+    ),
+]
+"""One fixture per format: (file, detected format, (name, host, port, jump, line) of each device)."""
+
+
+@pytest.mark.parametrize(("fixture", "fmt", "expected"), EACH_FORMAT)
 def test_each_format(fixture: str, fmt: str, expected: list[tuple[str, str, int, str | None, int | None]]) -> None:
     path = FIXTURES / fixture
     assert detect_format(path, path.read_text(encoding="utf-8")) == fmt
@@ -128,12 +134,21 @@ def test_forcing_a_format_reads_text_as_text(tmp_path: Path) -> None:
     [
         ("text_port_range.txt", None, 2, "port 99999 is outside 1-65535"),
         ("text_unclosed_bracket.txt", None, 2, "'\\[' without '\\]'"),
-        ("text_extra_words.txt", None, 1, "unexpected 'extra' after the target"),
-        ("text_bad_host.txt", None, 1, "unexpected 'host!'"),
+        ("text_extra_words.txt", None, 1, "unexpected 'words' after the target; write \\[name\\] host"),
+        ("text_bad_host.txt", None, 1, "host 'host!' is neither a hostname nor an IP address"),
+        ("text_port_word.txt", None, 1, "'2222' after 'r1.lab.example' looks like a port; write host:port"),
+        ("text_jump_only.txt", None, 1, "missing host"),
         ("yaml_missing_host.yaml", None, 3, "missing host"),
         ("yaml_port_not_number.yaml", None, 1, "port 'ssh' is not a number"),
         ("yaml_syntax.yaml", None, 3, "not valid YAML"),
         ("yaml_bad_jump.yaml", None, 1, "is not \\[user@\\]host\\[:port\\]"),
+        # issue 11: a key or column we do not read is a typo until proven otherwise, with the likely fix
+        ("yaml_unknown_key.yaml", None, 3, "unknown key 'prot'; did you mean 'port'\\?$"),
+        ("yaml_hostname.yaml", None, 2, "unknown key 'hostname'; did you mean 'host'\\?$"),
+        ("yaml_devices_unknown_key.yaml", None, 6, "unknown key 'jmp'; did you mean 'jump'\\?$"),
+        ("yaml_unrelated_key.yaml", None, 3, "unknown key 'colour'; use name, host, port, jump"),
+        ("csv_unknown_column.csv", None, 1, "unknown column 'prot'; did you mean 'port'\\?$"),
+        ("csv_hostname_column.csv", None, 2, "unknown column 'hostname'; did you mean 'host'\\?$"),
         ("csv_missing_host.csv", None, 3, "missing host"),
         ("csv_port_zero.csv", None, 2, "port 0 is outside 1-65535"),
         ("csv_too_many_columns.csv", None, 2, "5 columns, the header has 4"),
@@ -154,6 +169,53 @@ def test_bad_entry(fixture: str, fmt: str | None, line: int, reason: str) -> Non
     assert error.message.startswith(f"{path}: line {line}: ")
     assert "\n" not in error.message
     assert "; " in error.message  # ... then the next step
+
+
+@pytest.mark.parametrize("fixture", ["yaml_unknown_key.yaml", "csv_unknown_column.csv", "text_port_word.txt"])
+def test_cli_refuses_a_bad_inventory_in_one_line(tmp_path: Path, fixture: str) -> None:
+    """`sshdrift probe BAD --no-verify`: exit 3 (bad input), one error line naming the file, no traceback."""
+    path = FIXTURES / "bad" / fixture
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "probe", str(path), "--no-verify", "--timeout", "1"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "CI": "1", "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache")},
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == ExitCode.BAD_INPUT
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"sshdrift: error: {path}: line ")
+    assert "Traceback" not in proc.stderr
+
+
+def test_keys_other_tools_keep_are_known_and_never_read(tmp_path: Path) -> None:
+    """Credential keys beside the address are not typos (netmiko-like YAML without device_type, CMDB exports)."""
+    listed = tmp_path / "devices.yaml"
+    listed.write_text("- name: r1\n  host: 127.0.0.1\n  username: ops\n  password: never-read\n", encoding="utf-8")
+    table = tmp_path / "devices.csv"
+    table.write_text("name,host,port,username,password,\nr1,127.0.0.1,2201,ops,never-read,\n", encoding="utf-8")
+    for path, port in ((listed, 22), (table, 2201)):
+        (device,) = load_inventory(path)
+        assert (device.name, device.host, device.port) == ("r1", "127.0.0.1", port)
+        assert "never-read" not in repr(device)
+
+
+def test_nornir_keeps_its_hostname(tmp_path: Path) -> None:
+    """`hostname` is Nornir's own key: valid there, while the plain YAML format points it to `host`."""
+    path = tmp_path / "hosts.yaml"
+    path.write_text("r1:\n  hostname: 127.0.0.1\n  port: 2201\n  platform: ios\n", encoding="utf-8")
+    assert summary(load_inventory(path)) == [("r1", "127.0.0.1", 2201, None, 1)]
+    with pytest.raises(InventoryError, match="unknown key 'hostname'; did you mean 'host'"):
+        load_inventory(path, fmt="yaml")
+
+
+def test_every_registered_format_has_a_fixture() -> None:
+    """A new format module registers itself and brings a fixture row to `test_each_format`."""
+    assert {fmt for _fixture, fmt, _expected in EACH_FORMAT} == set(FORMATS) == set(REGISTRY)
+    assert all(isinstance(fmt, InventoryFormat) and fmt.name == name for name, fmt in REGISTRY.items())
 
 
 def test_missing_file_and_empty_inventory(tmp_path: Path) -> None:
