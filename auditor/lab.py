@@ -1,7 +1,7 @@
 """An emulated device lab: asyncssh servers on loopback that offer real devices' algorithm lists.
 
 Each emulated device sends the identification string and the SSH_MSG_KEXINIT name-lists of a
-profile in ``auditor/lab_profiles.toml`` (which mirrors ``../shared/reference/device-profiles.md``)
+profile in ``auditor/lab_profiles.toml`` (which mirrors the test data in ``fixtures/devices/``)
 exactly and in order (RFC 4253 §4.2, §7.1), completes a key exchange with any client that can
 negotiate with those lists, and then refuses every authentication: sshdrift never authenticates,
 so nothing behind the handshake is emulated.

@@ -15,7 +15,7 @@ from tests import servers
 def server_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[servers.ServerLab]:
     """Real sshd/dropbear servers on 127.0.0.1, started on first use and stopped at session end.
 
-    Skips the test when sshd, ssh-keygen or the shared device profiles are missing.
+    Skips the test when sshd or ssh-keygen is missing.
     """
     reason = servers.skip_reason()
     if reason is not None:

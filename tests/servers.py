@@ -6,17 +6,15 @@ and scripts too. Each server runs in the foreground as a child process, on a fre
 outside that directory is touched except ``/run/sshd`` (sshd's privilege-separation directory,
 which it requires when started as root).
 
-Device profiles (what a network OS's SSH server offers) come from the reference document
-``../shared/reference/device-profiles.md``, read in place: each profile there carries an
-``sshd_config`` fragment for OpenSSH 9.2 and the host-key types it needs. Two profiles are our
-own (they are not vendor claims): :data:`DSS_ONLY` and :data:`MODERN_DEFAULT`.
+Device profiles (what a network OS's SSH server offers) are project data in
+``fixtures/devices/`` (read by :mod:`tests.devices`): each OpenSSH-emulated profile there carries an
+``sshd_config`` fragment for OpenSSH 9.2 and the host-key types it needs.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -25,10 +23,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tests import devices
+
 SSHD = Path("/usr/sbin/sshd")
 DROPBEAR = Path("/usr/sbin/dropbear")
-REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"
-DEVICE_PROFILES = REFERENCE / "device-profiles.md"
 LOOPBACK = "127.0.0.1"
 
 _KEYGEN_ARGS: dict[str, tuple[str, ...]] = {
@@ -50,57 +48,25 @@ class Profile:
     """Host-key types to generate: ``rsa``, ``ecdsa``, ``ed25519``, ``dsa``."""
 
 
-DSS_ONLY = Profile(
-    id="dss_only",
-    config=(
-        "KexAlgorithms diffie-hellman-group-exchange-sha256,diffie-hellman-group14-sha256,diffie-hellman-group14-sha1",
-        "HostKeyAlgorithms ssh-dss",
-        "Ciphers aes128-ctr,aes256-ctr",
-        "MACs hmac-sha2-256,hmac-sha1",
-    ),
-    key_types=("dsa",),
-)
-"""A box whose only host key is DSA (old embedded servers): SHA-2 kex, so only the host key fails."""
-
-MODERN_DEFAULT = Profile(id="modern_default", config=(), key_types=("ed25519", "ecdsa", "rsa"))
-"""OpenSSH 9.2 with its own defaults."""
-
-
 def skip_reason() -> str | None:
     """Why the real-server tests cannot run here (None when they can)."""
     if not SSHD.is_file():
         return f"{SSHD} is not installed (Debian package openssh-server)"
     if shutil.which("ssh-keygen") is None:
         return "ssh-keygen is not installed (Debian package openssh-client)"
-    if not DEVICE_PROFILES.is_file():
-        return f"{DEVICE_PROFILES} is absent (the shared reference directory beside the repository)"
     return None
 
 
 def load_profile(profile_id: str) -> Profile:
-    """Read the OpenSSH fragment of ``profile_id`` from ``device-profiles.md``.
-
-    The document has, per profile, an ``id: `NAME``` line, then a line
-    ``sshd_config fragment (OpenSSH 9.2; host keys: rsa, ecdsa):`` followed by a fenced block.
+    """The OpenSSH 9.2 emulation of ``profile_id`` from ``fixtures/devices/PROFILE_ID.toml``.
 
     Raises:
-        KeyError: the profile has no fragment in the document.
+        KeyError: no such profile, or it is not emulated with OpenSSH (a Dropbear build).
     """
-    if profile_id == DSS_ONLY.id:
-        return DSS_ONLY
-    if profile_id == MODERN_DEFAULT.id:
-        return MODERN_DEFAULT
-    text = DEVICE_PROFILES.read_text(encoding="utf-8")
-    start = text.find(f"id: `{profile_id}`")
-    if start < 0:
+    device = devices.profile(profile_id)
+    if device.sshd_config is None:
         raise KeyError(profile_id)
-    match = re.compile(r"host keys: ([a-z0-9, ]+)\):\s*```\n(.*?)```", re.DOTALL).search(text, start)
-    following = text.find("\nid: `", start + 1)
-    if match is None or (following > 0 and match.start() > following):
-        raise KeyError(profile_id)
-    keys = tuple(k.strip() for k in match.group(1).split(",") if k.strip())
-    lines = tuple(line.strip() for line in match.group(2).splitlines() if line.strip())
-    return Profile(id=profile_id, config=lines, key_types=keys)
+    return Profile(id=profile_id, config=device.sshd_config, key_types=device.host_keys)
 
 
 def free_port() -> int:

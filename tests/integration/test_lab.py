@@ -1,7 +1,7 @@
 """The emulated device lab offers exactly its profiles' lists, proven by a real grab and real handshakes.
 
-The profiles are checked against the reference facts in ``../shared/reference/device-profiles.md``
-(read in place), the lab's KEXINIT against the profiles through our own grab and through ssh-audit,
+The profiles are checked against the device profiles of ``fixtures/devices/`` (project data, read
+by :mod:`tests.devices`), the lab's KEXINIT against the profiles through our own grab and through ssh-audit,
 and negotiation through real Paramiko handshakes.
 """
 
@@ -21,28 +21,22 @@ import paramiko
 import pytest
 
 from auditor.errors import UsageError
-from auditor.lab import DEFAULT_PROFILES, Lab, LabDevice, LabProfile, load_profiles
+from auditor.lab import DEFAULT_PROFILES, PROFILES_FILE, Lab, LabDevice, LabProfile, load_profiles
 from auditor.probe.grab import grab_devices
 from auditor.probe.negotiation import predict
 from auditor.probe.results import Grabbed
+from tests import devices
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 pytestmark = [
     pytest.mark.integration,
     # The emulated classic IOS uses finite-field DH on purpose; the warning comes from the lab's server thread.
     pytest.mark.filterwarnings("ignore:.*Diffie-Hellman over finite fields.*"),
 ]
-
-REFERENCE = Path(__file__).resolve().parents[2] / ".." / "shared" / "reference" / "device-profiles.md"
-
-SECTION_START = {
-    "cisco_ios15_classic": "id: `cisco_ios15_classic`",
-    "cisco_nxos": "id: `cisco_nxos`",
-    "cisco_iosxe_17_12plus": "id: `cisco_iosxe_17_12plus`",
-    "dropbear_2022_83": "### Dropbear 2022.83 default build, RSA host key only",
-}
-"""Where each profile's table starts in the reference (Dropbear sections carry no ``id:`` line)."""
-
-CATEGORY_ROWS = {"kex": "kex", "host_key": "hostkey", "cipher": "cipher", "mac": "mac"}
 
 
 @pytest.fixture(scope="module")
@@ -55,27 +49,19 @@ def _by_id(lab: Lab) -> dict[str, LabDevice]:
     return {d.profile.id: d for d in lab.running}
 
 
-def _reference_lists(profile_id: str) -> dict[str, tuple[str, ...]]:
-    text = REFERENCE.read_text(encoding="utf-8")
-    start = text.index(SECTION_START[profile_id])
-    section = text[start:]
-    lists: dict[str, tuple[str, ...]] = {}
-    for category, row in CATEGORY_ROWS.items():
-        match = re.search(rf"^\| {row} \| ([^|]+) \|", section, re.MULTILINE)
-        assert match is not None, f"{profile_id}: no {row} row in the reference"
-        lists[category] = tuple(x.strip() for x in match.group(1).split(","))
-    return lists
-
-
 @pytest.mark.parametrize("profile_id", DEFAULT_PROFILES)
-def test_profiles_mirror_the_reference(profile_id: str) -> None:
-    if not REFERENCE.is_file():
-        pytest.skip(f"{REFERENCE} is absent (the shared reference directory beside the repository)")
+def test_profiles_mirror_the_device_fixtures(profile_id: str) -> None:
+    """The lab's package data offers exactly the lists of ``fixtures/devices/PROFILE_ID.toml``, rated alike."""
     profile = load_profiles()[profile_id]
-    reference = _reference_lists(profile_id)
-    for category, names in reference.items():
-        assert getattr(profile, category) == names, f"{profile_id} {category}"
+    (entry,) = [e for e in tomllib.loads(PROFILES_FILE.read_text(encoding="utf-8"))["profile"] if e["id"] == profile_id]
+    device = devices.profile(profile_id)
+    assert device.offered is not None
+    for category in devices.CATEGORIES:
+        assert getattr(profile, category) == device.offered[category], f"{profile_id} {category}"
+        assert entry["certainty"][category] == device.certainty[category], f"{profile_id} {category}"
     assert profile.compression == ("none",)
+    if device.banner is not None:
+        assert profile.banner == device.banner
 
 
 def test_grab_reads_exactly_the_profile_lists(lab: Lab) -> None:

@@ -1,9 +1,8 @@
 """The probe against real servers: OpenSSH sshd with device profiles, Debian's dropbear, a real jump host.
 
-Expected outcomes are not ours: they are read from the lab results recorded in
-``../shared/reference/device-profiles.md`` (each profile's "Lab outcome (default client)" lines),
-except for the two profiles of our own (``dss_only``: Paramiko 4.0.0 removed DSA, per
-ssh-stack-facts.md; ``modern_default``: OpenSSH's defaults). Every check runs the prediction AND a
+Expected outcomes are recorded lab results, project data in ``fixtures/devices/`` (each profile's
+``[outcome]`` table, read by :mod:`tests.devices`); two profiles are our own (``dss_only``: Paramiko
+4.0.0 removed DSA; ``modern_default``: OpenSSH's defaults). Every check runs the prediction AND a
 real handshake with Paramiko 3.5.1, 4.0.0 and 5.1.0 installed by uv in their own environments.
 """
 
@@ -11,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -19,12 +17,11 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from packaging.version import Version
 
 from auditor.model import Device, DeviceResult, DeviceStatus, Finding
 from auditor.progress import NullProgress
 from auditor.settings import Settings
-from tests import servers
+from tests import devices, servers
 from tests.conftest import JumpGateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.timeout(900)]
@@ -35,29 +32,17 @@ REFERENCE_PROFILES = ("cisco_ios15_classic", "cisco_nxos", "cisco_iosxe_17_12plu
 OWN_PROFILES = ("dss_only", "modern_default")
 PROFILES = REFERENCE_PROFILES + OWN_PROFILES
 
-_OUTCOME = re.compile(r"^- paramiko (\S+): (OK \((\S+) / (\S+)\)|FAIL (no-\w+))", re.MULTILINE)
-_FAIL_CATEGORY = {"no-kex": "kex algorithm", "no-hostkey": "host key", "no-mac": "macs", "no-cipher": "ciphers"}
+_FAIL_LABEL = {"kex": "kex algorithm", "host_key": "host key", "mac": "macs", "cipher": "ciphers"}
+"""Failure category of a recorded outcome → the words of our "no acceptable ..." reason."""
 
 
 @cache
 def reference_outcome(profile_id: str, version: str) -> tuple[DeviceStatus, str | None, str | None]:
-    """``(status, kex or failure label, host key)`` that the reference lab recorded for this pair."""
-    if profile_id == "dss_only":
-        # ssh-stack-facts.md: "4.0.0 (2025-08-03): DSA / ssh-dss removed".
-        if Version(version) >= Version("4.0.0"):
-            return DeviceStatus.INCOMPATIBLE, "host key", None
-        return DeviceStatus.COMPATIBLE, None, "ssh-dss"
-    if profile_id == "modern_default":
-        return DeviceStatus.COMPATIBLE, None, None
-    text = servers.DEVICE_PROFILES.read_text(encoding="utf-8")
-    start = text.index(f"id: `{profile_id}`")
-    end = text.find("\nid: `", start + 1)
-    for match in _OUTCOME.finditer(text[start : end if end > 0 else None]):
-        if match.group(1) == version:
-            if match.group(5):
-                return DeviceStatus.INCOMPATIBLE, _FAIL_CATEGORY[match.group(5)], None
-            return DeviceStatus.COMPATIBLE, match.group(3), match.group(4)
-    raise LookupError(f"no lab outcome for {profile_id} with paramiko {version}")
+    """``(status, kex or failure label, host key)`` that the lab recorded for this pair (fixtures/devices)."""
+    outcome = devices.profile(profile_id).outcome(version)
+    if outcome.failure is not None:
+        return DeviceStatus.INCOMPATIBLE, _FAIL_LABEL[outcome.failure], None
+    return DeviceStatus.COMPATIBLE, outcome.kex, outcome.host_key
 
 
 def configured(profile_id: str, keyword: str) -> list[str]:

@@ -1,18 +1,18 @@
-"""Negotiation (RFC 4253 §7.1, as Paramiko does it) and prediction against the lab outcomes on record."""
+"""Negotiation (RFC 4253 §7.1, as Paramiko does it) and prediction against the lab outcomes on record.
+
+The lab outcomes are project data: ``fixtures/devices/*.toml`` (read by :mod:`tests.devices`).
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import pytest
 
 from auditor.model import Negotiated, Offered
 from auditor.probe.negotiation import IMPLICIT_MAC, negotiate, predict
 from auditor.probe.results import NoOverlap
-
-REFERENCE = Path(__file__).resolve().parents[3] / ".." / "shared" / "reference" / "device-profiles.md"
+from tests import devices
 
 CLIENT = Offered(
     kex=("curve25519-sha256@libssh.org", "diffie-hellman-group14-sha256", "ext-info-c", "kex-strict-c-v00@openssh.com"),
@@ -168,82 +168,39 @@ def test_host_key_must_suit_the_kex() -> None:
 class LabOutcome:
     profile: str
     server: Offered
-    paramiko: str
-    ok: bool
-    kex: str | None
-    host_key: str | None
-    failure: str | None
-
-
-_SERVABLE = {
-    "rsa": {"ssh-rsa", "rsa-sha2-256", "rsa-sha2-512"},
-    "ecdsa": {"ecdsa-sha2-nistp256"},
-    "ed25519": {"ssh-ed25519"},
-    "dsa": {"ssh-dss"},
-}
-_FAILURES = {"no-kex": "kex", "no-hostkey": "host_key", "no-mac": "mac", "no-cipher": "cipher"}
-
-
-def _server_offer(section: str) -> Offered | None:
-    """The lists the lab server sent: the sshd_config fragment (what sshd ran) or, for real dropbear, the table."""
-    fragment = re.search(
-        r"sshd_config fragment \(OpenSSH 9\.2; host keys: ([a-z0-9, ]+)\):\s*```\n(.*?)```", section, re.S
-    )
-    if fragment:
-        keys = {k.strip() for k in fragment.group(1).split(",")}
-        config = dict(line.split(None, 1) for line in fragment.group(2).splitlines() if line.strip())
-        servable = set().union(*(_SERVABLE[k] for k in keys))
-        kex = tuple(config["KexAlgorithms"].split(","))
-        host_key = tuple(h for h in config["HostKeyAlgorithms"].split(",") if h in servable)
-        ciphers = tuple(config["Ciphers"].split(","))
-        macs = tuple(config["MACs"].split(","))
-    else:
-        rows = dict(re.findall(r"^\| (kex|hostkey|cipher|mac) \| ([^|]+) \|", section, re.M))
-        if len(rows) < 4:
-            return None
-        kex, host_key, ciphers, macs = (
-            tuple(x.strip() for x in rows[c].split(",")) for c in ("kex", "hostkey", "cipher", "mac")
-        )
-    return Offered(kex, host_key, ciphers, ciphers, macs, macs, ("none",), ("none",))
+    outcome: devices.Outcome
 
 
 def _lab_outcomes() -> list[LabOutcome]:
-    text = REFERENCE.read_text(encoding="utf-8")
+    """Every recorded handshake outcome with the lists the emulated server sent."""
     outcomes = []
-    for section in re.split(r"^(?=#{2,3} )", text, flags=re.M):
-        lines = re.findall(r"^- paramiko ([0-9.]+): (?:OK \((\S+) / (\S+)\)|FAIL (no-[a-z]+))", section, re.M)
-        server = _server_offer(section)
-        if not lines or server is None:
-            continue
-        ident = re.search(r"^id: `([^`]+)`", section, re.M)
-        name = ident.group(1) if ident else section.splitlines()[0].lstrip("# ").strip()
-        for version, kex, host_key, failure in lines:
-            outcomes.append(
-                LabOutcome(name, server, version, not failure, kex or None, host_key or None, failure or None)
-            )
+    for profile in devices.profiles().values():
+        server = profile.emulated_offer()
+        if server is not None:
+            outcomes += [LabOutcome(profile.id, server, outcome) for outcome in profile.outcomes]
     return outcomes
 
 
-LAB = _lab_outcomes() if REFERENCE.is_file() else []
+LAB = _lab_outcomes()
 
 
 def test_every_lab_outcome_was_read() -> None:
-    if not REFERENCE.is_file():
-        pytest.skip(f"{REFERENCE} is absent")
-    assert len(LAB) == len(re.findall(r"^- paramiko [0-9.]+: ", REFERENCE.read_text(encoding="utf-8"), re.M))
-    assert len({o.profile for o in LAB}) >= 16
+    emulated = [p for p in devices.profiles().values() if p.emulated_offer() is not None]
+    assert len(emulated) >= 17
+    assert len(LAB) == sum(len(p.outcomes) for p in emulated) >= 7 * 17
+    assert {o.outcome.paramiko for o in LAB} >= {"2.4.3", "2.8.1", "2.12.0", "3.5.1", "4.0.0", "5.0.0", "5.1.0"}
 
 
-@pytest.mark.parametrize("outcome", LAB, ids=[f"{o.profile}-{o.paramiko}" for o in LAB])
-def test_prediction_matches_the_lab(outcome: LabOutcome) -> None:
-    """Every recorded real-handshake outcome (device-profiles.md) is what predict() says from our data."""
-    prediction = predict(outcome.paramiko, outcome.server)
+@pytest.mark.parametrize("lab", LAB, ids=[f"{o.profile}-{o.outcome.paramiko}" for o in LAB])
+def test_prediction_matches_the_lab(lab: LabOutcome) -> None:
+    """Every recorded real-handshake outcome (fixtures/devices) is what predict() says from our data."""
+    outcome = lab.outcome
+    prediction = predict(outcome.paramiko, lab.server)
     if outcome.ok:
         assert prediction.negotiated is not None, prediction.failure
         assert (prediction.negotiated.kex, prediction.negotiated.host_key) == (outcome.kex, outcome.host_key)
     else:
         assert prediction.failure is not None
         assert outcome.failure is not None
-        assert prediction.failure.category.split("_")[0] == _FAILURES[outcome.failure].split("_")[0]
-        if _FAILURES[outcome.failure] == "host_key":
-            assert prediction.failure.category == "host_key"
+        # A cipher or MAC failure is per direction (``mac_c2s``); the lab records the category.
+        assert prediction.failure.category.removesuffix("_c2s").removesuffix("_s2c") == outcome.failure
