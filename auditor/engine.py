@@ -14,8 +14,8 @@ from pathlib import Path
 
 from auditor.analysis.lock import analyze_lock
 from auditor.checks.fleet import fleet_results
-from auditor.checks.ignored_ssh_option import ssh_option_findings
-from auditor.checks.vulnerability import vulnerability_findings
+from auditor.checks.context import build_context
+from auditor.checks.registry import run_rules
 from auditor.errors import UsageError
 from auditor.model import DeviceResult, Finding, Lockfile, Report, Skipped
 from auditor.progress import Progress
@@ -112,27 +112,22 @@ def project_report(
     paramiko = locked_paramiko(lockfile)
     notes = list(analysis.notes)
     devices: list[DeviceResult] = []
-    findings: list[Finding] = list(analysis.findings)
     skipped: list[Skipped] = list(analysis.skipped)
     if inventory is not None or settings.fleet is not None:
-        results, device_findings, device_notes, device_skipped = device_checks(
+        # Device findings come from the device rules below, over these results.
+        results, _, device_notes, device_skipped = device_checks(
             inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins"
         )
         devices = list(results)
-        findings += device_findings
         notes += device_notes
         skipped += device_skipped
     elif command == "audit":
         notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
-    if settings.vulnerabilities:
-        vuln_findings, vuln_skipped = vulnerability_findings(lockfile, settings, devices=devices)
-        findings += vuln_findings
-        skipped += vuln_skipped
-    else:
-        skipped.append(Skipped("vulnerability", "turned off (--no-vulnerabilities)"))
-    if settings.ssh_config or settings.ansible_cfg:
-        findings += ssh_option_findings(settings)
-    findings.sort(key=lambda f: (-f.severity.rank, f.rule, f.package or "", f.device or ""))
+    context = build_context(
+        settings, lockfile=lockfile, ranges=analysis.ranges, devices=devices, project_dir=lockfile.path.parent
+    )
+    findings = run_rules(context)
+    skipped += context.skipped
     return Report(
         command=command,
         project=analysis.project,

@@ -418,7 +418,7 @@ class Report:
         because it was unreachable or its server broke the protocol (status ``error``), or when an
         SSH-stack package's range could not be evaluated (:attr:`Skipped.incomplete`); else 0.
         """
-        if any(fail_on.trips(f.severity) for f in self.findings):
+        if any(fail_on.trips(f.severity) and f.ignored is None for f in self.findings):
             return ExitCode.FINDINGS
         if any(d.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR) for d in self.devices) or any(
             s.incomplete for s in self.skipped

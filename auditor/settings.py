@@ -61,6 +61,10 @@ class Settings:
     save_kexinit: Path | None = None
     jump_key: Path | None = None
     """Private key file for jump hosts (else ssh-agent); its passphrase from ``SSHDRIFT_JUMP_PASSPHRASE``."""
+    ignore: tuple[str, ...] = ()
+    """``--ignore RULE:SUBJECT`` values (checked by :mod:`auditor.checks.accepted_risk`)."""
+    ignore_entries: tuple[Any, ...] = ()
+    """``[[tool.sshdrift.ignore]]`` tables as read (checked by :mod:`auditor.checks.accepted_risk`)."""
 
 
 SettingsOverrides = Mapping[str, Any]
@@ -83,6 +87,7 @@ _PYPROJECT_KEYS: Mapping[str, str] = {
     "known-hosts": "known_hosts",
     "devices": "devices",
     "inventory-format": "inventory_format",
+    "ignore": "ignore_entries",
 }
 
 
@@ -138,6 +143,12 @@ def _text(value: Any) -> str:
     return value
 
 
+def _tables(value: Any) -> tuple[Any, ...]:
+    if not isinstance(value, list):
+        raise TypeError("expected an array of tables: [[tool.sshdrift.ignore]]")
+    return tuple(value)
+
+
 def _choice(kind: type[FailOn] | type[OutputFormat]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         try:
@@ -179,6 +190,7 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         "fleet": lambda v: base / _text(v),
         "vuln_db": lambda v: base / _text(v),
         "known_hosts": lambda v: base / Path(_text(v)).expanduser(),
+        "ignore_entries": _tables,
     }
     return converters[name](value)
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.checks import breaking_release, open_ended
+from auditor.checks.context import lock_context
+from auditor.checks.registry import run_rules
 from auditor.checks.constraints import (
     LockAnalysis,
     PackageRange,
@@ -82,7 +83,7 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
         unknown.update((name, reason) for (name, _version), reason in result.missing.items())
         notes.append(f"requires-dist read for {len(result.found)} of {len(pins)} locked packages")
     ranges, skipped = compute_ranges(lockfile, stack, edges, unknown, env)
-    findings: list[Finding] = [*open_ended.check(ranges, lockfile), *breaking_release.check(ranges, lockfile)]
+    findings: list[Finding] = run_rules(lock_context(lockfile, ranges))
     findings.sort(key=lambda f: (-f.severity.rank, f.package or "", f.rule))
     # Each unknown requires-dist is reported through the SSH-stack packages whose range it leaves open
     # (compute_ranges names the dependents and the reason); listed once more per pin it would repeat itself.

@@ -11,15 +11,20 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.constraints import PackageRange, specifier_set
 from auditor.checks.fix_hints import cap_hint
+from auditor.checks.interface import CatalogEntry, Rule
 from auditor.checks.open_ended import describe_edge
 from auditor.model import PROJECT, Finding, Lockfile, Severity
 from auditor.rules_data import load_toml
+
+if TYPE_CHECKING:
+    from auditor.checks.context import RuleContext
 
 RULE = "breaking-release"
 _REMOVED = (
@@ -164,3 +169,34 @@ def check(
                     )
                 )
     return findings
+
+
+class BreakingReleaseRule(Rule):
+    """``breaking-release``: a listed breaking release the lock or a rebuild crosses."""
+
+    entry = CatalogEntry(
+        id=RULE,
+        name="BreakingRelease",
+        short="The lock, or a rebuild within the allowed range, crosses a known breaking release.",
+        full=(
+            "A release between the locked version and the newest the range allows removes algorithms a "
+            "client needs to negotiate (for example paramiko 5.0.0 removed every SHA-1 kex and ssh-rsa host "
+            "keys). Probe your devices with that release before upgrading (sshdrift whatif)."
+        ),
+        example="paramiko 5.0.0 removes diffie-hellman-group14-sha1 and ssh-rsa; the range >=2.9.5 allows it",
+        default_severity="error",
+        severity_policy=(
+            "per release (rules/releases.toml: paramiko 4.0.0 and 5.0.0 are errors); a warning when the lock "
+            "already sits past a release that removed algorithms but no declaration chose it"
+        ),
+    )
+
+    def ran(self, context: RuleContext) -> bool:
+        """True when there is a lockfile."""
+        return context.lockfile is not None
+
+    def find(self, context: RuleContext) -> list[Finding]:
+        """Findings for ``context.ranges`` against ``context.releases`` (none without a lockfile)."""
+        if context.lockfile is None:
+            return []
+        return check(context.ranges, context.lockfile, context.releases)

@@ -16,17 +16,19 @@ Release facts come from ``rules/paramiko-algorithms.json`` through :mod:`auditor
 from __future__ import annotations
 
 import functools
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import AuditorError
 from auditor.model import DeviceResult, DeviceStatus, Finding, Offered, Severity
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
 
 if TYPE_CHECKING:
-    from auditor.probe.paramiko_glue import KnownHosts
+    from auditor.checks.context import HostKeyVerdict, KnownHostsFile, RuleContext
 
 LEGACY_CATEGORIES: tuple[str, ...] = ("kex", "host_key", "cipher_c2s", "mac_c2s")
 """Categories where a release's removal can cut a device off (compression is always ``none``)."""
@@ -45,27 +47,24 @@ def key_type_of(host_key_algorithm: str) -> str:
     return _KEY_TYPES.get(host_key_algorithm, host_key_algorithm)
 
 
-def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHosts | None) -> list[Finding]:
-    """All device findings for ``results``, in result order.
+def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsFile | None = None) -> list[Finding]:
+    """The three device rules over ``results``, in result order (for callers that hold results, not a context).
 
     Args:
         results: probe results for one Paramiko version each (``DeviceResult.paramiko``).
-        known_hosts: the file to compare verified host keys with (None: no ``host-key-changed`` check).
+        known_hosts: a loaded known_hosts file to compare verified host keys with (None: no
+            ``host-key-changed`` check).
 
     Returns:
         ``incompatible-device``, ``legacy-only-device`` and ``host-key-changed`` findings.
     """
+    from auditor.checks.context import RuleContext, host_key_verdicts
+
+    context = RuleContext(devices=tuple(results), host_keys=host_key_verdicts(results, known_hosts))
     findings: list[Finding] = []
     for result in results:
-        if result.status is DeviceStatus.INCOMPATIBLE:
-            findings.append(incompatible_finding(result))
-        elif result.status is DeviceStatus.COMPATIBLE:
-            legacy = legacy_finding(result)
-            if legacy is not None:
-                findings.append(legacy)
-        changed = host_key_finding(result, known_hosts)
-        if changed is not None:
-            findings.append(changed)
+        for rule in DEVICE_RULES:
+            findings += rule.find_one(result, context)
     return findings
 
 
@@ -211,26 +210,22 @@ def legacy_finding(result: DeviceResult) -> Finding | None:
     )
 
 
-def host_key_finding(result: DeviceResult, known_hosts: KnownHosts | None) -> Finding | None:
-    """``host-key-changed`` when the verified host key differs from known_hosts' key of the same type."""
-    if known_hosts is None or result.host_key_fingerprint is None or result.negotiated is None:
+def host_key_finding(result: DeviceResult, verdict: HostKeyVerdict | None) -> Finding | None:
+    """``host-key-changed`` when known_hosts' ``verdict`` on the verified host key is ``changed``."""
+    if verdict is None or verdict.status != "changed" or result.host_key_fingerprint is None:
         return None
     device = result.device
-    key_type = key_type_of(result.negotiated.host_key)
-    check = known_hosts.check(device.host, device.port, key_type, result.host_key_fingerprint)
-    if check.status != "changed":
-        return None
-    where = f"{known_hosts.path}" + (f" line {check.line}" if check.line else "")
+    where = verdict.file + (f" line {verdict.line}" if verdict.line else "")
     return Finding(
         rule="host-key-changed",
         severity=Severity.ERROR,
         message=(
-            f"{_label(result)}: host key {result.host_key_fingerprint} ({key_type}) does not match {where} "
-            f"({', '.join(check.known)})"
+            f"{_label(result)}: host key {result.host_key_fingerprint} ({verdict.key_type}) does not match {where} "
+            f"({', '.join(verdict.known)})"
         ),
         device=device.name,
-        file=str(known_hosts.path),
-        line=check.line,
+        file=verdict.file,
+        line=verdict.line,
         fix="confirm the new fingerprint out of band; if the device was re-keyed, update known_hosts "
         f"(ssh-keygen -R '{_known_name(device.host, device.port)}')",
     )
@@ -243,3 +238,92 @@ def _known_name(host: str, port: int) -> str:
 def offered_summary(offered: Offered, category: str) -> str:
     """``a, b, c`` for a category of an offer (``nothing`` when empty)."""
     return ", ".join(getattr(offered, category)) or "nothing"
+
+
+class _DeviceRule(Rule):
+    """A rule judged one device result at a time."""
+
+    def ran(self, context: RuleContext) -> bool:
+        """True when there are device results."""
+        return bool(context.devices)
+
+    def find(self, context: RuleContext) -> list[Finding]:
+        """The rule's findings for every device result in ``context``, in result order."""
+        return [f for result in context.devices for f in self.find_one(result, context)]
+
+    @abstractmethod
+    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
+        """The rule's findings for one device result (at most one)."""
+
+
+class IncompatibleDevice(_DeviceRule):
+    """``incompatible-device``: no common algorithm in some category (RFC 4253 §7.1)."""
+
+    entry = CatalogEntry(
+        id="incompatible-device",
+        name="IncompatibleDevice",
+        short="The Paramiko the project will run cannot negotiate with this device.",
+        full=(
+            "The device's KEXINIT (its offered kex, host-key, cipher and MAC name-lists) has no algorithm in "
+            "common with the client's list in at least one category (RFC 4253 section 7.1). Pin a Paramiko "
+            "that still offers one of the device's algorithms, or upgrade the device's SSH server."
+        ),
+        example="r1: no acceptable kex algorithm: server offers diffie-hellman-group14-sha1; paramiko 5.1.0 offers ...",
+        default_severity="error",
+    )
+
+    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
+        """One error for an ``incompatible`` result."""
+        return [incompatible_finding(result)] if result.status is DeviceStatus.INCOMPATIBLE else []
+
+
+class LegacyOnlyDevice(_DeviceRule):
+    """``legacy-only-device``: negotiates today only through algorithms a later release removed."""
+
+    entry = CatalogEntry(
+        id="legacy-only-device",
+        name="LegacyOnlyDevice",
+        short="The device negotiates today only through algorithms a later Paramiko release removed.",
+        full=(
+            "Negotiation succeeds with the locked Paramiko, but only through algorithms (for example SHA-1 "
+            "kex or ssh-rsa host keys) that a later release removed, so the next upgrade cuts the device "
+            "off. Plan the device's SSH upgrade, or keep an upper bound on paramiko."
+        ),
+        example="r1: negotiates only diffie-hellman-group14-sha1 / ssh-rsa, removed in paramiko 5.0.0",
+        default_severity="warning",
+    )
+
+    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
+        """One warning for a ``compatible`` result whose shared algorithms a later release removed."""
+        if result.status is not DeviceStatus.COMPATIBLE:
+            return []
+        legacy = legacy_finding(result)
+        return [legacy] if legacy is not None else []
+
+
+class HostKeyChanged(_DeviceRule):
+    """``host-key-changed``: the verified host key is not the one known_hosts holds."""
+
+    entry = CatalogEntry(
+        id="host-key-changed",
+        name="HostKeyChanged",
+        short="The device's host key differs from the one in known_hosts.",
+        full=(
+            "The host key seen during the verified handshake does not match the known_hosts entry for this "
+            "host and port: either the device was replaced or re-keyed, or someone is in the middle. Confirm "
+            "the new fingerprint out of band before updating known_hosts."
+        ),
+        example="r1: host key SHA256:abc... does not match known_hosts line 4",
+        default_severity="error",
+    )
+
+    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
+        """One error when known_hosts' verdict on the result's host key is ``changed``."""
+        from auditor.checks.context import device_key
+
+        changed = host_key_finding(result, context.host_keys.get(device_key(result)))
+        return [changed] if changed is not None else []
+
+
+DEVICE_RULES: tuple[_DeviceRule, ...] = (IncompatibleDevice(), LegacyOnlyDevice(), HostKeyChanged())
+"""The device rules in the order :func:`device_findings` applies them to each result."""

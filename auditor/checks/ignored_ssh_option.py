@@ -12,15 +12,17 @@ paramiko 5.0.0 removed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from auditor.checks.breaking_release import BreakingRelease, load_releases
-from auditor.errors import ConfigError
+from auditor.checks.interface import CatalogEntry, Rule
 from auditor.model import Finding, Severity
-from auditor.settings import Settings
 from auditor.sources.ssh_config import ConfigOption
+
+if TYPE_CHECKING:
+    from auditor.checks.breaking_release import BreakingRelease
+    from auditor.checks.context import RuleContext
 
 RULE = "ignored-ssh-option"
 
@@ -56,13 +58,15 @@ IGNORED: dict[str, IgnoredOption] = {
 """Lower-cased keyword → what Paramiko offers instead."""
 
 
-def _removed_in(category: str | None, algorithms: Iterable[str]) -> list[tuple[str, BreakingRelease]]:
-    """``(algorithm, release)`` for each algorithm a known release removed (rules/releases.toml), oldest first."""
+def _removed_in(
+    category: str | None, algorithms: Iterable[str], releases: Sequence[BreakingRelease]
+) -> list[tuple[str, BreakingRelease]]:
+    """``(algorithm, release)`` for each algorithm one of ``releases`` removed (rules/releases.toml), oldest first."""
     if category is None:
         return []
     out = []
     wanted = list(algorithms)
-    for release in load_releases():
+    for release in releases:
         removed = set(dict(release.removed).get(category, ()))
         out += [(a, release) for a in wanted if a in removed]
     return out
@@ -90,10 +94,10 @@ def _why(option: ConfigOption) -> str:
     )
 
 
-def _finding(option: ConfigOption, spec: IgnoredOption) -> Finding:
+def _finding(option: ConfigOption, spec: IgnoredOption, releases: Sequence[BreakingRelease]) -> Finding:
     modifier, names = _algorithms(option.value)
     message = f"{option.key} {option.value}{_where(option)}: {_why(option)}"
-    removed = _removed_in(spec.removed_category, names) if modifier in ("+", "") else []
+    removed = _removed_in(spec.removed_category, names, releases) if modifier in ("+", "") else []
     if removed:
         gone = ", ".join(f"{a} (removed in {r.package} {r.version})" for a, r in removed)
         first = min((r for _, r in removed), key=lambda r: r.version)
@@ -120,35 +124,41 @@ def _finding(option: ConfigOption, spec: IgnoredOption) -> Finding:
     )
 
 
-def option_findings(options: Iterable[ConfigOption]) -> list[Finding]:
-    """One warning per option in ``options`` that Paramiko never uses for negotiation."""
+def option_findings(options: Iterable[ConfigOption], releases: Sequence[BreakingRelease]) -> list[Finding]:
+    """One warning per option in ``options`` that Paramiko never uses for negotiation.
+
+    Each finding names the file (as given) and the 1-based line, and says what to do instead
+    (``disabled_algorithms``, or pinning Paramiko when one of ``releases`` removed the algorithm).
+    """
     out = []
     for option in options:
         spec = IGNORED.get(option.keyword)
         if spec is not None:
-            out.append(_finding(option, spec))
+            out.append(_finding(option, spec, releases))
     return out
 
 
-def ssh_option_findings(settings: Settings) -> list[Finding]:
-    """Findings of rule ``ignored-ssh-option`` for ``settings.ssh_config`` files and ``settings.ansible_cfg``.
+class IgnoredSshOption(Rule):
+    """``ignored-ssh-option``: ssh_config / ansible.cfg algorithm options Paramiko never applies."""
 
-    Each finding names the file (as given) and the 1-based line, and says what to do instead
-    (``disabled_algorithms``, or pinning Paramiko when a release removed the algorithm).
+    entry = CatalogEntry(
+        id=RULE,
+        name="IgnoredSshOption",
+        short="An ssh_config or ansible.cfg option that Paramiko never uses for negotiation.",
+        full=(
+            "Paramiko's SSHConfig parses options such as KexAlgorithms, HostKeyAlgorithms, Ciphers and MACs "
+            "but Transport never applies them, so adding '+diffie-hellman-group14-sha1' changes nothing. "
+            "Paramiko can only remove algorithms (disabled_algorithms), never re-enable what a release "
+            "removed: pin a Paramiko that still supports the algorithm instead."
+        ),
+        example="ssh_config:3: KexAlgorithms is ignored by Paramiko; pin paramiko<5 to keep diffie-hellman-group14-sha1",
+        default_severity="warning",
+    )
 
-    Raises:
-        ConfigError: a file cannot be read or parsed (exit 3).
-    """
-    from auditor.sources.ansible_cfg import read_ansible_ssh_options
-    from auditor.sources.ssh_config import read_ssh_config
+    def ran(self, context: RuleContext) -> bool:
+        """True when some ssh_config or ansible.cfg option was read."""
+        return bool(context.ssh_options)
 
-    findings: list[Finding] = []
-    for path in settings.ssh_config:
-        if not Path(path).is_file():
-            raise ConfigError(f"{path}: ssh_config not found; check --ssh-config or [tool.sshdrift] ssh-config")
-        findings += option_findings(read_ssh_config(Path(path)))
-    if settings.ansible_cfg is not None:
-        if not Path(settings.ansible_cfg).is_file():
-            raise ConfigError(f"{settings.ansible_cfg}: ansible.cfg not found; check --ansible-cfg")
-        findings += option_findings(read_ansible_ssh_options(Path(settings.ansible_cfg)))
-    return findings
+    def find(self, context: RuleContext) -> list[Finding]:
+        """Findings for ``context.ssh_options`` (read from ``--ssh-config`` and ``--ansible-cfg``)."""
+        return option_findings(context.ssh_options, context.releases)

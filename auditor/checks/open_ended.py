@@ -13,10 +13,15 @@ declares 'paramiko>=2.9.5', scp declares 'paramiko' (any version); path: netmiko
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from auditor.checks.constraints import PackageRange, admits_next_major, next_major, specifier_set
 from auditor.checks.fix_hints import cap_hint
+from auditor.checks.interface import CatalogEntry, Rule
 from auditor.model import PROJECT, Constraint, Finding, Lockfile, Severity
+
+if TYPE_CHECKING:
+    from auditor.checks.context import RuleContext
 
 RULE = "open-ended-range"
 
@@ -88,3 +93,34 @@ def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
                 )
             )
     return findings
+
+
+class OpenEndedRange(Rule):
+    """``open-ended-range``: the effective range admits the next major release."""
+
+    entry = CatalogEntry(
+        id=RULE,
+        name="OpenEndedRange",
+        short="An SSH-stack package may move to its next major release on any rebuild.",
+        full=(
+            "The intersection of every constraint declared on this SSH-stack package (by the project and by "
+            "each dependent) has no upper bound below the next major release, so a fresh resolution may pick "
+            "a release that removes algorithms your devices need. Add an upper bound (for example "
+            "paramiko<5) to the project's own dependencies or constraints."
+        ),
+        example="paramiko 4.0.0: effective range >=2.9.5 (netmiko) admits 5.x; add 'paramiko<5' to your constraints",
+        default_severity="error",
+        severity_policy=(
+            "a warning for the crypto libraries every project depends on open-endedly (cryptography, bcrypt, "
+            "pynacl, invoke: rules/ssh-stack.toml); a note for an open edge another edge caps (netmiko 4.7.0's "
+            "<5.0 caps scp's bare paramiko)"
+        ),
+    )
+
+    def ran(self, context: RuleContext) -> bool:
+        """True when there is a lockfile."""
+        return context.lockfile is not None
+
+    def find(self, context: RuleContext) -> list[Finding]:
+        """Findings for ``context.ranges`` of ``context.lockfile`` (none without a lockfile)."""
+        return check(context.ranges, context.lockfile) if context.lockfile is not None else []

@@ -15,6 +15,7 @@ DESIGN_RULE_IDS = {
     "incompatible-device",
     "legacy-only-device",
     "host-key-changed",
+    "accepted-risk",
 }
 
 
@@ -54,3 +55,15 @@ def test_readme_embeds_the_generated_rule_table() -> None:
         # Exactly one target per help URI fragment, or a link could land on the wrong rule.
         assert text.count(f'id="{entry.anchor}"') == 1
     assert DOCS_URL.startswith("https://github.com/") and DOCS_URL in text
+
+
+def test_registry_ids_are_unique_and_every_rule_reports_only_its_own_id() -> None:
+    from auditor.checks.context import RuleContext
+    from auditor.checks.registry import RULES as REGISTRY
+
+    ids = [r.id for r in REGISTRY]
+    assert len(ids) == len(set(ids)) and list(RULES) == ids
+    # An empty context: no lockfile, no devices, no records; no rule may invent findings from nothing.
+    empty = RuleContext()
+    for registered in REGISTRY:
+        assert registered.find(empty) == [], registered.id

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks.ignored_ssh_option import ssh_option_findings
+from auditor.checks.context import build_context
+from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.errors import ConfigError, ExitCode
 from auditor.model import Finding, Severity
 from auditor.settings import Settings
@@ -14,7 +15,9 @@ FIXTURES = Path(__file__).resolve().parents[3] / "fixtures" / "ssh_config"
 
 
 def _findings(*configs: Path, ansible: Path | None = None) -> list[Finding]:
-    return ssh_option_findings(replace(Settings(), ssh_config=tuple(configs), ansible_cfg=ansible))
+    # The engine's path: the builder reads the files, the rule judges the options (no I/O).
+    settings = replace(Settings(), ssh_config=tuple(configs), ansible_cfg=ansible, vulnerabilities=False)
+    return IgnoredSshOption().find(build_context(settings))
 
 
 def _at(findings: list[Finding]) -> list[tuple[str, int | None, str]]:

@@ -1,0 +1,86 @@
+"""The one interface every rule implements: :class:`Rule`, with its :class:`CatalogEntry`.
+
+deptry's violations are the model (STYLE.md §15): a rule is a small class with a stable id, the
+documentation a user reads (README rule table, SARIF ``tool.driver.rules``), its severity policy
+and a finder. A rule never reads a file, the network or a cache: :meth:`Rule.find` gets a
+:class:`~auditor.checks.context.RuleContext` the engine built, and returns findings.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from auditor.checks.context import RuleContext
+    from auditor.model import Finding
+
+DOCS_URL = "https://github.com/sshdrift/sshdrift"
+"""Base URL of the project's README; rule help URIs are anchors into its rule table."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """The documentation of one rule, written once: README table, SARIF rule descriptor, help URI."""
+
+    id: str
+    """Stable rule id, e.g. ``open-ended-range`` (DESIGN.md)."""
+    name: str
+    """PascalCase name (SARIF ``reportingDescriptor.name``)."""
+    short: str
+    """One sentence: what the rule reports."""
+    full: str
+    """Why it matters and what to do, in a few sentences."""
+    example: str
+    """A message as the rule prints it."""
+    default_severity: str
+    """``error`` | ``warning`` | ``note``: the usual severity (SARIF ``defaultConfiguration.level``)."""
+    severity_policy: str = ""
+    """When the rule reports another severity than the default, in one sentence ("" when never)."""
+
+    @property
+    def anchor(self) -> str:
+        """The README heading anchor of this rule, ``rule-<id>``."""
+        return f"rule-{self.id}"
+
+    @property
+    def help_uri(self) -> str:
+        """Absolute URL of this rule's entry in the README rule table."""
+        return f"{DOCS_URL}#{self.anchor}"
+
+
+class Rule(ABC):
+    """One rule: a catalog entry and a pure finder.
+
+    Subclasses set :attr:`entry` and implement :meth:`find`; the registry
+    (:data:`auditor.checks.registry.RULES`) lists one instance of each.
+    """
+
+    entry: ClassVar[CatalogEntry]
+    """The rule's documentation (id, texts, default severity and severity policy)."""
+
+    @property
+    def id(self) -> str:
+        """The stable rule id (``entry.id``)."""
+        return self.entry.id
+
+    def ran(self, context: RuleContext) -> bool:
+        """Whether ``context`` holds what this rule judges (devices for a device rule); True by default.
+
+        An accepted risk of a rule that had nothing to judge is not reported as matching nothing.
+        """
+        return True
+
+    @abstractmethod
+    def find(self, context: RuleContext) -> list[Finding]:
+        """The rule's findings for ``context``, every one with ``rule == self.id``.
+
+        Args:
+            context: everything the engine read and fetched for this run; a rule uses only what it
+                needs and returns ``[]`` when its inputs are absent (no devices, no vulnerability records).
+
+        Returns:
+            Findings in the rule's own order; the registry sorts the union. Never raises for bad input:
+            the engine's readers already turned that into an :class:`~auditor.errors.AuditorError`.
+        """

@@ -1,0 +1,1 @@
+"""Services: what sshdrift asks of the outside world, each behind an interface (:mod:`auditor.services.interface`)."""
