@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.checks.context import lock_context
-from auditor.checks.registry import run_rules
 from auditor.checks.constraints import (
     LockAnalysis,
     PackageRange,
@@ -18,6 +16,8 @@ from auditor.checks.constraints import (
     constraints_from_requires_dist,
     project_info,
 )
+from auditor.checks.context import lock_context
+from auditor.checks.registry import run_rules
 from auditor.model import Constraint, Finding, Lockfile
 from auditor.progress import Progress
 from auditor.settings import Settings
