@@ -302,13 +302,30 @@ class Device:
     host: str
     port: int = 22
     jump: str | None = None
-    """``[user@]host[:port]`` of a gateway (ProxyJump), or None for a direct connection."""
+    """``[user@]host[:port]`` of the first gateway (ProxyJump), or None for a direct connection; ``jumps[0]``."""
     file: str | None = None
     """The inventory file that declared the device, as given on the command line."""
     line: int | None = None
     """1-based line of the entry in ``file``, when the format has lines."""
     device_type: str | None = None
     """The platform name (netmiko ``device_type``, Nornir ``platform``, Ansible ``ansible_network_os``), if any."""
+    jumps: tuple[str, ...] = ()
+    """The whole ProxyJump chain, first hop first, each ``[user@]host[:port]`` (ssh_config(5) ``ProxyJump``: each
+    hop is reached through the one before it); empty for a direct connection. Never shortened: a probe that cannot
+    open every hop must say so rather than use ``jump`` alone (issue 9 item 4)."""
+
+    def __post_init__(self) -> None:
+        """Keep ``jump`` and ``jumps`` one fact: given either, the other follows.
+
+        Raises:
+            ValueError: both given and ``jump`` is not the first hop of ``jumps``.
+        """
+        if self.jump and not self.jumps:
+            object.__setattr__(self, "jumps", (self.jump,))
+        elif self.jumps and self.jump is None:
+            object.__setattr__(self, "jump", self.jumps[0])
+        if self.jumps and self.jump != self.jumps[0]:
+            raise ValueError(f"{self.name}: jump {self.jump!r} is not the first hop of {self.jumps!r}")
 
 
 class DeviceStatus(str, enum.Enum):

@@ -58,25 +58,35 @@ def host(path: Path, line: int | None, value: Any) -> str:
     return text
 
 
-def jump(path: Path, line: int | None, value: Any) -> str | None:
-    """A ProxyJump spec ``[user@]host[:port]`` (OpenSSH ssh_config(5)); the first hop when several are chained.
+def jumps(path: Path, line: int | None, value: Any) -> tuple[str, ...]:
+    """A ProxyJump chain, every hop kept in order: ``gw1,user@gw2:2200`` or a YAML list of hops.
 
-    ``None``, ``""`` and ``none`` mean a direct connection; an ``ssh://`` prefix is dropped.
+    Each hop is ``[user@]host[:port]`` or ``ssh://[user@]host[:port]`` as ssh_config(5) ``ProxyJump`` gives them
+    (the ``ssh://`` dropped); ``None``, ``""`` and ``none`` mean a direct connection.
+
+    Returns:
+        The hops, first (nearest to us) first; empty for a direct connection.
 
     Raises:
-        InventoryError: the first hop is not ``[user@]host[:port]``.
+        InventoryError: an empty hop (``gw1,,gw2``) or a hop that is not ``[user@]host[:port]``, quoting the
+            whole value.
     """
     if value is None or value == "":
-        return None
-    if not isinstance(value, str):
+        return ()
+    if isinstance(value, list) and all(isinstance(hop, str) for hop in value):
+        hops = [hop.strip() for hop in value]
+    elif isinstance(value, str):
+        if value.strip().lower() == "none":
+            return ()
+        hops = [hop.strip() for hop in value.split(",")]
+    else:
         raise fail(path, line, f"jump {value!r} is not [user@]host[:port]")
-    first = value.strip().split(",")[0].strip()
-    first = first.removeprefix("ssh://")
-    if first.lower() == "none":
-        return None
-    if not _JUMP.match(first):
-        raise fail(path, line, f"jump {value!r} is not [user@]host[:port]")
-    return first
+    for hop in hops:
+        if not hop:
+            raise fail(path, line, f"jump {value!r} has an empty hop", "write gw1,gw2 with one gateway per hop")
+        if not _JUMP.match(hop.removeprefix("ssh://")):
+            raise fail(path, line, f"jump {value!r}: hop {hop!r} is not [user@]host[:port]")
+    return tuple(hop.removeprefix("ssh://") for hop in hops)
 
 
 def split_target(text: str) -> tuple[str, int | None]:
@@ -186,7 +196,7 @@ def device_from_mapping(
         name=name if name is not None else str(entry.get("name") or "").strip() or address,
         host=address,
         port=number,
-        jump=jump(path, line, entry.get("jump") or entry.get("proxy_jump")),
+        jumps=jumps(path, line, entry.get("jump") or entry.get("proxy_jump")),
         file=str(path),
         line=line,
         device_type=device_type if device_type is not None else opt_str(entry.get("device_type")),

@@ -1,7 +1,7 @@
 """Plain text inventories: one ``[name] host[:port]`` per line, ``[v6addr]:port`` for IPv6 with a port, ``#`` comments.
 
 A device is named by the optional first word (``r2 127.0.0.1:2202``), else by its target as written. An optional
-``jump=[user@]gw[:port]`` word may follow the target.
+``jump=[user@]gw[:port]`` word may follow the target, ``jump=gw1,gw2`` for a chain of gateways.
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ class TextInventory(InventoryFormat):
         return devices
 
 
-_USAGE = "write [name] host[:port] [jump=gw]"
+_USAGE = "write [name] host[:port] [jump=gw1[,gw2...]]"
 
 
 def _device(source: InventorySource, number: int, words: list[str]) -> Device:
-    """One line's device: ``[name] host[:port] [jump=[user@]gw[:port]]``."""
+    """One line's device: ``[name] host[:port] [jump=[user@]gw[:port][,...]]``."""
     path = source.path
-    jumps = [word.removeprefix("jump=") for word in words if word.startswith("jump=")]
+    jump_words = [word.removeprefix("jump=") for word in words if word.startswith("jump=")]
     positional = [word for word in words if not word.startswith("jump=")]
-    if len(positional) > 2 or len(jumps) > 1:
-        extra = positional[2] if len(positional) > 2 else f"jump={jumps[1]}"
+    if len(positional) > 2 or len(jump_words) > 1:
+        extra = positional[2] if len(positional) > 2 else f"jump={jump_words[1]}"
         raise fail(path, number, f"unexpected {extra!r} after the target", _USAGE)
     if not positional:
         raise fail(path, number, "missing host", _USAGE)
@@ -56,7 +56,7 @@ def _device(source: InventorySource, number: int, words: list[str]) -> Device:
         name=positional[0],
         host=fields.host(path, number, host),
         port=fields.port(path, number, port) if port is not None else fields.DEFAULT_PORT,
-        jump=fields.jump(path, number, jumps[0]) if jumps else None,
+        jumps=fields.jumps(path, number, jump_words[0]) if jump_words else (),
         file=str(path),
         line=number,
     )

@@ -142,6 +142,8 @@ def test_forcing_a_format_reads_text_as_text(tmp_path: Path) -> None:
         ("yaml_port_not_number.yaml", None, 1, "port 'ssh' is not a number"),
         ("yaml_syntax.yaml", None, 3, "not valid YAML"),
         ("yaml_bad_jump.yaml", None, 1, "is not \\[user@\\]host\\[:port\\]"),
+        ("yaml_empty_hop.yaml", None, 1, "jump 'gw1,,gw2' has an empty hop"),
+        ("text_bad_second_hop.txt", None, 1, "hop 'user@@gw2' is not \\[user@\\]host\\[:port\\]"),
         # issue 11: a key or column we do not read is a typo until proven otherwise, with the likely fix
         ("yaml_unknown_key.yaml", None, 3, "unknown key 'prot'; did you mean 'port'\\?$"),
         ("yaml_hostname.yaml", None, 2, "unknown key 'hostname'; did you mean 'host'\\?$"),
@@ -216,6 +218,54 @@ def test_every_registered_format_has_a_fixture() -> None:
     """A new format module registers itself and brings a fixture row to `test_each_format`."""
     assert {fmt for _fixture, fmt, _expected in EACH_FORMAT} == set(FORMATS) == set(REGISTRY)
     assert all(isinstance(fmt, InventoryFormat) and fmt.name == name for name, fmt in REGISTRY.items())
+
+
+# --------------------------------------------------------------------------- jump chains (issue 9 item 4)
+
+TWO_HOPS = ("ops@gw1.lab.example:2200", "gw2.lab.example")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "fmt"),
+    [
+        ("hosts.txt", "text"),
+        ("devices.yaml", "yaml"),
+        ("hops-list.yaml", "yaml"),
+        ("devices.csv", "csv"),
+        ("ansible_hosts.ini", "ansible"),
+        ("ansible.yaml", "ansible"),
+        ("nornir/hosts.yaml", "nornir"),
+        ("netmiko.yaml", "netmiko"),
+    ],
+)
+def test_a_jump_chain_keeps_every_hop(fixture: str, fmt: str) -> None:
+    """`jump: gw1,gw2` is two gateways in order (ssh_config(5) ProxyJump); none is ever dropped."""
+    path = FIXTURES / "chains" / fixture
+    assert detect_format(path, path.read_text(encoding="utf-8")) == fmt
+    (device,) = load_inventory(path)
+    assert (device.host, device.port, device.jumps) == ("172.16.0.9", 830, TWO_HOPS)
+    assert device.jump == TWO_HOPS[0]
+
+
+def test_every_format_has_a_chain_fixture() -> None:
+    chains = FIXTURES / "chains"
+    found = {detect_format(p, p.read_text(encoding="utf-8")) for p in chains.rglob("*.*") if p.name != "groups.yaml"}
+    assert found == set(FORMATS)
+
+
+def test_a_single_jump_is_a_chain_of_one_and_direct_is_empty() -> None:
+    devices = {d.name: d for d in load_inventory(FIXTURES / "hosts.txt")}
+    assert devices["edge.lab.example"].jumps == ("ops@bastion.lab.example:2200",)
+    assert devices["10.0.0.1"].jumps == ()
+    assert devices["10.0.0.1"].jump is None
+
+
+def test_device_keeps_jump_and_jumps_one_fact() -> None:
+    assert Device("r1", "10.0.0.1", jump="gw").jumps == ("gw",)
+    assert Device("r1", "10.0.0.1", jumps=TWO_HOPS).jump == TWO_HOPS[0]
+    assert Device("r1", "10.0.0.1", jump=TWO_HOPS[0], jumps=TWO_HOPS).jumps == TWO_HOPS
+    with pytest.raises(ValueError, match="not the first hop"):
+        Device("r1", "10.0.0.1", jump="gw9", jumps=TWO_HOPS)
 
 
 def test_missing_file_and_empty_inventory(tmp_path: Path) -> None:
