@@ -45,3 +45,12 @@ class OutputFormat(str, enum.Enum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     GITHUB = "github"
+
+
+class Show(str, enum.Enum):
+    """``--show`` values: which devices the table and Markdown list row by row."""
+
+    FAILURES = "failures"
+    """Incompatible devices in full, devices not judged grouped by reason, compatible ones counted."""
+    ALL = "all"
+    """Every device in full (the groups and counts too)."""

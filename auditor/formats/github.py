@@ -3,18 +3,24 @@
 Follows GitHub's "Workflow commands for GitHub Actions" (``::error file=F,line=L,title=T::MSG``):
 the message escapes ``%``, CR and LF; property values also escape ``:`` and ``,``. Errors map
 to ``::error``, warnings to ``::warning``, notes to ``::notice``. Devices that could not be
-probed and skipped checks become warnings; the summary is the last line.
+probed become one warning per shared reason, skipped checks warnings; at most
+:data:`MAX_ANNOTATIONS`, errors first, the last one a notice counting the rest. Ignored
+findings (accepted risks) are not annotated. The summary is the last line.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.formats.locations import finding_location, relative_to
-from auditor.formats.summary import device_address, summary_line
-from auditor.model import DeviceStatus, Finding, Report, Severity
+from auditor.formats.locations import Locator, relative_to
+from auditor.formats.summary import group_line, not_checked_groups, summary_line
+from auditor.model import Finding, Report, Severity
 
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+MAX_ANNOTATIONS = 20
+"""Annotations one run emits at most: GitHub shows about ten of each type per step and drops the rest."""
 
 
 def escape_data(text: str) -> str:
@@ -33,8 +39,8 @@ def command(name: str, message: str, **properties: str | int | None) -> str:
     return f"::{name}{' ' + props if props else ''}::{escape_data(message)}"
 
 
-def _annotation(report: Report, finding: Finding) -> str:
-    location = finding_location(report, finding)
+def _annotation(locator: Locator, finding: Finding) -> str:
+    location = locator.of(finding)
     file = line = None
     if location is not None:
         # Annotations are placed relative to the repository root, the job's working directory.
@@ -46,20 +52,46 @@ def _annotation(report: Report, finding: Finding) -> str:
     return command(_COMMAND[finding.severity], message, file=file, line=line, title=f"sshdrift {title}")
 
 
-def render(report: Report, *, color: bool = False) -> str:
-    """Return one workflow command per finding, unreachable device and skipped check, then the summary line."""
-    lines = [_annotation(report, f) for f in report.findings]
-    for result in report.devices:
-        if result.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR):
-            reason = "; ".join(result.reasons) or result.status.value
-            lines.append(
-                command(
-                    "warning",
-                    f"{result.device.name} ({device_address(result)}) was not checked: {reason}",
-                    title=f"sshdrift {result.status.value} device: {result.device.name}",
-                )
-            )
+def _ranked(report: Report) -> list[tuple[Severity, str]]:
+    """Every annotation worth showing, errors first, then warnings, then notices.
+
+    Findings that count (ignored ones are accepted risks: counted in the summary line only),
+    one warning per reason the devices not judged share, one per skipped check.
+    """
+    locator = Locator(report)
+    ranked = [(f.severity, _annotation(locator, f)) for f in report.findings if f.ignored is None]
+    for group in not_checked_groups(report):
+        title = f"sshdrift {len(group.devices):,} device{'s' if len(group.devices) != 1 else ''} not judged"
+        ranked.append((Severity.WARNING, command("warning", group_line(group), title=title)))
     for skipped in report.skipped:
-        lines.append(command("warning", f"{skipped.subject}: {skipped.reason}", title="sshdrift skipped check"))
+        text = f"{skipped.subject}: {skipped.reason}"
+        ranked.append((Severity.WARNING, command("warning", text, title="sshdrift skipped check")))
+    ranked.sort(key=lambda item: -item[0].rank)  # stable: the report's order within a severity
+    return ranked
+
+
+def _rest(left: Sequence[tuple[Severity, str]], command_name: str) -> str:
+    counts = Counter(severity for severity, _ in left)
+    parts = ", ".join(f"{counts[s]:,} {_COMMAND[s]}{'s' if counts[s] != 1 else ''}" for s in Severity if counts[s])
+    return command(
+        "notice",
+        f"{len(left):,} more results not annotated ({parts}): GitHub shows only the first few annotations of a step; "
+        f"the job log's summary line counts them all, and '--format markdown' or '--format json' lists them",
+        title=f"sshdrift {command_name}: {len(left):,} more",
+    )
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """Return at most :data:`MAX_ANNOTATIONS` workflow commands, errors first, then the summary line.
+
+    Findings (not ignored), devices not judged (one warning per shared reason) and skipped checks;
+    when there are more, the first ``MAX_ANNOTATIONS - 1`` are kept and one notice counts the rest.
+    """
+    ranked = _ranked(report)
+    if len(ranked) > MAX_ANNOTATIONS:
+        keep = MAX_ANNOTATIONS - 1
+        lines = [text for _, text in ranked[:keep]] + [_rest(ranked[keep:], report.command)]
+    else:
+        lines = [text for _, text in ranked]
     lines.append(f"sshdrift {report.command}: {summary_line(report)}")
     return "\n".join(lines) + "\n"

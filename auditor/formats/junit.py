@@ -6,15 +6,24 @@ Follows the de-facto JUnit XML schema (``testsuites`` > ``testsuite`` > ``testca
 neither (for example an ssh_config option). Error findings are failures; warnings and notes
 are listed in the case's ``system-out`` so a report that exits 0 with the default
 ``--fail-on error`` does not show red tests. An unreachable device is an ``error`` (the check
-could not run); a skipped check is a ``skipped`` case.
+could not run); a skipped check is a ``skipped`` case, and so is an ignored finding (an
+accepted risk, with its reason), in a suite of its own.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from auditor.formats.summary import constraint_text, device_address, device_outcome, summary_line
+from auditor.formats.summary import (
+    constraint_text,
+    device_address,
+    device_outcome,
+    ignored_findings,
+    ignored_reason,
+    subject,
+    summary_line,
+)
 from auditor.model import DeviceStatus, Finding, Report, Severity
 
 
@@ -59,30 +68,40 @@ class _Suite:
         return self.element
 
 
-def to_junit(report: Report) -> ET.Element:
-    """Return the ``<testsuites>`` element for ``report`` (suites: packages, devices, other findings, skipped)."""
-    findings = list(report.findings)
-    packages = _Suite("sshdrift.packages")
+def _packages(report: Report, findings: Sequence[Finding]) -> _Suite:
+    """One case per SSH-stack package, and per other package a finding names."""
+    suite = _Suite("sshdrift.packages")
     names = [p.name for p in report.packages]
     names += sorted({f.package for f in findings if f.package and f.device is None and f.package not in names})
     reports = {p.name: p for p in report.packages}
     for name in names:
         pkg = reports.get(name)
-        title = f"{name} {pkg.version}" if pkg else name
-        case = packages.case("sshdrift.packages", title)
+        case = suite.case("sshdrift.packages", f"{name} {pkg.version}" if pkg else name)
         out = []
         if pkg is not None:
             out.append(
                 f"effective range: {pkg.effective_range or 'any'}; open-ended: {'yes' if pkg.open_ended else 'no'}"
             )
             out += [f"constraint {constraint_text(c)}" for c in pkg.constraints]
-        packages.add_findings(case, (f for f in findings if f.package == name and f.device is None), out)
+        suite.add_findings(case, (f for f in findings if f.package == name and f.device is None), out)
+    return suite
 
-    devices = _Suite("sshdrift.devices")
+
+def _devices(report: Report, findings: Sequence[Finding]) -> _Suite:
+    """One case per device: an error when it could not be judged, a failure when it is incompatible.
+
+    An incompatible device whose ``incompatible-device`` finding is ignored (an accepted risk)
+    does not fail: the finding is a skipped case of the ``sshdrift.ignored`` suite.
+    """
+    suite = _Suite("sshdrift.devices")
+    accepted = {f.device for f in report.findings if f.ignored is not None and f.rule == "incompatible-device"}
+    by_device: dict[str, list[Finding]] = {}
+    for finding in findings:
+        if finding.device is not None:
+            by_device.setdefault(finding.device, []).append(finding)
     for result in report.devices:
         name = result.device.name
-        case = devices.case("sshdrift.devices", f"{name} ({device_address(result)})")
-        own = [f for f in findings if f.device == name]
+        case = suite.case("sshdrift.devices", f"{name} ({device_address(result)})")
         info = [
             f"status: {result.status.value}",
             f"banner: {result.banner or '-'}",
@@ -94,26 +113,63 @@ def to_junit(report: Report) -> ET.Element:
         if result.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR):
             text = device_outcome(result)
             ET.SubElement(case, "error", type=result.status.value, message=text).text = text
-            devices.errors += 1
-        elif result.status is DeviceStatus.INCOMPATIBLE:
+            suite.errors += 1
+        elif result.status is DeviceStatus.INCOMPATIBLE and name not in accepted:
             # The failure carries the negotiation reason itself, not only a finding's summary.
             reason = device_outcome(result)
-        devices.add_findings(case, own, info, reason)
+        suite.add_findings(case, by_device.get(name, []), info, reason)
+    return suite
 
-    other = _Suite("sshdrift.findings")
+
+def _others(findings: Sequence[Finding]) -> _Suite:
+    """One case per finding about neither a package nor a device (an ssh_config option)."""
+    suite = _Suite("sshdrift.findings")
     for finding in findings:
         if finding.package is None and finding.device is None:
             where = f"{finding.file}:{finding.line}" if finding.file and finding.line else (finding.file or "project")
-            other.add_findings(other.case("sshdrift.findings", f"{finding.rule} {where}"), [finding], [])
+            suite.add_findings(suite.case("sshdrift.findings", f"{finding.rule} {where}"), [finding], [])
+    return suite
 
-    skipped = _Suite("sshdrift.skipped")
+
+def _skipped(report: Report) -> _Suite:
+    suite = _Suite("sshdrift.skipped")
     for item in report.skipped:
-        case = skipped.case("sshdrift.skipped", item.subject)
+        case = suite.case("sshdrift.skipped", item.subject)
         ET.SubElement(case, "skipped", message=item.reason)
-        skipped.skipped += 1
+        suite.skipped += 1
+    return suite
 
+
+def _ignored(report: Report) -> _Suite:
+    """One skipped case per ignored finding (an accepted risk), its reason as the skip message."""
+    suite = _Suite("sshdrift.ignored")
+    for finding in ignored_findings(report):
+        case = suite.case("sshdrift.ignored", f"{finding.rule} {subject(finding)}")
+        skipped = ET.SubElement(case, "skipped", message=f"ignored: {ignored_reason(finding)}")
+        skipped.text = f"{finding.severity.value}: {finding.rule}: {finding.message}"
+        suite.skipped += 1
+    return suite
+
+
+def to_junit(report: Report) -> ET.Element:
+    """Return the ``<testsuites>`` element for ``report``.
+
+    Suites, each present only when it has cases: packages, devices, other findings, skipped
+    checks, ignored findings. Ignored findings appear only in the last, as skipped cases.
+    """
+    findings = [f for f in report.findings if f.ignored is None]
+    suites = [
+        s
+        for s in (
+            _packages(report, findings),
+            _devices(report, findings),
+            _others(findings),
+            _skipped(report),
+            _ignored(report),
+        )
+        if s.tests
+    ]
     root = ET.Element("testsuites", name=f"sshdrift {report.command}")
-    suites = [s for s in (packages, devices, other, skipped) if s.tests]
     for suite in suites:
         root.append(suite.finish())
     for attr in ("tests", "failures", "errors", "skipped"):

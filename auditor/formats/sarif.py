@@ -22,7 +22,7 @@ from typing import Any
 
 from auditor import __version__
 from auditor.checks.catalog import DOCS_URL, RULES
-from auditor.formats.locations import Location, finding_location, relative_to
+from auditor.formats.locations import Location, Locator, relative_to
 from auditor.formats.summary import device_address
 from auditor.model import DeviceStatus, Finding, Report
 
@@ -115,7 +115,7 @@ def _properties(finding: Finding) -> dict[str, Any]:
     return properties
 
 
-def _result(finding: Finding, report: Report, rule_index: dict[str, int], base: Path) -> dict[str, Any]:
+def _result(finding: Finding, locator: Locator, rule_index: dict[str, int], base: Path) -> dict[str, Any]:
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "level": finding.severity.value,
@@ -123,7 +123,7 @@ def _result(finding: Finding, report: Report, rule_index: dict[str, int], base: 
     }
     if finding.rule in rule_index:
         result["ruleIndex"] = rule_index[finding.rule]
-    location = finding_location(report, finding)
+    location = locator.of(finding)
     artifact = None
     if location is not None:
         artifact = _artifact(location, base)
@@ -166,9 +166,10 @@ def to_sarif(report: Report) -> dict[str, Any]:
     """
     rule_index = {rule_id: i for i, rule_id in enumerate(RULES)}
     base = Path.cwd().absolute()
+    locator = Locator(report)
     run: dict[str, Any] = {
         "tool": {"driver": _driver()},
-        "results": [_result(f, report, rule_index, base) for f in report.findings],
+        "results": [_result(f, locator, rule_index, base) for f in report.findings],
         "invocations": [
             {
                 "executionSuccessful": True,

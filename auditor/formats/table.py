@@ -1,30 +1,44 @@
 """``--format table``: the human report, what a user sees first.
 
-Rich tables, coloured only on a terminal; plain text (same layout, no ANSI codes) when
-piped or written to a file. Sections appear only when they have rows: project, SSH stack,
-findings, devices, changes, skipped checks, notes, and a one-line summary.
+Plain columns in the layout of a rich ``SIMPLE_HEAD`` table (title, bold header, one rule, rows
+whose long cells wrap), coloured with rich styles only on a terminal, plain text (same layout,
+no ANSI codes) when piped or written to a file. Sections appear only when they have rows:
+project, SSH stack, findings, devices, devices not judged (grouped by reason), ignored findings,
+changes, diff, skipped checks, notes, and a one-line summary.
+
+The rows are laid out here rather than by ``rich.table.Table``: rich measures and wraps every
+cell (about 0.6 ms a row), which made a 10,000-device report take seconds; this layout is
+linear and pads no line with trailing spaces.
 """
 
 from __future__ import annotations
 
 import shutil
-from io import StringIO
+import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
-from rich import box
-from rich.console import Console, Group, RenderableType
-from rich.table import Table
-from rich.text import Text
-
+from auditor.choices import Show
 from auditor.formats.summary import (
+    MAX_GROUPS,
+    NOT_CHECKED,
     constraint_text,
     device_address,
     device_outcome,
+    group_line,
+    ignored_findings,
+    ignored_reason,
+    listed_devices,
+    more_groups_line,
+    not_checked_groups,
     sorted_findings,
     subject,
     summarize,
     summary_line,
+    unlisted_line,
 )
-from auditor.model import DeviceStatus, Report, Severity
+from auditor.model import DeviceResult, DeviceStatus, Finding, Report, Severity
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 _STATUS_STYLE = {
@@ -33,206 +47,295 @@ _STATUS_STYLE = {
     DeviceStatus.UNREACHABLE: "yellow",
     DeviceStatus.ERROR: "magenta",
 }
+_VERDICT_STYLE = {"fail": "bold red", "incomplete": "bold magenta", "warn": "bold yellow", "ok": "bold green"}
 _DEFAULT_WIDTH = 120
+_GAP = "   "
+_MIN_WIDTH = 8
+MAX_IGNORED = 20
+"""Ignored findings listed before a count of the rest."""
+
+Span = tuple[str, str]
+"""One line of a cell: its text and a rich style (``""`` for none)."""
+Cell = Sequence[Span]
+Paint = Callable[[str, str], str]
 
 
-def _table(title: str) -> Table:
-    return Table(
-        title=title,
-        title_justify="left",
-        title_style="bold",
-        box=box.SIMPLE_HEAD,
-        show_edge=False,
-        pad_edge=False,
-        header_style="bold",
-        expand=False,
-    )
+@lru_cache(maxsize=64)
+def _ansi(style: str) -> tuple[str, str]:
+    """The escape codes that open and close ``style`` (rich's own rendering of a style)."""
+    from rich.style import Style
+
+    marker = "\x00"
+    before, _, after = Style.parse(style).render(marker).partition(marker)
+    return before, after
 
 
-def _project(report: Report) -> Text:
-    line = Text()
-    line.append(f"sshdrift {report.command}", style="bold")
+def _painter(color: bool) -> Paint:
+    if not color:
+        return lambda text, style: text
+
+    def paint(text: str, style: str) -> str:
+        if not style or not text:
+            return text
+        before, after = _ansi(style)
+        return f"{before}{text}{after}"
+
+    return paint
+
+
+@dataclass(frozen=True)
+class _Column:
+    header: str
+    wrap: bool = False
+    """The column that gives up width first when the table is wider than the terminal."""
+    max_width: int | None = None
+
+
+def _fold(text: str, width: int) -> tuple[str, ...]:
+    """``text`` cut into lines of at most ``width`` characters, at spaces where it can be."""
+    if len(text) <= width:
+        return (text.rstrip(),)
+    return _wrap(text, width)
+
+
+@lru_cache(maxsize=4096)
+def _wrap(text: str, width: int) -> tuple[str, ...]:
+    # Cached: a fleet repeats the same reasons and fixes on thousands of rows.
+    lines = textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False)
+    return tuple(line.rstrip() for line in lines) or ("",)
+
+
+def _widths(columns: Sequence[_Column], rows: Sequence[Sequence[Cell]], width: int) -> list[int]:
+    """Each column's width: its widest line (capped), shrunk, wrapping columns first, to fit ``width``."""
+    widths = [len(c.header) for c in columns]
+    for row in rows:
+        for i, cell in enumerate(row):
+            for text, _ in cell:
+                widths[i] = max(widths[i], len(text))
+    widths = [min(w, c.max_width) if c.max_width else w for w, c in zip(widths, columns, strict=True)]
+    over = sum(widths) + len(_GAP) * (len(columns) - 1) - width
+    for group in ([i for i, c in enumerate(columns) if c.wrap], range(len(columns))):
+        for i in sorted(group, key=lambda i: -widths[i]):
+            if over <= 0:
+                return widths
+            cut = min(over, max(0, widths[i] - _MIN_WIDTH))
+            widths[i] -= cut
+            over -= cut
+    return widths
+
+
+def _line(spans: Sequence[Span], widths: Sequence[int], paint: Paint) -> str:
+    """One physical line: cells padded to their column, the last non-empty one not padded."""
+    last = len(spans) - 1
+    while last >= 0 and not spans[last][0]:
+        last -= 1
+    parts = [paint(text, style) + " " * (widths[i] - len(text)) for i, (text, style) in enumerate(spans[:last])]
+    if last >= 0:
+        parts.append(paint(*spans[last]))
+    return _GAP.join(parts)
+
+
+def _grid(title: str, columns: Sequence[_Column], rows: Sequence[Sequence[Cell]], width: int, paint: Paint) -> str:
+    """A titled table: bold header, one rule, then each row's cells side by side, long lines wrapped."""
+    widths = _widths(columns, rows, width)
+    out = [paint(title, "bold")]
+    out += _physical([[(c.header, "bold")] for c in columns], widths, paint)
+    out.append("─" * (sum(widths) + len(_GAP) * (len(columns) - 1)))
+    for row in rows:
+        out += _physical(row, widths, paint)
+    return "\n".join(out)
+
+
+def _physical(row: Sequence[Cell], widths: Sequence[int], paint: Paint) -> list[str]:
+    """The lines one row takes: each cell's lines folded to its column, side by side."""
+    cells = [
+        [(part, style) for text, style in cell for part in _fold(text, w)] for cell, w in zip(row, widths, strict=True)
+    ]
+    return [
+        _line([c[n] if n < len(c) else ("", "") for c in cells], widths, paint) for n in range(max(map(len, cells)))
+    ]
+
+
+def _bullets(title: str, lines: Sequence[Span], width: int, paint: Paint) -> str:
+    out = [paint(title, "bold")]
+    for text, style in lines:
+        wrapped = textwrap.wrap(text, width, initial_indent="  - ", subsequent_indent="    ", break_on_hyphens=False)
+        out += [w[:4] + paint(w[4:], style) for w in wrapped or ["  -"]]
+    return "\n".join(out)
+
+
+def _project(report: Report, paint: Paint) -> str:
+    line = paint(f"sshdrift {report.command}", "bold")
     if report.project is not None:
-        line.append("  ")
-        line.append(report.project.path)
+        line += "  " + report.project.path
         if report.project.lockfile:
-            line.append("  ")
-            line.append(report.project.lockfile, style="bold")
+            line += "  " + paint(report.project.lockfile, "bold")
             if report.project.format:
-                line.append(f" ({report.project.format})", style="dim")
+                line += " " + paint(f"({report.project.format})", "dim")
     return line
 
 
-def _packages(report: Report) -> Table:
-    table = _table("SSH stack")
-    table.add_column("package", no_wrap=True)
-    table.add_column("locked", no_wrap=True)
-    table.add_column("effective range")
-    table.add_column("open-ended", no_wrap=True)
-    table.add_column("constraints (by: specifier)")
-    for pkg in report.packages:
-        table.add_row(
-            Text(pkg.name, style="bold"),
-            Text(pkg.version),
-            Text(pkg.effective_range or "any"),
-            Text("yes", style="bold red") if pkg.open_ended else Text("no", style="green"),
-            Text("\n".join(constraint_text(c) for c in pkg.constraints) or "-"),
-        )
-    return table
+def _packages(report: Report, width: int, paint: Paint) -> str:
+    columns = (
+        _Column("package"),
+        _Column("locked"),
+        _Column("effective range"),
+        _Column("open-ended"),
+        _Column("constraints (by: specifier)", wrap=True),
+    )
+    rows = [
+        [
+            [(pkg.name, "bold")],
+            [(pkg.version, "")],
+            [(pkg.effective_range or "any", "")],
+            [("yes", "bold red") if pkg.open_ended else ("no", "green")],
+            [(constraint_text(c), "") for c in pkg.constraints] or [("-", "")],
+        ]
+        for pkg in report.packages
+    ]
+    return _grid("SSH stack", columns, rows, width, paint)
 
 
-def _findings(report: Report) -> Table:
-    table = _table("Findings")
-    table.add_column("severity", no_wrap=True)
-    table.add_column("rule", no_wrap=True)
-    table.add_column("subject", max_width=30, overflow="fold")
-    table.add_column("message / fix", ratio=1, overflow="fold")
-    for finding in sorted_findings(report):
-        where = subject(finding)
-        if finding.file and (finding.package or finding.device):
-            where += f"\n{finding.file}" + (f":{finding.line}" if finding.line else "")
-        message = Text(finding.message)
-        if finding.fix:
-            message.append("\nfix: ", style="bold green")
-            message.append(finding.fix, style="green")
-        table.add_row(
-            Text(finding.severity.value, style=_SEVERITY_STYLE[finding.severity]),
-            Text(finding.rule),
-            Text(where),
-            message,
-        )
-    return table
+def _finding_row(finding: Finding) -> list[Cell]:
+    where = [(subject(finding), "")]
+    if finding.file and (finding.package or finding.device):
+        where.append((finding.file + (f":{finding.line}" if finding.line else ""), ""))
+    message = [(text, "") for text in finding.message.splitlines() or [""]]
+    if finding.fix:
+        message.append((f"fix: {finding.fix}", "green"))
+    return [[(finding.severity.value, _SEVERITY_STYLE[finding.severity])], [(finding.rule, "")], where, message]
 
 
-def _devices(report: Report) -> Table:
-    table = _table("Devices")
-    table.add_column("device", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("paramiko", no_wrap=True)
-    table.add_column("banner · negotiated (kex / host key / cipher / mac) or reason", ratio=1, overflow="fold")
-    for result in report.devices:
-        name = Text(result.device.name, style="bold")
-        name.append("\n" + device_address(result).replace(" via ", "\nvia "), style="dim")
-        status = Text(result.status.value, style=_STATUS_STYLE[result.status])
-        if result.verified:
-            status.append("\nhandshake", style="green")
-        elif result.status in (DeviceStatus.COMPATIBLE, DeviceStatus.INCOMPATIBLE):
-            status.append("\npredicted", style="dim")
-        if result.predicted is not None and result.predicted is not result.status:
-            status.append(f"\n(data said {result.predicted.value})", style="magenta")
-        outcome = Text(result.banner or "no banner", style="dim")
-        outcome.append("\n")
-        outcome.append(device_outcome(result), style="red" if result.status is not DeviceStatus.COMPATIBLE else "")
-        table.add_row(name, status, Text(result.paramiko or "-"), outcome)
-    return table
+def _findings(findings: Sequence[Finding], width: int, paint: Paint) -> str:
+    columns = (_Column("severity"), _Column("rule"), _Column("subject", max_width=30), _Column("message / fix", True))
+    return _grid("Findings", columns, [_finding_row(f) for f in findings], width, paint)
 
 
-def _changes(report: Report) -> Table:
-    table = _table("Changes")
-    table.add_column("package", no_wrap=True)
-    table.add_column("before", no_wrap=True)
-    table.add_column("", no_wrap=True)
-    table.add_column("after", no_wrap=True)
-    for change in report.changes:
-        table.add_row(
-            Text(change.name, style="bold"),
-            Text(change.before or "(absent)", style="dim" if change.before is None else ""),
-            Text("->"),
-            Text(change.after or "(removed)", style="dim" if change.after is None else "bold"),
-        )
-    return table
+def _device_row(result: DeviceResult) -> list[Cell]:
+    name = [(result.device.name, "bold")]
+    name += [(part, "dim") for part in device_address(result).replace(" via ", "\nvia ").splitlines()]
+    status = [(result.status.value, _STATUS_STYLE[result.status])]
+    if result.verified:
+        status.append(("handshake", "green"))
+    elif result.status in (DeviceStatus.COMPATIBLE, DeviceStatus.INCOMPATIBLE):
+        status.append(("predicted", "dim"))
+    if result.predicted is not None and result.predicted is not result.status:
+        status.append((f"(data said {result.predicted.value})", "magenta"))
+    outcome_style = "" if result.status is DeviceStatus.COMPATIBLE else "red"
+    outcome = [(result.banner or "no banner", "dim"), (device_outcome(result), outcome_style)]
+    return [name, status, [(result.paramiko or "-", "")], outcome]
 
 
-def _bullets(title: str, lines: list[str], style: str) -> Text:
-    text = Text(title, style="bold")
-    for line in lines:
-        text.append("\n  - ")
-        text.append(line, style=style)
-    return text
+def _devices(listed: Sequence[DeviceResult], width: int, paint: Paint) -> str:
+    columns = (
+        _Column("device"),
+        _Column("status"),
+        _Column("paramiko"),
+        _Column("banner · negotiated (kex / host key / cipher / mac) or reason", wrap=True),
+    )
+    return _grid("Devices", columns, [_device_row(d) for d in listed], width, paint)
 
 
-_VERDICT_STYLE = {"fail": "bold red", "warn": "bold yellow", "ok": "bold green"}
+def _not_checked(report: Report, width: int, paint: Paint) -> str | None:
+    """Devices that could not be judged, one line per reason: count, first names."""
+    groups = not_checked_groups(report)
+    if not groups:
+        return None
+    lines = [(group_line(g), _STATUS_STYLE[g.status]) for g in groups[:MAX_GROUPS]]
+    more = more_groups_line(groups)
+    if more:
+        lines.append((more, ""))
+    total = sum(len(g.devices) for g in groups)
+    return _bullets(f"Not judged ({total:,} device{'' if total == 1 else 's'})", lines, width, paint)
 
 
-def _summary(report: Report) -> Text:
+def _ignored(report: Report, width: int, paint: Paint) -> str | None:
+    found = ignored_findings(report)
+    if not found:
+        return None
+    lines = [(f"{f.rule} {subject(f)}: {ignored_reason(f)}", "dim") for f in found[:MAX_IGNORED]]
+    if len(found) > MAX_IGNORED:
+        lines.append((f"{len(found) - MAX_IGNORED:,} more (--format json lists each)", ""))
+    return _bullets("Ignored (accepted risks, not counted)", lines, width, paint)
+
+
+def _changes(report: Report, width: int, paint: Paint) -> str:
+    columns = (_Column("package"), _Column("before"), _Column(""), _Column("after"))
+    rows = [
+        [
+            [(change.name, "bold")],
+            [(change.before or "(absent)", "dim" if change.before is None else "")],
+            [("->", "")],
+            [(change.after or "(removed)", "dim" if change.after is None else "bold")],
+        ]
+        for change in report.changes
+    ]
+    return _grid("Changes", columns, rows, width, paint)
+
+
+def _diff(diff: str, width: int, paint: Paint) -> str:
+    """A unified diff (``fix --dry-run``) under its own heading, lines coloured by kind on a terminal."""
+    out = [paint("Diff", "bold")]
+    for line in diff.rstrip("\n").splitlines():
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+        style = "cyan" if line.startswith("@@") else style
+        out += [paint(part.rstrip(), style) for part in (line[i : i + width] for i in range(0, len(line) or 1, width))]
+    return "\n".join(out)
+
+
+def _summary(report: Report, width: int, paint: Paint) -> str:
     verdict = summarize(report).verdict
-    line = Text()
-    line.append(verdict.upper(), style=_VERDICT_STYLE[verdict])
-    line.append("  ")
-    line.append(summary_line(report))
-    return line
+    label = verdict.upper()
+    wrapped = textwrap.wrap(f"{label}  {summary_line(report)}", width, break_on_hyphens=False)
+    wrapped[0] = paint(label, _VERDICT_STYLE[verdict]) + wrapped[0][len(label) :]
+    return "\n".join(wrapped)
 
 
 def _width() -> int:
     return shutil.get_terminal_size((_DEFAULT_WIDTH, 24)).columns or _DEFAULT_WIDTH
 
 
-def _diff(diff: str) -> RenderableType:
-    """A unified diff (``fix --dry-run``) under its own heading, lines coloured by kind on a terminal."""
-    text = Text()
-    for line in diff.rstrip("\n").splitlines():
-        style = (
-            "green"
-            if line.startswith("+")
-            else "red"
-            if line.startswith("-")
-            else "cyan"
-            if line.startswith("@@")
-            else ""
-        )
-        text.append(line + "\n", style=style)
-    return Group(Text("Diff", style="bold"), text)
+def _device_sections(report: Report, show: Show, width: int, paint: Paint) -> list[str | None]:
+    listed = listed_devices(report, show_all=show is Show.ALL)
+    sections: list[str | None] = [_devices(listed, width, paint) if listed else None]
+    unlisted = unlisted_line(report, listed)
+    sections.append(paint(unlisted, "green") if unlisted else None)
+    if show is not Show.ALL or any(d.status in NOT_CHECKED for d in report.devices):
+        sections.append(_not_checked(report, width, paint))
+    return sections
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, *, color: bool = False, show: Show = Show.FAILURES) -> str:
     """Render ``report`` as tables for a terminal.
 
     Args:
         report: the command's report.
         color: emit ANSI styles (the CLI passes True only when stdout is a TTY).
+        show: :attr:`Show.FAILURES` lists incompatible and flagged devices, groups the devices not
+            judged by reason and counts compatible ones in one line; :attr:`Show.ALL` lists every device.
 
     Returns:
-        The text, ending with a newline. Width is the terminal's (``COLUMNS`` honoured), else 120.
+        The text, ending with a newline, no line with trailing spaces. Width is the terminal's
+        (``COLUMNS`` honoured), else 120.
     """
-    parts: list[RenderableType] = [_project(report)]
-    if report.packages:
-        parts.append(_packages(report))
-    if report.findings:
-        parts.append(_findings(report))
-    if report.devices:
-        parts.append(_devices(report))
-    if report.changes:
-        parts.append(_changes(report))
+    width = _width()
+    paint = _painter(color)
+    findings = sorted_findings(report)
     diff = report.extra.get("diff")
-    if isinstance(diff, str) and diff:
-        parts.append(_diff(diff))
+    sections: list[str | None] = [
+        _project(report, paint),
+        _packages(report, width, paint) if report.packages else None,
+        _findings(findings, width, paint) if findings else None,
+        *(_device_sections(report, show, width, paint) if report.devices else ()),
+        _ignored(report, width, paint),
+        _changes(report, width, paint) if report.changes else None,
+        _diff(diff, width, paint) if isinstance(diff, str) and diff else None,
+    ]
     if report.skipped:
-        parts.append(_bullets("Skipped", [f"{s.subject}: {s.reason}" for s in report.skipped], "yellow"))
+        sections.append(
+            _bullets("Skipped", [(f"{s.subject}: {s.reason}", "yellow") for s in report.skipped], width, paint)
+        )
     if report.notes:
-        parts.append(_bullets("Notes", list(report.notes), ""))
-    parts.append(_summary(report))
-    buffer = StringIO()
-    console = Console(
-        file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        color_system="auto" if color else None,
-        width=_width(),
-        highlight=False,
-        emoji=False,
-        markup=False,
-        soft_wrap=False,
-        legacy_windows=False,
-    )
-    console.print(Group(*_spaced(parts)))
-    return buffer.getvalue()
-
-
-def _spaced(parts: list[RenderableType]) -> list[RenderableType]:
-    """Put one blank line between sections."""
-    out: list[RenderableType] = []
-    for i, part in enumerate(parts):
-        if i:
-            out.append(Text(""))
-        out.append(part)
-    return out
+        sections.append(_bullets("Notes", [(n, "") for n in report.notes], width, paint))
+    sections.append(_summary(report, width, paint))
+    return "\n\n".join(s for s in sections if s is not None) + "\n"

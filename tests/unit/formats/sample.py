@@ -135,3 +135,25 @@ def full_report(command: str = "audit") -> Report:
 def empty_report() -> Report:
     """A clean ``lock`` report with nothing in it."""
     return Report(command="lock", project=ProjectInfo(path="/tmp/p", lockfile="uv.lock", format="uv"))
+
+
+def big_fleet(unreachable: int = 1_200, *, refused_share: int = 24) -> Report:
+    """``unreachable`` devices that did not answer (most refused, every ``refused_share``-th silent), plus
+    the two real devices of :func:`devices` (xe17 compatible, ios15 incompatible with its finding)."""
+    real = devices()[:2]
+    dead = tuple(
+        DeviceResult(
+            device=Device(
+                f"edge{i:04d}", f"10.{i // 65536}.{i // 256 % 256}.{i % 256}", 22, file="hosts.txt", line=i + 1
+            ),
+            status=DeviceStatus.UNREACHABLE,
+            reasons=(
+                ("timeout after 10 s: connected, but no identification string",)
+                if i % refused_share == 0
+                else ("connection refused",)
+            ),
+        )
+        for i in range(unreachable)
+    )
+    finding = Finding("incompatible-device", Severity.ERROR, "ios15: paramiko 5.1.0 cannot negotiate", device="ios15")
+    return Report(command="probe", devices=(*real[:1], *dead, *real[1:]), findings=(finding,))

@@ -46,10 +46,12 @@ def test_sections_and_tables_keep_their_shape() -> None:
     assert len(findings) == 9 and all(len(r) == 5 for r in findings)
     assert findings[0][0] == ":x: error"
     assert any("ssh-rsa \\| sha1 kex" in r[3] for r in findings)
+    # The default --show failures lists the devices with something to fix; the others are grouped.
     devices = _rows(text, "#### Devices")
-    assert len(devices) == 4 and all(len(r) == 7 for r in devices)
+    assert [r[0] for r in devices] == ["**xe17**", "**ios15**"] and all(len(r) == 7 for r in devices)
     assert devices[1][2] == ":x: incompatible"
     assert "no acceptable kex algorithm" in devices[1][5]
+    assert "- :warning: 1 device unreachable: connection refused: gone (127.0.0.1:2299 via ops@127.0.0.1:2222)" in text
     assert _rows(text, "#### Changes")[0] == ["`paramiko`", "4.0.0", "5.1.0"]
     assert "<details><summary>SSH stack</summary>" in text
     assert "- vulnerability: skipped, --offline" in text
