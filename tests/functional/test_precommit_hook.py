@@ -79,7 +79,7 @@ def test_lock_hook_runs_offline_on_an_empty_cache(tmp_path: Path) -> None:
     assert proc.returncode == 4, proc.stdout + proc.stderr
     assert proc.stdout.startswith("sshdrift lock")
     assert "run 'sshdrift lock' once online" in proc.stdout
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("WARN  0 errors, 0 warnings;")
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("INCOMPLETE  0 errors, 0 warnings;")
 
 
 @pytest.mark.network
