@@ -26,7 +26,7 @@ from auditor.progress import NullProgress, Progress
 if TYPE_CHECKING:
     from auditor.model import Report
     from auditor.settings import Settings
-from auditor.choices import FailOn, OutputFormat
+from auditor.choices import FailOn, OutputFormat, Show
 
 app = typer.Typer(
     name="sshdrift",
@@ -62,6 +62,12 @@ def _root(
 # ------------------------------------------------------------------ shared options
 
 FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default table).")]
+ShowOpt = Annotated[
+    Show | None,
+    typer.Option(
+        "--show", help="Devices the table and Markdown list: failures (default; others grouped, counted) or all."
+    ),
+]
 OutputOpt = Annotated[
     Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
 ]
@@ -215,10 +221,10 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
 
     if settings.output is not None:
         try:
-            write_atomic(settings.output, render(report, settings.format))
+            write_atomic(settings.output, render(report, settings.format, show=settings.show))
         except OSError as exc:
             # Keep the result: the terminal gets the table, then the one-line error (exit 3).
-            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty()))
+            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty(), show=settings.show))
             sys.stdout.flush()
             raise AuditorError(
                 f"{settings.output}: cannot write the report ({exc.strerror or exc}); "
@@ -226,9 +232,9 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
             ) from exc
         if settings.format is not OutputFormat.TABLE:
             # The file holds the machine format; the terminal still gets the summary table.
-            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty()))
+            sys.stdout.write(render(report, OutputFormat.TABLE, color=sys.stdout.isatty(), show=settings.show))
     else:
-        sys.stdout.write(render(report, settings.format, color=sys.stdout.isatty()))
+        sys.stdout.write(render(report, settings.format, color=sys.stdout.isatty(), show=settings.show))
     sys.stdout.flush()
     raise typer.Exit(report.exit_code(settings.fail_on))
 
@@ -275,6 +281,7 @@ def lock(
         Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
     ] = Path(),
     fmt: FormatOpt = None,
+    show: ShowOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
     offline: OfflineOpt = None,
@@ -297,6 +304,7 @@ def lock(
         settings, _ = _settings(
             path,
             format=fmt,
+            show=show,
             output=output,
             fail_on=fail_on,
             offline=offline,
@@ -331,6 +339,7 @@ def probe(
     ssh_config: SshConfigOpt = None,
     jump_key: JumpKeyOpt = None,
     fmt: FormatOpt = None,
+    show: ShowOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
     timeout: TimeoutOpt = None,
@@ -355,6 +364,7 @@ def probe(
             ssh_config=ssh_config,
             jump_key=jump_key,
             format=fmt,
+            show=show,
             output=output,
             fail_on=fail_on,
             timeout=timeout,
@@ -381,6 +391,7 @@ def audit(
     inventory_format: InventoryFormatOpt = None,
     jump_key: JumpKeyOpt = None,
     fmt: FormatOpt = None,
+    show: ShowOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
     offline: OfflineOpt = None,
@@ -404,6 +415,7 @@ def audit(
             inventory_format=inventory_format,
             jump_key=jump_key,
             format=fmt,
+            show=show,
             output=output,
             fail_on=fail_on,
             offline=offline,
@@ -437,6 +449,7 @@ def whatif(
     upgrade: Annotated[bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.")] = False,
     no_verify: NoVerifyOpt = False,
     fmt: FormatOpt = None,
+    show: ShowOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
     fleet: FleetOpt = None,
@@ -454,6 +467,7 @@ def whatif(
             project,
             verify=not no_verify,
             format=fmt,
+            show=show,
             output=output,
             fail_on=fail_on,
             fleet=fleet,
@@ -547,12 +561,13 @@ def merge(
 @app.command()
 def demo(
     fmt: FormatOpt = None,
+    show: ShowOpt = None,
     output: OutputOpt = None,
     no_verify: NoVerifyOpt = False,
 ) -> None:
     """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
     with _boundary():
-        settings, _ = _settings(None, format=fmt, output=output, verify=not no_verify, fail_on=FailOn.NEVER)
+        settings, _ = _settings(None, format=fmt, show=show, output=output, verify=not no_verify, fail_on=FailOn.NEVER)
         # Start-up: each command imports only its own stack.
         from auditor.commands.demo import run_demo
 

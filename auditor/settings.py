@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.choices import FailOn
+from auditor.choices import FailOn, Show
 from auditor.choices import OutputFormat as OutputFormat  # re-exported for callers of Settings
 from auditor.errors import ConfigError, UsageError
 
@@ -27,6 +27,8 @@ class Settings:
     """Every option a command may read. Paths are as given (relative to the working directory)."""
 
     format: OutputFormat = OutputFormat.TABLE
+    show: Show = Show.FAILURES
+    """Devices the table and Markdown list row by row (``--show``); JSON and SARIF always hold all."""
     output: Path | None = None
     fail_on: FailOn = FailOn.ERROR
     timeout: float = 10.0

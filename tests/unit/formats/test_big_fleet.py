@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -166,3 +170,24 @@ def test_machine_formats_keep_every_device() -> None:
     assert len(data["devices"]) == 1_202
     sarif = json.loads(render(report, OutputFormat.SARIF))
     assert len(sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"]) == 1_200
+
+
+def test_show_on_the_command_line(tmp_path: Path) -> None:
+    """``--show`` reaches the table; JSON keeps every device whatever it says."""
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path), "UV_OFFLINE": "1", "COLUMNS": "120"}
+    base = [sys.executable, "-m", "auditor", "lock", "fixtures/lock/netmiko-4.4.0/poetry", "--offline"]
+    base += ["--no-vulnerabilities", "--fleet", "fixtures/fleet/ios15-and-modern.json"]
+
+    def run(*extra: str) -> str:
+        proc = subprocess.run([*base, *extra], cwd=root, env=env, capture_output=True, text=True, check=False)
+        assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+        return proc.stdout
+
+    failures = run()
+    assert re.search(r"^ios15 +incompatible ", failures, re.M) and not re.search(r"^modern ", failures, re.M)
+    assert "1 compatible device not listed (--show all lists them)" in failures
+    every = run("--show", "all")
+    assert re.search(r"^modern +compatible ", every, re.M) and "not listed" not in every
+    data = json.loads(run("--show", "failures", "--format", "json"))
+    assert sorted(d["name"] for d in data["devices"]) == ["ios15", "modern"]
