@@ -200,7 +200,9 @@ def _ignored(report: Report) -> _Section | None:
 
 def _ignored_row(f: Finding) -> str:
     assert f.ignored is not None
-    return _row([_code(f.rule), cell(subject(f)), cell(f.ignored.reason), cell(f.ignored.until) if f.ignored.until else ""])
+    return _row(
+        [_code(f.rule), cell(subject(f)), cell(f.ignored.reason), cell(f.ignored.until) if f.ignored.until else ""]
+    )
 
 
 def _changes(report: Report) -> _Section | None:

@@ -38,4 +38,3 @@ def test_an_existing_file_keeps_its_mode_whatever_the_umask(tmp_path: Path) -> N
     target.chmod(0o600)
     write_atomic(target, "new\n")
     assert target.read_text() == "new\n" and target.stat().st_mode & 0o777 == 0o600
-
