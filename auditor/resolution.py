@@ -6,7 +6,8 @@ files. :func:`resolved` copies only what uv needs into a temporary directory, ch
 runs uv there, parses the new lock with our own lockfile reader, and removes the directory on
 exit, whatever happens.
 
-Two backends, both uv:
+Two backends, both uv; the lockfile's format chooses (its ``resolver`` and ``resolution_inputs``,
+:mod:`auditor.sources.lockfiles.interface`):
 
 * **uv projects** (``uv.lock``): ``pyproject.toml``, ``uv.lock``, ``uv.toml``,
   ``.python-version``, README files and the workspace members' ``pyproject.toml`` are copied;
@@ -15,8 +16,8 @@ Two backends, both uv:
   for each added requirement, ``--upgrade`` for a fresh resolution and ``--exclude-newer DATE``
   for "as of DATE" (uv compares upload times). uv keeps every other locked version as a
   preference, as a real ``uv lock`` would.
-* **Poetry, PDM, pylock, Pipfile and requirements projects**: the project's declarations become
-  ``requirements.in`` (constraints and overrides their own files), the locked pins become the
+* **Poetry, PDM, pylock, Pipfile and requirements projects**: the project's declarations (extras
+  kept) become ``requirements.in`` (constraints and overrides their own files), the locked pins become the
   output file ``requirements.txt`` that ``uv pip compile -o`` reads as preferences, and
   ``uv pip compile`` resolves for the target Python. A pinned requirements file with a
   ``requirements.in`` beside it is compiled from that ``.in``.
@@ -39,7 +40,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError, ResolverError
-from auditor.model import PROJECT, Change, Lockfile
+from auditor.model import Change, Lockfile
+from auditor.sources.lockfiles import format_of, load_lockfile
 from auditor.sources.tomlfile import parse_toml, read_text
 
 UV_LOCK_TIMEOUT = 600.0
@@ -54,7 +56,7 @@ class Resolved:
     """A fresh resolution living in a temporary directory (valid only inside :func:`resolved`).
 
     ``lock_path`` is the new lockfile (``uv.lock`` or a compiled ``requirements.txt``) that
-    :func:`auditor.sources.lockfile.load_lockfile` and ``analyze_lock`` can read while the
+    :func:`auditor.sources.lockfiles.load_lockfile` and ``analyze_lock`` can read while the
     directory exists; ``lockfile`` is it parsed.
     """
 
@@ -237,14 +239,12 @@ def resolved(
         ResolverError: uv failed (an unsatisfiable requirement, an unreachable index): one line with
             uv's reason. LockfileError: the new lock cannot be read.
     """
-    from auditor.sources.lockfile import load_lockfile
-
     for req in requirements:
         requirement_name(req)
     project_dir = lockfile.path.parent
     where = str(project_dir)
     with temporary_directory() as tmp:
-        if lockfile.format == "uv":
+        if format_of(lockfile).resolver == "uv-lock":
             _copy(project_dir, project_files(project_dir), tmp)
             pyproject = tmp / "pyproject.toml"
             if pyproject_text is not None:
@@ -274,35 +274,6 @@ def resolved(
         yield Resolved(lock_path=new_path, lockfile=new, backend=backend)
 
 
-def _requirement_line(package: str, specifier: str, marker: str | None) -> str:
-    line = f"{package}{specifier}"
-    return f"{line} ; {marker}" if marker else line
-
-
-def declared_requirements(lockfile: Lockfile) -> tuple[list[str], list[str], list[str]]:
-    """The project's own declarations as requirement lines: (dependencies, constraints, overrides).
-
-    Built from ``lockfile.declarations`` (``by`` = the project): kinds ``dependency`` and
-    ``extra:*`` are requirements, ``constraint`` and ``override`` go to uv's ``-c`` and
-    ``--override`` files. Each line is PEP 508 (``name<specifier> ; marker``), duplicates dropped,
-    first occurrence kept.
-    """
-    deps: list[str] = []
-    constraints: list[str] = []
-    overrides: list[str] = []
-    for c in lockfile.declarations:
-        if c.by != PROJECT:
-            continue
-        line = _requirement_line(c.package, c.specifier, c.marker)
-        if c.kind == "constraint":
-            constraints.append(line)
-        elif c.kind == "override":
-            overrides.append(line)
-        else:
-            deps.append(line)
-    return list(dict.fromkeys(deps)), list(dict.fromkeys(constraints)), list(dict.fromkeys(overrides))
-
-
 def pins(lockfile: Lockfile) -> list[str]:
     """``name==version`` for every registry package of ``lockfile``, sorted by name (the preferences file).
 
@@ -325,14 +296,8 @@ def _compile(
     python_version: str | None,
     where: str,
 ) -> Path:
-    deps, constraints, overrides = declared_requirements(lockfile)
-    sibling_in = lockfile.path.with_suffix(".in")
-    if lockfile.format == "requirements" and sibling_in.is_file():
-        deps = [
-            line.strip()
-            for line in sibling_in.read_text(encoding="utf-8").splitlines()
-            if line.strip() and not line.lstrip().startswith(("#", "-"))
-        ]
+    inputs = format_of(lockfile).resolution_inputs(lockfile)
+    deps, constraints, overrides = list(inputs.dependencies), inputs.constraints, inputs.overrides
     if not deps:
         # Nothing declared beyond the pins: a rebuild installs exactly these pins, and a changed
         # requirement moves only what it must (the pins stay preferences below).

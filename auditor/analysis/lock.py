@@ -22,12 +22,9 @@ from auditor.model import Constraint, Finding, Lockfile
 from auditor.progress import Progress
 from auditor.settings import Settings
 from auditor.sources.environment import target_environment
-from auditor.sources.lockfile import load_lockfile
+from auditor.sources.lockfiles import format_of, load_lockfile
 from auditor.sources.metadata import requires_dist
 from auditor.sources.ssh_stack import ssh_stack
-
-# Formats that record each package's declared constraints: no metadata needed.
-_RECORDS_CONSTRAINTS = ("poetry", "pdm")
 
 
 def _needed_pins(lockfile: Lockfile, stack_names: set[str]) -> list[tuple[str, str]]:
@@ -74,7 +71,8 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     }
     unknown: dict[str, str] = {}
     notes: list[str] = []
-    pins = [] if lockfile.format in _RECORDS_CONSTRAINTS else _needed_pins(lockfile, set(stack))
+    # A format that records each package's declared constraints needs no metadata.
+    pins = [] if format_of(lockfile).records_constraints else _needed_pins(lockfile, set(stack))
     if pins:
         result = requires_dist(pins, offline=settings.offline, progress=progress)
         wanted = {name for name, _ in pins} | set(stack) | set(edges)

@@ -144,7 +144,7 @@ def check(
                         via=via,
                         file=lockfile.path.name,
                         line=item.line,
-                        fix=cap_hint(lockfile.format, cap) if release.removes_algorithms else None,
+                        fix=cap_hint(lockfile, cap) if release.removes_algorithms else None,
                         key=str(release.version),
                     )
                 )

@@ -1,28 +1,26 @@
-"""Where a project caps a package, per lockfile format: the ``fix`` sentence of lock findings."""
+"""Where a project caps a package: the ``fix`` sentence of lock findings, as the lockfile's format says.
+
+The sentence and the offer of ``sshdrift fix`` both come from the format's
+:meth:`~auditor.sources.lockfiles.interface.LockfileFormat.cap_site`, the same answer ``fix`` acts on,
+so the hint never offers a fix that ``fix`` then refuses.
+"""
 
 from __future__ import annotations
 
+from auditor.model import Lockfile
+from auditor.sources.lockfiles import format_of
 
-def cap_hint(fmt: str, requirement: str, *, fixable: bool = True) -> str:
-    """One sentence saying where to write ``requirement`` (e.g. ``paramiko<5``) for a ``fmt`` lockfile.
+
+def cap_hint(lockfile: Lockfile, requirement: str, *, fixable: bool = True) -> str:
+    """One sentence saying where to write ``requirement`` (e.g. ``paramiko<5``) for ``lockfile``'s project.
 
     Args:
-        fmt: the lockfile format (``uv``, ``poetry``, ``pdm``, ``pylock``, ``pipfile``, ``requirements``).
+        lockfile: the parsed lockfile; its format and the files beside it say where a cap goes.
         requirement: the cap to declare, a PEP 508 requirement such as ``paramiko<5``.
-        fixable: whether ``sshdrift fix`` writes this cap (it does for ``open-ended-range`` errors);
-            when False the sentence does not offer it.
+        fixable: whether ``sshdrift fix`` acts on the finding (it does for ``open-ended-range`` errors);
+            the sentence offers ``sshdrift fix`` only when this holds and the format's cap site is writable.
     """
-    also = ", or run 'sshdrift fix'" if fixable else ""
-    if fmt in ("uv", "pylock"):
-        return f"add '{requirement}' to [tool.uv] constraint-dependencies in pyproject.toml and run 'uv lock'{also}"
-    if fmt == "poetry":
-        # Poetry has no constraints table: a transitive package is capped by declaring it (what 'fix' writes).
-        return f"declare '{requirement}' in [tool.poetry.dependencies] of pyproject.toml and run 'poetry lock'{also}"
-    if fmt == "pdm":
-        return (
-            f"cap it with '{requirement}' in [tool.pdm.resolution.overrides] of pyproject.toml and run 'pdm lock'{also}"
-        )
-    if fmt == "pipfile":
-        name, _, spec = requirement.partition("<")
-        return f"add {name} = \"<{spec}\" to [packages] in Pipfile and run 'pipenv lock'"
-    return f"add '{requirement}' to a constraints file passed with -c (or to requirements.in) and recompile{also}"
+    fmt = format_of(lockfile)
+    site = fmt.cap_site(lockfile.path)
+    also = ", or run 'sshdrift fix'" if fixable and site.writable else ""
+    return fmt.cap_advice(site, requirement) + also

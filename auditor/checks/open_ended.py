@@ -67,7 +67,7 @@ def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
                     via=via,
                     file=lockfile.path.name,
                     line=item.line,
-                    fix=cap_hint(lockfile.format, cap, fixable=item.stack.open_ended_severity is Severity.ERROR),
+                    fix=cap_hint(lockfile, cap, fixable=item.stack.open_ended_severity is Severity.ERROR),
                 )
             )
             continue

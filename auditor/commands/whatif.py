@@ -52,13 +52,13 @@ def run_whatif(
         ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, exit 3).
         LockfileError, InventoryError: bad input (exit 3).
     """
+    from auditor.analysis.changes import change_notes
     from auditor.checks.constraints import project_info
     from auditor.checks.drift import change_findings
-    from auditor.commands.drift import change_notes
-    from auditor.commands.lock import analyze_lock
     from auditor.engine import device_checks, locked_paramiko
+    from auditor.lock_audit import analyze_lock
     from auditor.resolution import compare, requirement_name, resolved
-    from auditor.sources.lockfile import load_lockfile
+    from auditor.sources.lockfiles import load_lockfile
     from auditor.sources.ssh_stack import ssh_stack
 
     lockfile = load_lockfile(project, python_version=settings.python_version)

@@ -145,7 +145,7 @@ def locked_version(settings: Settings) -> str:
     """
     if settings.project is None:
         raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
-    from auditor.sources.lockfile import load_lockfile
+    from auditor.sources.lockfiles import load_lockfile
 
     lock = load_lockfile(settings.project, python_version=settings.python_version)
     package = lock.packages.get("paramiko")

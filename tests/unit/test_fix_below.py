@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from auditor.commands.fix import parse_below, run_fix
+from auditor.analysis.fix import parse_below
+from auditor.commands.fix import run_fix
 from auditor.errors import UsageError
 from auditor.progress import NullProgress
 from auditor.settings import Settings

@@ -8,7 +8,7 @@ import pytest
 import tomlkit
 from packaging.requirements import Requirement
 
-from auditor import pyproject_edit as edit
+from auditor.sources.lockfiles import edit
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,24 +1,55 @@
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from auditor.checks.fix_hints import cap_hint
+from auditor.model import Lockfile
+
+LOCKS = Path(__file__).resolve().parents[3] / "fixtures" / "lock" / "netmiko-4.4.0"
+LOCKFILES = {
+    "uv": "uv/uv.lock",
+    "pylock": "pylock/pylock.toml",
+    "poetry": "poetry/poetry.lock",
+    "pdm": "pdm/pdm.lock",
+    "pipfile": "pipenv/Pipfile.lock",
+    "requirements": "pip-compile/requirements.txt",
+}
 
 
-@pytest.mark.parametrize("fmt", ["uv", "pylock", "poetry", "pdm", "requirements"])
+def lockfile(fmt: str) -> Lockfile:
+    return Lockfile(path=LOCKS / LOCKFILES[fmt], format=fmt, packages={})
+
+
+@pytest.mark.parametrize("fmt", sorted(LOCKFILES))
 def test_only_caps_that_fix_writes_offer_it(fmt: str) -> None:
-    assert "sshdrift fix" in cap_hint(fmt, "paramiko<5")
-    assert "sshdrift fix" not in cap_hint(fmt, "cryptography<48", fixable=False)
-    assert "cryptography<48" in cap_hint(fmt, "cryptography<48", fixable=False)
+    assert "sshdrift fix" in cap_hint(lockfile(fmt), "paramiko<5")
+    assert "sshdrift fix" not in cap_hint(lockfile(fmt), "cryptography<48", fixable=False)
+    hint = cap_hint(lockfile(fmt), "cryptography<48", fixable=False)
+    assert "cryptography" in hint and "<48" in hint
 
 
 @pytest.mark.parametrize(
     ("fmt", "table"),
     [
         ("uv", "[tool.uv] constraint-dependencies"),
+        ("pylock", "[tool.uv] constraint-dependencies"),
         ("poetry", "[tool.poetry.dependencies]"),
         ("pdm", "[tool.pdm.resolution.overrides]"),
+        ("pipfile", "[packages] in Pipfile"),
+        ("requirements", "constraints.txt"),
     ],
 )
 def test_hint_names_the_table_fix_writes(fmt: str, table: str) -> None:
-    assert table in cap_hint(fmt, "paramiko<5")
+    assert table in cap_hint(lockfile(fmt), "paramiko<5")
+
+
+@pytest.mark.parametrize(("fmt", "keep"), [("pylock", "pylock.toml"), ("requirements", "requirements.txt")])
+def test_a_lockfile_alone_is_not_offered_to_fix(fmt: str, keep: str, tmp_path: Path) -> None:
+    """A pylock.toml or pinned requirements file with nothing beside it: no file sshdrift could write."""
+    shutil.copy(LOCKS / LOCKFILES[fmt], tmp_path / keep)
+    hint = cap_hint(Lockfile(path=tmp_path / keep, format=fmt, packages={}), "paramiko<5")
+    assert "sshdrift fix" not in hint
+    assert "paramiko" in hint and "<5" in hint

@@ -90,7 +90,7 @@ def test_reason_from_stderr_of_a_real_uv_failure() -> None:
 
 def test_locked_reads_the_projects_lockfile() -> None:
     project = Path(__file__).resolve().parents[3] / "auditor" / "demo_data" / "netmiko-4.4.0"
-    from auditor.sources.lockfile import load_lockfile
+    from auditor.sources.lockfiles import load_lockfile
 
     pinned = load_lockfile(project).packages["paramiko"].version
     assert environments.locked_version(Settings(project=project)) == pinned

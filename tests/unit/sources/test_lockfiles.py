@@ -11,9 +11,9 @@ from packaging.specifiers import SpecifierSet
 from auditor.errors import LockfileError
 from auditor.model import PROJECT
 from auditor.sources.environment import target_environment
-from auditor.sources.lockfile import detect_format, find_lockfile, load_lockfile
-from auditor.sources.poetry_lock import poetry_to_pep440
-from auditor.sources.pyproject import read_declarations
+from auditor.sources.lockfiles import detect_format, find_lockfile, load_lockfile
+from auditor.sources.lockfiles.declarations import read_declarations
+from auditor.sources.lockfiles.poetry import poetry_to_pep440
 
 LOCKS = Path(__file__).resolve().parents[3] / "fixtures" / "lock"
 TOOLS = {
@@ -94,7 +94,7 @@ def test_content_sniffing_for_unconventional_names(tool: str, new_name: str, tmp
     source = find_lockfile(LOCKS / "netmiko-4.4.0" / tool)
     target = tmp_path / new_name
     shutil.copy(source, target)
-    assert detect_format(target, target.read_text()) == TOOLS[tool][1]
+    assert detect_format(target, target.read_text()).name == TOOLS[tool][1]
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import LockfileError
-from auditor.sources.lockfile import load_lockfile
+from auditor.sources.lockfiles import load_lockfile
 from auditor.sources.tomlfile import entry_lines
 
 TEXT = """\

@@ -2,9 +2,10 @@
 
 Read: ``[project] dependencies`` and ``optional-dependencies`` (PEP 621), ``[dependency-groups]``
 (PEP 735), ``[tool.poetry.dependencies]`` and Poetry groups (Poetry syntax converted to PEP 440),
-``[tool.uv] constraint-dependencies`` / ``override-dependencies`` / ``dev-dependencies``, and
-``[tool.pdm] dev-dependencies``. Every declaration becomes a :class:`Constraint` with
-``by`` = :data:`PROJECT`, ``file`` = ``pyproject.toml`` and the line it is written on.
+``[tool.uv] constraint-dependencies`` / ``override-dependencies`` / ``dev-dependencies``,
+``[tool.pdm] dev-dependencies`` and ``[tool.pdm.resolution.overrides]``. Every declaration becomes a
+:class:`Constraint` with ``by`` = :data:`PROJECT`, ``file`` = ``pyproject.toml`` and the line it is
+written on.
 """
 
 from __future__ import annotations
@@ -15,12 +16,13 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint
 from auditor.sources.environment import Environment, marker_applies
-from auditor.sources.poetry_lock import dependency_constraints
+from auditor.sources.lockfiles.poetry import dependency_constraints
 from auditor.sources.tomlfile import line_of, parse_toml, read_text
 
 _FIX = "fix the file and run again"
@@ -69,6 +71,24 @@ def _pep508(
     return out
 
 
+def _pdm_overrides(pdm: Any, text: str, file: str) -> list[Constraint]:
+    """``[tool.pdm.resolution.overrides]`` (name = specifier set) as kind ``override``.
+
+    PDM applies an override instead of every other constraint on the package (PDM's "Override the
+    resolved package versions"); a value that is not a specifier set (a URL) is left out.
+    """
+    overrides = (pdm.get("resolution") or {}).get("overrides") if isinstance(pdm, dict) else None
+    out: list[Constraint] = []
+    for name, value in (overrides or {}).items():
+        try:
+            specifier = str(SpecifierSet(str(value)))
+        except InvalidSpecifier:
+            continue
+        line = line_of(text, f"{name} =") or line_of(text, f'"{name}"')
+        out.append(Constraint(PROJECT, canonicalize_name(name), specifier, None, "override", file, line))
+    return out
+
+
 def _extras(kind: str) -> tuple[str, ...]:
     return (kind.split(":", 1)[1],) if kind.startswith("extra:") else ()
 
@@ -100,6 +120,7 @@ def read_declarations(pyproject: Path, env: Environment) -> Declarations:
     out += _pep508(uv.get("override-dependencies") or (), "override", text, file, env, pyproject)
     for group, entries in ((tool.get("pdm") or {}).get("dev-dependencies") or {}).items():
         out += _pep508(entries or (), f"group:{group}", text, file, env, pyproject)
+    out += _pdm_overrides(tool.get("pdm") or {}, text, file)
     poetry = tool.get("poetry") or {}
     poetry_tables: list[tuple[str, Any]] = [("dependency", poetry.get("dependencies"))]
     for group, table in (poetry.get("group") or {}).items():

@@ -15,7 +15,11 @@ Where each tool lets a project cap a package:
 * PDM: ``[tool.pdm.resolution.overrides]``, which *replaces* every other constraint on the package,
   so the value written is the whole effective range plus the bound (``>=2.9.5,<5``), not the bound
   alone;
+* pipenv: the ``Pipfile``'s ``[packages]`` (PEP 440 specifiers; ``,`` joins them). Like Poetry, a
+  transitive package is added as a dependency carrying only the bound;
 * requirements projects: a constraints file (pip's and uv's ``-c``), one requirement a line.
+
+Which of these a project uses is its lockfile format's answer (:mod:`auditor.sources.lockfiles`).
 """
 
 from __future__ import annotations
@@ -219,6 +223,44 @@ def bound_poetry(text: str, package: str, bound: str) -> tuple[str, bool]:
         return tomlkit.dumps(doc), True
     deps[package] = bound
     return tomlkit.dumps(doc), False
+
+
+def bound_pipfile(text: str, package: str, bound: str) -> tuple[str, list[str]]:
+    """Cap ``package`` in a ``Pipfile``: every ``[packages]`` / ``[dev-packages]`` entry on it, else a new one.
+
+    An entry's version (a string, or an inline table's ``version``) gets ``bound`` joined with ``,``;
+    ``"*"`` becomes the bound. Without an entry, ``package = "<bound>"`` is added to ``[packages]``
+    (created when missing). Format: pypa/pipfile (versions are PEP 440 specifier sets).
+
+    Returns:
+        The new text and the places edited (``["[packages]"]``, or ``["[packages] (added as a dependency)"]``).
+    """
+    doc = tomlkit.parse(text)
+    name = canonicalize_name(package)
+    edited: list[str] = []
+    for section in ("packages", "dev-packages"):
+        table = doc.get(section)
+        if not isinstance(table, (Table, dict)):
+            continue
+        for key in list(table.keys()):
+            if canonicalize_name(str(key)) != name:
+                continue
+            value = table[key]
+            if isinstance(value, (InlineTable, Table)):
+                value["version"] = _poetry_join(str(value.get("version", "*")), bound)
+            elif isinstance(value, String):
+                table[key] = _same_style(value, _poetry_join(str(value), bound))
+            else:
+                continue
+            edited.append(f"[{section}]")
+    if edited:
+        return tomlkit.dumps(doc), edited
+    packages = doc.get("packages")
+    if isinstance(packages, (Table, dict)):
+        packages[package] = bound
+        return tomlkit.dumps(doc), ["[packages] (added as a dependency)"]
+    suffix = "" if text.endswith("\n") or not text else "\n"
+    return f'{text}{suffix}\n[packages]\n{package} = "{bound}"\n', ["[packages] (added as a dependency)"]
 
 
 def set_pdm_override(text: str, package: str, specifier: str) -> str:

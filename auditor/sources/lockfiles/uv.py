@@ -9,13 +9,23 @@ Format reference: uv's documentation, "Lockfile" (``docs.astral.sh/uv/concepts/r
 
 from __future__ import annotations
 
-from dataclasses import replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, extras_in, marker_applies
+from auditor.sources.lockfiles.interface import (
+    PYPROJECT,
+    UV_CONSTRAINTS,
+    Cap,
+    CapSite,
+    CapWritten,
+    LockfileFormat,
+    ProjectTexts,
+)
 from auditor.sources.tomlfile import package_entries, parse_toml
 
 REGENERATE = "uv lock"
@@ -102,17 +112,8 @@ def _without_artifacts(text: str) -> str | None:
     return None if inside else "\n".join(lines)
 
 
-def parse(path: Path, text: str, env: Environment) -> Lockfile:
-    """Parse uv.lock ``text`` read from ``path`` for the target environment ``env``.
-
-    Returns:
-        A :class:`Lockfile` whose packages carry edges (``constraints`` None: uv does not record
-        registry packages' specifiers); the project's own requires-dist and the manifest's
-        constraints/overrides are its ``declarations``.
-
-    Raises:
-        LockfileError: not TOML, an unsupported lock ``version``, or a package without name or version.
-    """
+def _load(path: Path, text: str) -> dict[str, Any]:
+    """The TOML of a uv.lock, artifact lists skipped when that is safe; its ``version`` checked."""
     slim = _without_artifacts(text)
     try:
         data = parse_toml(path, slim if slim is not None else text, REGENERATE)
@@ -124,50 +125,74 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
             f"{path}: lock version {version!r} is not supported (sshdrift reads uv.lock version "
             f"{', '.join(map(str, SUPPORTED_VERSIONS))}); upgrade sshdrift, or regenerate it with a uv that writes version 1"
         )
-    packages: dict[str, LockedPackage] = {}
-    declarations: list[Constraint] = []
-    roots: list[str] = []
+    return data
+
+
+def _edges(entry: dict[str, Any], env: Environment, is_project: bool) -> tuple[str, ...]:
+    """The names a package entry depends on in ``env``: dependencies, every extra's, and the project's groups."""
+    deps = _dep_names(entry.get("dependencies"), env)
+    for extra_deps in (entry.get("optional-dependencies") or {}).values():
+        deps.extend(_dep_names(extra_deps, env))
+    if is_project:
+        for group_deps in (entry.get("dev-dependencies") or {}).values():
+            deps.extend(_dep_names(group_deps, env))
+    return tuple(dict.fromkeys(d for d, _ in deps))
+
+
+@dataclass
+class _Reading:
+    """What the ``[[package]]`` tables of one uv.lock add up to, as they are read in order."""
+
+    path: Path
+    env: Environment
+    packages: dict[str, LockedPackage] = field(default_factory=dict)
+    declarations: list[Constraint] = field(default_factory=list)
+    roots: list[str] = field(default_factory=list)
     project_name: str | None = None
-    for entry, name, line in package_entries(path, data, text, REGENERATE):
+
+    def add(self, entry: dict[str, Any], name: str, line: int | None) -> None:
+        """Read one ``[[package]]`` table (``name`` at ``line``) into the packages and the project's declarations."""
         source = entry.get("source")
         kind = _source_kind(source)
         version = entry.get("version")
         if version is None and kind not in _LOCAL_SOURCES:
             raise LockfileError(
-                f"{path}: line {line}: package '{name}' has no version; regenerate it with '{REGENERATE}'"
+                f"{self.path}: line {line}: package '{name}' has no version; regenerate it with '{REGENERATE}'"
             )
         markers = entry.get("resolution-markers")
-        if name in packages and markers and not any(marker_applies(m, env) for m in markers):
+        if name in self.packages and markers and not any(marker_applies(m, self.env) for m in markers):
             # uv forks the resolution by markers; keep the entry meant for the target environment.
-            continue
-        deps = _dep_names(entry.get("dependencies"), env)
-        for extra_deps in (entry.get("optional-dependencies") or {}).values():
-            deps.extend(_dep_names(extra_deps, env))
-        if _is_project(source):
-            project_name = project_name or name
-            for group_deps in (entry.get("dev-dependencies") or {}).values():
-                deps.extend(_dep_names(group_deps, env))
+            return
+        is_project = _is_project(source)
+        if is_project:
+            self.project_name = self.project_name or name
         local = None
         if kind in _LOCAL_SOURCES or kind == "git":
-            consts, local_roots = _metadata_constraints(name, entry.get("metadata"), path, line, env)
-            if _is_project(source):
-                declarations.extend(replace(c, by=PROJECT) for c in consts)
-                roots.extend(local_roots)
+            consts, local_roots = _metadata_constraints(name, entry.get("metadata"), self.path, line, self.env)
+            if is_project:
+                self.declarations.extend(replace(c, by=PROJECT) for c in consts)
+                self.roots.extend(local_roots)
             elif kind in _LOCAL_SOURCES:
                 local = tuple(replace(c, kind="requires-dist") for c in consts)
-        packages[name] = LockedPackage(
+        self.packages[name] = LockedPackage(
             name=name,
             version=str(version or ""),
-            dependencies=tuple(dict.fromkeys(d for d, _ in deps)),
+            dependencies=_edges(entry, self.env, is_project),
             constraints=local,
             line=line,
-            source="virtual" if _is_project(source) else kind,
+            source="virtual" if is_project else kind,
         )
-    manifest = data.get("manifest") or {}
+
+
+def _manifest_declarations(path: Path, manifest: Any) -> list[Constraint]:
+    """The user's ``constraint-dependencies`` / ``override-dependencies`` as uv recorded them in ``[manifest]``."""
+    out: list[Constraint] = []
+    if not isinstance(manifest, dict):
+        return out
     for key, kind in (("constraints", "constraint"), ("overrides", "override")):
         for entry in manifest.get(key) or ():
             if isinstance(entry, dict) and "name" in entry:
-                declarations.append(
+                out.append(
                     Constraint(
                         PROJECT,
                         str(entry["name"]),
@@ -178,13 +203,82 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
                         None,
                     )
                 )
-    if project_name is not None:
-        packages.pop(project_name, None)
+    return out
+
+
+def parse(path: Path, text: str, env: Environment) -> Lockfile:
+    """Parse uv.lock ``text`` read from ``path`` for the target environment ``env``.
+
+    Returns:
+        A :class:`Lockfile` whose packages carry edges (``constraints`` None: uv does not record
+        registry packages' specifiers); the project's own requires-dist and the manifest's
+        constraints/overrides are its ``declarations``.
+
+    Raises:
+        LockfileError: not TOML, an unsupported lock ``version``, or a package without name or version.
+    """
+    data = _load(path, text)
+    reading = _Reading(path, env)
+    for entry, name, line in package_entries(path, data, text, REGENERATE):
+        reading.add(entry, name, line)
+    reading.declarations.extend(_manifest_declarations(path, data.get("manifest")))
+    if reading.project_name is not None:
+        reading.packages.pop(reading.project_name, None)
     return Lockfile(
         path=path,
-        format="uv",
-        packages=packages,
-        declarations=tuple(declarations),
-        roots=tuple(dict.fromkeys(roots)),
-        project_name=project_name,
+        format=UvLock.name,
+        packages=reading.packages,
+        declarations=tuple(reading.declarations),
+        roots=tuple(dict.fromkeys(reading.roots)),
+        project_name=reading.project_name,
     )
+
+
+_VERSION_LINE = re.compile(r"^version\s*=\s*\d+", re.MULTILINE)
+_LOCK_VERSION_LINE = re.compile(r"^lock[-_]version\s*=", re.MULTILINE)
+
+
+def cap_uv_project(texts: ProjectTexts, pyproject: Path, cap: Cap) -> CapWritten:
+    """Cap ``cap.package`` in a uv project's ``pyproject``: its requirements, else uv's constraints.
+
+    Each requirement declaring the package gets the bound; without one, ``[tool.uv]
+    constraint-dependencies`` does (uv's constraints limit versions without adding a dependency). Source: uv's settings reference, ``constraint-dependencies``. Shared by every format a uv
+    project exports (uv.lock, pylock.toml, ``uv export`` requirements files).
+    """
+    from auditor.sources.lockfiles import edit  # tomlkit, kept off the `lock` start-up path
+
+    text = texts.text(pyproject)
+    new, labels = edit.bound_declared(text, cap.package, cap.bound)
+    if not labels:
+        new, labels = edit.add_uv_constraint(text, cap.package, cap.bound), [UV_CONSTRAINTS]
+    texts.set(pyproject, new)
+    return CapWritten(pyproject, ", ".join(labels), cap.bound)
+
+
+class UvLock(LockfileFormat):
+    """``uv.lock``: uv's own lock, re-resolved with ``uv lock`` in a copy of the project."""
+
+    name = "uv"
+    file_patterns = ("uv.lock",)
+    regenerate = REGENERATE
+    records_project_requirements = True
+    resolver = "uv-lock"
+
+    def sniff(self, path: Path, text: str) -> bool:
+        """A top-level integer ``version`` and ``[[package]]`` tables, without Poetry's or PDM's lock version."""
+        return bool(_VERSION_LINE.search(text)) and "[[package]]" in text and not _LOCK_VERSION_LINE.search(text)
+
+    def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
+        """See :func:`parse`."""
+        return parse(path, text, env)
+
+    def cap_site(self, lock_path: Path) -> CapSite:
+        """``[tool.uv] constraint-dependencies`` in the pyproject.toml beside the lock, re-locked with ``uv lock``.
+
+        (A requirement that declares the package takes the bound instead: :func:`cap_uv_project`.)
+        """
+        return CapSite(PYPROJECT, UV_CONSTRAINTS, REGENERATE, (lock_path.parent / PYPROJECT).is_file(), "")
+
+    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+        """See :func:`cap_uv_project`."""
+        return cap_uv_project(texts, lock_path.parent / PYPROJECT, cap)

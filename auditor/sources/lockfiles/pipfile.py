@@ -8,6 +8,7 @@ own declarations. Format reference: pypa/pipfile's README.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from packaging.utils import canonicalize_name
 from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, marker_applies
-from auditor.sources.poetry_lock import poetry_to_pep440
+from auditor.sources.lockfiles.interface import Cap, CapSite, CapWritten, LockfileFormat, ProjectTexts
+from auditor.sources.lockfiles.poetry import poetry_to_pep440
 from auditor.sources.tomlfile import line_of, parse_toml, read_text
 
 REGENERATE = "pipenv lock"
@@ -61,7 +63,7 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
                     f"{path}: line {line}: package '{raw_name}' has no version; regenerate it with '{REGENERATE}'"
                 )
             packages.setdefault(name, LockedPackage(name=name, version=version[2:], line=line, source="registry"))
-    return Lockfile(path=path, format="pipfile", packages=packages)
+    return Lockfile(path=path, format=PipfileLock.name, packages=packages)
 
 
 def pipfile_declarations(pipfile: Path, env: Environment) -> tuple[list[Constraint], list[str]]:
@@ -104,3 +106,58 @@ def pipfile_declarations(pipfile: Path, env: Environment) -> tuple[list[Constrai
                 )
             )
     return out, [c.package for c in out]
+
+
+PIPFILE = "Pipfile"
+
+
+class PipfileLock(LockfileFormat):
+    """``Pipfile.lock`` (pipenv): pins only; the project's requirements and caps live in the ``Pipfile``."""
+
+    name = "pipfile"
+    file_patterns = ("Pipfile.lock",)
+    regenerate = REGENERATE
+
+    def sniff(self, path: Path, text: str) -> bool:
+        """A JSON object with pipenv's ``_meta`` key."""
+        if not text.lstrip().startswith("{"):
+            return False
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return False
+        return isinstance(data, dict) and "_meta" in data
+
+    def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
+        """See :func:`parse`."""
+        return parse(path, text, env)
+
+    def attach_declarations(self, lockfile: Lockfile, env: Environment) -> Lockfile:
+        """The ``Pipfile`` beside the lock (:func:`pipfile_declarations`), else the default (pyproject.toml)."""
+        pipfile = lockfile.path.parent / PIPFILE
+        if not pipfile.is_file():
+            return super().attach_declarations(lockfile, env)
+        found, found_roots = pipfile_declarations(pipfile, env)
+        return replace(lockfile, declarations=tuple(found), roots=lockfile.roots or tuple(found_roots))
+
+    def cap_site(self, lock_path: Path) -> CapSite:
+        """``[packages]`` in the ``Pipfile`` beside the lock, re-locked with ``pipenv lock``.
+
+        pipenv has no constraints-only table in the Pipfile: a transitive package is capped by
+        declaring it with only the bound (it is installed anyway; the bound is what matters).
+        """
+        return CapSite(PIPFILE, "[packages]", REGENERATE, (lock_path.parent / PIPFILE).is_file())
+
+    def cap_advice(self, site: CapSite, requirement: str) -> str:
+        """``add paramiko = "<5" to [packages] in Pipfile and run 'pipenv lock'``."""
+        name, _, spec = requirement.partition("<")
+        return f"add {name} = \"<{spec}\" to {site.place} in {site.file} and run '{site.regenerate}'"
+
+    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+        """Join the bound to the package's ``[packages]`` / ``[dev-packages]`` entries, else add it to ``[packages]``."""
+        from auditor.sources.lockfiles import edit  # tomlkit, kept off the `lock` start-up path
+
+        pipfile = lock_path.parent / PIPFILE
+        new, places = edit.bound_pipfile(texts.text(pipfile), cap.package, cap.bound)
+        texts.set(pipfile, new)
+        return CapWritten(pipfile, ", ".join(places), cap.bound)
