@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -203,3 +204,72 @@ def test_bad_input_is_one_line_and_exit_3(path: Path, message: str, tmp_path: Pa
     assert proc.stdout == ""
     assert "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [f"sshdrift: error: {message}"]
+
+
+def run_fix_dry(path: Path, cache: Path) -> dict[str, Any]:
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(cache)}
+    env.pop("SSHDRIFT_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "fix", str(path), "--dry-run", "--format", "json"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
+# (tool directory, files of it to keep; None = all): every registered format, with the file that
+# carries its cap beside it and, for the formats that record only pins, without one.
+HINT_CASES = [
+    *((tool, None) for tool in ALL_TOOLS),
+    ("pylock", ("pylock.toml",)),
+    ("uv-export", ("requirements.txt",)),
+    ("pipenv", ("Pipfile.lock",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("tool", "keep"),
+    [
+        pytest.param(
+            t, k, marks=[pytest.mark.network] if t in METADATA_TOOLS else [], id=f"{t}-{'alone' if k else 'project'}"
+        )
+        for t, k in HINT_CASES
+    ],
+)
+def test_lock_offers_fix_exactly_when_fix_writes_the_cap(
+    tool: str, keep: tuple[str, ...] | None, cache_dir: Path, tmp_path: Path
+) -> None:
+    """The ``lock`` hint and ``fix`` ask the same format: the hint offers 'sshdrift fix' iff fix writes the cap."""
+    project = tmp_path / tool
+    shutil.copytree(ROOT / LOCKS / "netmiko-4.4.0" / tool, project)
+    for file in project.iterdir():
+        if keep is not None and file.name not in keep:
+            file.unlink()
+    data = report(run_lock(str(project), "--format", "json", cache=cache_dir))
+    errors = [f for f in data["findings"] if f["package"] == "paramiko" and f["rule"] == "open-ended-range"]
+    assert [f["severity"] for f in errors] == ["error"], data["findings"]
+    offered = "sshdrift fix" in errors[0]["fix"]
+    fixed = run_fix_dry(project, cache_dir)
+    written = [e for e in fixed["edits"] if e["package"] == "paramiko"]
+    assert offered == bool(written), (errors[0]["fix"], fixed["edits"], fixed["skipped"])
+    assert offered == (keep is None), "a project with its declaring file is fixable, a lone lock is not"
+    if not written:
+        # fix says where the cap goes instead, in the hint's own words.
+        reasons = [s["reason"] for s in fixed["skipped"] if s["subject"] == "paramiko"]
+        assert reasons and errors[0]["fix"] in reasons[0], reasons
+
+
+def test_every_registered_format_is_in_the_hint_cases() -> None:
+    from auditor.sources.lockfiles import FORMATS, detect_format, find_lockfile
+
+    seen = set()
+    for tool, _ in HINT_CASES:
+        lock = find_lockfile(ROOT / LOCKS / "netmiko-4.4.0" / tool)
+        seen.add(detect_format(lock, lock.read_text(encoding="utf-8")).name)
+    assert seen == {fmt.name for fmt in FORMATS}
