@@ -49,8 +49,8 @@ def run_fix(
         ``--below``.
     """
     from auditor.analysis.fix import fix_lockfile, parse_below
+    from auditor.analysis.lock import analyze_lock
     from auditor.checks.constraints import project_info
-    from auditor.lock_audit import analyze_lock
 
     parse_below(below)  # a bad --below is a usage error before any lockfile is read
     analysis = analyze_lock(path, settings, progress)

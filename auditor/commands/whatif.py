@@ -53,10 +53,10 @@ def run_whatif(
         LockfileError, InventoryError: bad input (exit 3).
     """
     from auditor.analysis.changes import change_notes
+    from auditor.analysis.lock import analyze_lock
     from auditor.checks.constraints import project_info
     from auditor.checks.drift import change_findings
     from auditor.engine import device_checks, locked_paramiko
-    from auditor.lock_audit import analyze_lock
     from auditor.resolution import compare, requirement_name, resolved
     from auditor.sources.lockfiles import load_lockfile
     from auditor.sources.ssh_stack import ssh_stack
