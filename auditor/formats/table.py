@@ -13,6 +13,7 @@ linear and pads no line with trailing spaces.
 
 from __future__ import annotations
 
+import os
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
@@ -61,23 +62,29 @@ Paint = Callable[[str, str], str]
 
 
 @lru_cache(maxsize=64)
-def _ansi(style: str) -> tuple[str, str]:
-    """The escape codes that open and close ``style`` (rich's own rendering of a style)."""
+def _ansi(style: str, no_color: bool) -> tuple[str, str]:
+    """The escape codes that open and close ``style`` (rich's own rendering of a style).
+
+    With ``no_color`` (the ``NO_COLOR`` convention, no-color.org, which rich's console honours
+    the same way) bold and dim stay, colours go.
+    """
     from rich.style import Style
 
+    parsed = Style.parse(style)
     marker = "\x00"
-    before, _, after = Style.parse(style).render(marker).partition(marker)
+    before, _, after = (parsed.without_color if no_color else parsed).render(marker).partition(marker)
     return before, after
 
 
 def _painter(color: bool) -> Paint:
     if not color:
         return lambda text, style: text
+    no_color = bool(os.environ.get("NO_COLOR"))
 
     def paint(text: str, style: str) -> str:
         if not style or not text:
             return text
-        before, after = _ansi(style)
+        before, after = _ansi(style, no_color)
         return f"{before}{text}{after}"
 
     return paint
@@ -106,7 +113,11 @@ def _wrap(text: str, width: int) -> tuple[str, ...]:
 
 
 def _widths(columns: Sequence[_Column], rows: Sequence[Sequence[Cell]], width: int) -> list[int]:
-    """Each column's width: its widest line (capped), shrunk, wrapping columns first, to fit ``width``."""
+    """Each column's width: its widest line (capped), shrunk to fit ``width``.
+
+    Wrapping columns (messages) give up width first, down to two fifths of the line; then the
+    others, widest first, down to 20 characters; then all again, down to a few characters.
+    """
     widths = [len(c.header) for c in columns]
     for row in rows:
         for i, cell in enumerate(row):
@@ -114,11 +125,12 @@ def _widths(columns: Sequence[_Column], rows: Sequence[Sequence[Cell]], width: i
                 widths[i] = max(widths[i], len(text))
     widths = [min(w, c.max_width) if c.max_width else w for w, c in zip(widths, columns, strict=True)]
     over = sum(widths) + len(_GAP) * (len(columns) - 1) - width
-    for group in ([i for i, c in enumerate(columns) if c.wrap], range(len(columns))):
-        for i in sorted(group, key=lambda i: -widths[i]):
-            if over <= 0:
-                return widths
-            cut = min(over, max(0, widths[i] - _MIN_WIDTH))
+    wrapping = [i for i, c in enumerate(columns) if c.wrap]
+    others = sorted((i for i, c in enumerate(columns) if not c.wrap), key=lambda i: -widths[i])
+    steps = ((wrapping, width * 2 // 5), (others, 20), (wrapping, _MIN_WIDTH), (others, _MIN_WIDTH))
+    for group, floor in steps:
+        for i in group:
+            cut = min(max(over, 0), max(0, widths[i] - max(floor, _MIN_WIDTH)))
             widths[i] -= cut
             over -= cut
     return widths

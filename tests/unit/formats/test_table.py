@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from auditor.formats import render
@@ -57,3 +59,13 @@ def test_report_with_nothing_at_all() -> None:
     assert text.strip().splitlines() == ["sshdrift probe", "", "OK  0 errors, 0 warnings"]
     for heading in ("SSH stack", "Findings", "Devices", "Changes", "Skipped", "Notes"):
         assert heading not in text
+
+
+def test_no_color_keeps_bold_and_drops_colours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """NO_COLOR (no-color.org), as rich's console honours it: emphasis stays, colours go."""
+    coloured = render(full_report(), OutputFormat.TABLE, color=True)
+    assert "\x1b[1;31mFAIL\x1b[0m" in coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = render(full_report(), OutputFormat.TABLE, color=True)
+    assert "\x1b[1mFAIL\x1b[0m" in plain
+    assert not re.search(r"\x1b\[[0-9;]*3[0-7][;m]", plain)
