@@ -94,9 +94,11 @@ class _Section:
     """What a row is, for the line that counts the rows cut (``findings``, ``devices``)."""
     header: list[str] = field(default_factory=list)
     tail: list[str] = field(default_factory=list)
+    close: list[str] = field(default_factory=list)
+    """Lines right after the rows kept (a code fence's end), before the line counting the rows cut."""
 
     def fixed(self) -> int:
-        return sum(len(line) + 1 for line in (*self.title, *self.header, *self.tail, ""))
+        return sum(len(line) + 1 for line in (*self.title, *self.header, *self.close, *self.tail, ""))
 
     def take(self, start: int, budget: int) -> tuple[int, int]:
         """How many rows from ``start`` fit in ``budget`` characters, and the characters they use."""
@@ -110,13 +112,13 @@ class _Section:
     def lines(self, kept: int) -> list[str]:
         """The section's lines with its first ``kept`` rows, and a line counting the rows cut."""
         if kept == len(self.rows):
-            return [*self.title, *self.header, *self.rows, "", *self.tail]
+            return [*self.title, *self.header, *self.rows, *self.close, "", *self.tail]
         cut = len(self.rows) - kept
         note = (
             f"_{cut:,} more {self.noun} not shown: a GitHub comment holds {LIMIT:,} characters; "
             "`--format json` or `--format sarif` has every one._"
         )
-        body = [*self.header, *self.rows[:kept], ""] if kept else []
+        body = [*self.header, *self.rows[:kept], *self.close, ""] if kept else []
         return [*self.title, *body, note, "", *self.tail]
 
 
@@ -242,8 +244,9 @@ def _diff(report: Report) -> _Section | None:
     if not isinstance(diff, str) or not diff:
         return None
     fence = "````" if "```" in diff else "```"
-    # The fence opens in the title and closes in the tail, so a cut diff is still a closed block.
-    return _Section(["#### Diff", "", f"{fence}diff"], diff.rstrip("\n").splitlines(), "diff lines", tail=[fence, ""])
+    # The fence opens with the rows and closes right after the last one kept, before any note.
+    lines = diff.rstrip("\n").splitlines()
+    return _Section(["#### Diff", ""], lines, "diff lines", header=[f"{fence}diff"], close=[fence])
 
 
 def _heading(report: Report) -> list[str]:

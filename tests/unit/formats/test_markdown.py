@@ -61,3 +61,17 @@ def test_clean_and_warning_verdicts() -> None:
     assert render(empty_report(), OutputFormat.MARKDOWN).startswith("### sshdrift lock: :white_check_mark: clean")
     report = Report(command="lock", findings=(Finding("downgrade", Severity.WARNING, "x", package="netmiko"),))
     assert ":warning: needs attention" in render(report, OutputFormat.MARKDOWN)
+
+
+def test_a_diff_too_long_for_a_comment_is_cut_outside_its_fence() -> None:
+    hunk = "".join(f"-    'paramiko>={i}.0',\n+    'paramiko>={i}.0,<5',\n" for i in range(3_000))
+    report = Report(command="fix", extra={"diff": f"--- pyproject.toml\n+++ pyproject.toml\n@@ -1 +1 @@\n{hunk}"})
+    text = render(report, OutputFormat.MARKDOWN)
+    assert len(text) < 65_536
+    body = text.split("#### Diff\n\n", 1)[1]
+    fenced, after = body.split("\n```\n", 1)
+    assert fenced.startswith("```diff\n--- pyproject.toml\n") and "not shown" not in fenced
+    assert after.lstrip().startswith("_") and "more diff lines not shown" in after
+    shown = fenced.count("\n")  # the lines after "```diff"
+    cut = int(after.split(" more", 1)[0].lstrip("\n_").replace(",", ""))
+    assert shown + cut == 6_003
