@@ -567,7 +567,9 @@ def demo(
 ) -> None:
     """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
     with _boundary():
-        settings, _ = _settings(None, format=fmt, show=show, output=output, verify=not no_verify, fail_on=FailOn.NEVER)
+        settings, _ = _settings(
+            None, format=fmt, show=show or Show.ALL, output=output, verify=not no_verify, fail_on=FailOn.NEVER
+        )
         # Start-up: each command imports only its own stack.
         from auditor.commands.demo import run_demo
 
