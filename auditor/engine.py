@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.analysis.lock import analyze_lock
-from auditor.checks.context import build_context
+from auditor.analysis.rule_context import build_context
 from auditor.checks.fleet import fleet_results
 from auditor.checks.registry import run_rules
 from auditor.errors import UsageError

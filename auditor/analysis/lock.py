@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor.analysis.rule_context import lock_context
 from auditor.checks.constraints import (
     LockAnalysis,
     PackageRange,
@@ -16,7 +17,6 @@ from auditor.checks.constraints import (
     constraints_from_requires_dist,
     project_info,
 )
-from auditor.checks.context import lock_context
 from auditor.checks.registry import run_rules
 from auditor.model import Constraint, Finding, Lockfile
 from auditor.progress import Progress

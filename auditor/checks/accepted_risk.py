@@ -24,17 +24,15 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
+from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import ConfigError, UsageError
 from auditor.model import Finding, Severity, Suppression
-
-if TYPE_CHECKING:
-    from auditor.checks.context import RuleContext
-    from auditor.settings import Settings
+from auditor.settings import Settings
 
 RULE = "accepted-risk"
 KINDS: tuple[str, ...] = ("package", "device", "advisory")
@@ -95,7 +93,9 @@ def _device_matches(risk: AcceptedRisk, finding: Finding, locked: Mapping[str, s
 
 
 def _advisory_matches(risk: AcceptedRisk, finding: Finding, locked: Mapping[str, str]) -> bool:
-    # A vulnerability message names the advisory id and its aliases: "paramiko 3.3.1: PYSEC-... (CVE-...): ...".
+    if finding.key is not None and finding.key.casefold() == risk.subject.casefold():
+        return True
+    # An alias (CVE-...) is not the key; the vulnerability message names it: "paramiko 3.3.1: PYSEC-... (CVE-...): ...".
     pattern = rf"(?<![\w-]){re.escape(risk.subject)}(?![\w-])"
     return re.search(pattern, finding.message, flags=re.IGNORECASE) is not None
 
@@ -104,12 +104,6 @@ _SUBJECT_MATCH = {"package": _package_matches, "device": _device_matches, "advis
 
 
 # ------------------------------------------------------------------ reading
-
-
-def _known_rules() -> list[str]:
-    from auditor.checks.catalog import RULES
-
-    return [r for r in RULES if r != RULE]
 
 
 def _date(value: Any) -> dt.date:
@@ -122,7 +116,7 @@ def _date(value: Any) -> dt.date:
     raise ValueError(f"until = {value!r} is not a date; write until = 2027-01-31 (YYYY-MM-DD)")
 
 
-def _entry(table: Any, origin: str) -> AcceptedRisk:
+def _entry(table: Any, origin: str, rules: Sequence[str]) -> AcceptedRisk:
     """One ``[[tool.sshdrift.ignore]]`` table as an :class:`AcceptedRisk`; ValueError says what is wrong."""
     if not isinstance(table, Mapping):
         raise ValueError("expected a table with rule, one of package/device/advisory, and reason")
@@ -130,8 +124,8 @@ def _entry(table: Any, origin: str) -> AcceptedRisk:
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}; an entry has {', '.join(sorted(_KEYS))}")
     rule = table.get("rule")
-    if rule not in _known_rules():
-        raise ValueError(f"rule = {rule!r} is not a rule id; one of {', '.join(_known_rules())}")
+    if not isinstance(rule, str) or rule not in rules or rule == RULE:
+        raise ValueError(f"rule = {rule!r} is not a rule id; one of {_ids(rules)}")
     kinds = [k for k in KINDS if k in table]
     if len(kinds) != 1:
         raise ValueError("name exactly one of package, device or advisory")
@@ -146,12 +140,17 @@ def _entry(table: Any, origin: str) -> AcceptedRisk:
     return AcceptedRisk(rule, kinds[0], subject.strip(), reason.strip(), origin, version, until)
 
 
-def parse_entries(entries: Sequence[Any], pyproject: str) -> tuple[AcceptedRisk, ...]:
+def _ids(rules: Sequence[str]) -> str:
+    return ", ".join(r for r in rules if r != RULE)
+
+
+def parse_entries(entries: Sequence[Any], pyproject: str, rules: Sequence[str]) -> tuple[AcceptedRisk, ...]:
     """``[[tool.sshdrift.ignore]]`` tables (as tomllib parsed them) as accepted risks.
 
     Args:
         entries: the array of tables, in file order.
         pyproject: the file they came from, as it should appear in messages (``pyproject.toml``).
+        rules: the registered rule ids an entry may name.
 
     Raises:
         ConfigError: an entry that is not a table, names an unknown rule or key, names no subject or
@@ -162,15 +161,15 @@ def parse_entries(entries: Sequence[Any], pyproject: str) -> tuple[AcceptedRisk,
     for index, table in enumerate(entries, 1):
         origin = f"{pyproject} [[tool.sshdrift.ignore]] #{index}"
         try:
-            out.append(_entry(table, origin))
+            out.append(_entry(table, origin, rules))
         except ValueError as exc:
             shown = {k: v for k, v in table.items() if k != "reason"} if isinstance(table, Mapping) else table
             raise ConfigError(f"{origin} {shown!r}: {exc}; fix or remove the entry") from None
     return tuple(out)
 
 
-def parse_cli(values: Sequence[str]) -> tuple[AcceptedRisk, ...]:
-    """``--ignore RULE:SUBJECT`` values as accepted risks (SUBJECT: a package, device or advisory id).
+def parse_cli(values: Sequence[str], rules: Sequence[str]) -> tuple[AcceptedRisk, ...]:
+    """``--ignore RULE:SUBJECT`` values as accepted risks (SUBJECT: a package, device or advisory id; RULE in ``rules``).
 
     Raises:
         UsageError: a value without ``:``, an empty subject or an unknown rule (exit 2).
@@ -178,28 +177,29 @@ def parse_cli(values: Sequence[str]) -> tuple[AcceptedRisk, ...]:
     out = []
     for value in values:
         rule, _, subject = value.partition(":")
-        if not subject.strip() or rule not in _known_rules():
+        if not subject.strip() or rule not in rules or rule == RULE:
             raise UsageError(
-                f"--ignore {value!r}: expected RULE:SUBJECT, RULE one of {', '.join(_known_rules())} "
+                f"--ignore {value!r}: expected RULE:SUBJECT, RULE one of {_ids(rules)} "
                 "and SUBJECT a package, device or advisory id (e.g. open-ended-range:bcrypt)"
             )
         out.append(AcceptedRisk(rule, "any", subject.strip(), CLI_REASON, f"--ignore {value}"))
     return tuple(out)
 
 
-def accepted_risks(settings: Settings, project_dir: Path | None) -> tuple[AcceptedRisk, ...]:
+def accepted_risks(settings: Settings, project_dir: Path | None, rules: Sequence[str]) -> tuple[AcceptedRisk, ...]:
     """The accepted risks of a run: ``settings.ignore_entries`` (from pyproject) then ``settings.ignore`` (CLI).
 
     Args:
         settings: ``ignore_entries`` (the raw ``[[tool.sshdrift.ignore]]`` tables) and ``ignore``
             (``RULE:SUBJECT`` strings).
         project_dir: the directory whose ``pyproject.toml`` holds the entries, for messages.
+        rules: the registered rule ids.
 
     Raises:
         ConfigError: a malformed entry (exit 3). UsageError: a malformed ``--ignore`` (exit 2).
     """
     pyproject = str(project_dir / "pyproject.toml") if project_dir is not None else "pyproject.toml"
-    return (*parse_entries(settings.ignore_entries, pyproject), *parse_cli(settings.ignore))
+    return (*parse_entries(settings.ignore_entries, pyproject, rules), *parse_cli(settings.ignore, rules))
 
 
 # ------------------------------------------------------------------ applying
@@ -212,18 +212,12 @@ def _note(risk: AcceptedRisk, message: str, fix: str) -> Finding:
     )
 
 
-def _ran(rule_id: str, context: RuleContext) -> bool:
-    from auditor.checks.registry import RULES
-
-    return any(rule.id == rule_id and rule.ran(context) for rule in RULES)
-
-
-def apply_accepted_risks(findings: Sequence[Finding], context: RuleContext) -> list[Finding]:
+def apply_accepted_risks(findings: Sequence[Finding], context: RuleContext, rules: Sequence[Rule]) -> list[Finding]:
     """``findings`` with ``ignored`` set where an unexpired accepted risk matches, plus a note per unmatched entry.
 
     The first matching entry (pyproject order, then ``--ignore``) gives the suppression. An entry
-    of a rule that had nothing to judge in this run (a device entry without devices) is not
-    reported as unmatched.
+    of a rule that had nothing to judge in this run (:meth:`Rule.ran` False for ``context``, e.g. a
+    device entry without devices) is not reported as unmatched.
     """
     active = [risk for risk in context.accepted if not risk.expired(context.today)]
     if not active:
@@ -239,7 +233,7 @@ def apply_accepted_risks(findings: Sequence[Finding], context: RuleContext) -> l
         used.add(index)
         out.append(replace(finding, ignored=active[index].suppression()))
     for index, risk in enumerate(active):
-        if index not in used and _ran(risk.rule, context):
+        if index not in used and any(rule.id == risk.rule and rule.ran(context) for rule in rules):
             out.append(
                 _note(
                     risk,

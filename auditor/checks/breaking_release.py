@@ -11,20 +11,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.constraints import PackageRange, specifier_set
+from auditor.checks.context import RuleContext
 from auditor.checks.fix_hints import cap_hint
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.checks.open_ended import describe_edge
 from auditor.model import PROJECT, Finding, Lockfile, Severity
 from auditor.rules_data import load_toml
-
-if TYPE_CHECKING:
-    from auditor.checks.context import RuleContext
 
 RULE = "breaking-release"
 _REMOVED = (

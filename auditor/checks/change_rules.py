@@ -7,15 +7,12 @@ context (:attr:`~auditor.checks.context.RuleContext.changes`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from packaging.utils import canonicalize_name
 
+from auditor.checks.context import RuleContext
+from auditor.checks.drift import change_findings
 from auditor.checks.interface import CatalogEntry, Rule
-
-if TYPE_CHECKING:
-    from auditor.checks.context import RuleContext
-    from auditor.model import Finding
+from auditor.model import Finding
 
 
 def _judged(context: RuleContext, rule_id: str) -> list[Finding]:
@@ -23,8 +20,6 @@ def _judged(context: RuleContext, rule_id: str) -> list[Finding]:
     changes = context.changes
     if changes is None or not changes.changes:
         return []
-    from auditor.checks.drift import change_findings
-
     found = change_findings(changes.changes, context=changes.description, stack=changes.stack, file=changes.file)
     return [f for f in found if f.rule == rule_id and canonicalize_name(f.package or "") not in changes.on_purpose]
 

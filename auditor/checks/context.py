@@ -1,10 +1,10 @@
-"""What a rule may look at: :class:`RuleContext`, built once per run by :func:`build_context`.
+"""What a rule may look at: :class:`RuleContext`, built once per run by :func:`auditor.analysis.rule_context.build_context`.
 
 The context holds values only: the lockfile, the SSH-stack ranges, the facts of ``rules/``, device
 results, the known_hosts verdict for each verified host key, the vulnerability records already
 fetched, the parsed ssh_config / ansible.cfg options, version changes between two resolutions and
-the accepted risks. Every read of a file, a cache or a service happens in :func:`build_context`
-(through :mod:`auditor.services` and :mod:`auditor.sources`), never in a rule.
+the accepted risks. Every read of a file, a cache or a service happens in the builder (through
+:mod:`auditor.services` and :mod:`auditor.sources`), never in a rule.
 """
 
 from __future__ import annotations
@@ -22,8 +22,20 @@ if TYPE_CHECKING:
     from auditor.checks.breaking_release import BreakingRelease
     from auditor.checks.constraints import PackageRange
     from auditor.services.interface import VulnerabilityRecords
-    from auditor.settings import Settings
     from auditor.sources.ssh_config import ConfigOption
+
+_KEY_TYPES = {
+    "rsa-sha2-256": "ssh-rsa",
+    "rsa-sha2-512": "ssh-rsa",
+    "rsa-sha2-256-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
+    "rsa-sha2-512-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
+}
+"""Host-key algorithm → key type where they differ (RFC 8332: rsa-sha2-* sign with ``ssh-rsa`` keys)."""
+
+
+def key_type_of(host_key_algorithm: str) -> str:
+    """The key type (known_hosts field) behind a negotiated host-key algorithm (RFC 8332 §3)."""
+    return _KEY_TYPES.get(host_key_algorithm, host_key_algorithm)
 
 
 class HostKeyCheckLike(Protocol):
@@ -114,118 +126,6 @@ class RuleContext:
     """What the builder could not fetch (the vulnerability service skipped a package), for the report."""
 
 
-def lock_context(lockfile: Lockfile, ranges: Sequence[PackageRange]) -> RuleContext:
-    """A context for the lock rules only: ``lockfile``, its ``ranges`` and ``rules/releases.toml``."""
-    from auditor.checks.breaking_release import load_releases
-
-    return RuleContext(lockfile=lockfile, ranges=tuple(ranges), releases=load_releases())
-
-
-def build_context(
-    settings: Settings,
-    *,
-    lockfile: Lockfile | None = None,
-    ranges: Sequence[PackageRange] = (),
-    devices: Sequence[DeviceResult] = (),
-    project_dir: Path | None = None,
-    changes: ChangeSet | None = None,
-    today: dt.date | None = None,
-) -> RuleContext:
-    """Read and fetch everything the rules need for one run.
-
-    Args:
-        settings: ``vulnerabilities``/``vuln_db``/``offline``/``all_packages``/``timeout`` (the vulnerability
-            lookup), ``ssh_config``/``ansible_cfg`` (options to lint), ``known_hosts`` (host-key verdicts),
-            ``ignore``/``ignore_entries`` (accepted risks).
-        lockfile: the parsed lockfile, or None (``probe``).
-        ranges: the SSH-stack ranges of ``lockfile``.
-        devices: device results (probed or predicted).
-        project_dir: the audited project (its ``pyproject.toml`` is named in accepted-risk errors).
-        changes: version changes to judge, or None.
-        today: the date accepted risks expire against; default today's local date.
-
-    Returns:
-        The context; :attr:`RuleContext.skipped` lists what could not be fetched.
-
-    Raises:
-        ConfigError: an unreadable ssh_config, ansible.cfg or known_hosts, or a malformed accepted risk (exit 3).
-        VulnerabilityServiceError: the vulnerability service or ``--vuln-db`` cannot be read (exit 3).
-    """
-    from auditor.checks.accepted_risk import accepted_risks
-    from auditor.checks.breaking_release import load_releases
-
-    accepted = accepted_risks(settings, project_dir)
-    records, skipped = (None, []) if lockfile is None else _vulnerabilities(lockfile, settings)
-    return RuleContext(
-        lockfile=lockfile,
-        ranges=tuple(ranges),
-        releases=load_releases(),
-        devices=tuple(devices),
-        host_keys=_host_keys(devices, settings),
-        vulnerabilities=records,
-        ssh_options=_ssh_options(settings),
-        changes=changes,
-        accepted=accepted,
-        today=today or dt.date.today(),
-        skipped=tuple(skipped),
-    )
-
-
-def _vulnerabilities(lockfile: Lockfile, settings: Settings) -> tuple[VulnerabilityRecords | None, list[Skipped]]:
-    """The vulnerability records for the selected locked packages, and what could not be checked."""
-    from auditor.checks.vulnerability import RULE, selected_packages
-    from auditor.services.vulnerabilities import service_for
-
-    if not settings.vulnerabilities:
-        return None, [Skipped(RULE, "turned off (--no-vulnerabilities)")]
-    packages, skipped = selected_packages(lockfile, settings.ssh_stack_extra, all_packages=settings.all_packages)
-    if not packages:
-        return None, skipped
-    service = service_for(settings)
-    if service is None:
-        reason = "skipped, --offline: no vulnerability data; pass --vuln-db DIR to check offline"
-        return None, [*skipped, Skipped(RULE, reason)]
-    records = service.query(packages)
-    return records, [*skipped, *records.skipped]
-
-
-def _ssh_options(settings: Settings) -> list[ConfigOption]:
-    """Every option of ``settings.ssh_config`` files and ``settings.ansible_cfg``, in file order.
-
-    Raises:
-        ConfigError: a file is missing or cannot be parsed.
-    """
-    if not settings.ssh_config and settings.ansible_cfg is None:
-        return []
-    from auditor.errors import ConfigError
-    from auditor.sources.ansible_cfg import read_ansible_ssh_options
-    from auditor.sources.ssh_config import read_ssh_config
-
-    options: list[ConfigOption] = []
-    for path in settings.ssh_config:
-        if not Path(path).is_file():
-            raise ConfigError(f"{path}: ssh_config not found; check --ssh-config or [tool.sshdrift] ssh-config")
-        options += read_ssh_config(Path(path))
-    if settings.ansible_cfg is not None:
-        if not Path(settings.ansible_cfg).is_file():
-            raise ConfigError(f"{settings.ansible_cfg}: ansible.cfg not found; check --ansible-cfg")
-        options += read_ansible_ssh_options(Path(settings.ansible_cfg))
-    return options
-
-
-def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tuple[str, str, int], HostKeyVerdict]:
-    """known_hosts' verdict for every device whose verified handshake saw a host key.
-
-    Raises:
-        ConfigError: ``--known-hosts`` is missing or unreadable.
-    """
-    if not settings.verify or not any(r.host_key_fingerprint is not None for r in devices):
-        return {}
-    from auditor.probe.paramiko_glue import load_known_hosts
-
-    return host_key_verdicts(devices, load_known_hosts(settings.known_hosts))
-
-
 def host_key_verdicts(
     devices: Sequence[DeviceResult], known_hosts: KnownHostsFile | None
 ) -> dict[tuple[str, str, int], HostKeyVerdict]:
@@ -237,8 +137,6 @@ def host_key_verdicts(
     """
     if known_hosts is None:
         return {}
-    from auditor.checks.devices import key_type_of
-
     out: dict[tuple[str, str, int], HostKeyVerdict] = {}
     for result in devices:
         if result.host_key_fingerprint is None or result.negotiated is None:

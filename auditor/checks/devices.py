@@ -18,33 +18,25 @@ from __future__ import annotations
 import functools
 from abc import abstractmethod
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.checks.context import (
+    HostKeyVerdict,
+    KnownHostsFile,
+    RuleContext,
+    device_key,
+    host_key_verdicts,
+)
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import AuditorError
 from auditor.model import DeviceResult, DeviceStatus, Finding, Offered, Severity
+from auditor.probe.algorithms import client_offer, first_release_without, known_releases
+from auditor.probe.negotiation import predict
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
-
-if TYPE_CHECKING:
-    from auditor.checks.context import HostKeyVerdict, KnownHostsFile, RuleContext
 
 LEGACY_CATEGORIES: tuple[str, ...] = ("kex", "host_key", "cipher_c2s", "mac_c2s")
 """Categories where a release's removal can cut a device off (compression is always ``none``)."""
-
-_KEY_TYPES = {
-    "rsa-sha2-256": "ssh-rsa",
-    "rsa-sha2-512": "ssh-rsa",
-    "rsa-sha2-256-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
-    "rsa-sha2-512-cert-v01@openssh.com": "ssh-rsa-cert-v01@openssh.com",
-}
-"""Host-key algorithm → key type where they differ (RFC 8332: rsa-sha2-* sign with ``ssh-rsa`` keys)."""
-
-
-def key_type_of(host_key_algorithm: str) -> str:
-    """The key type (known_hosts field) behind a negotiated host-key algorithm."""
-    return _KEY_TYPES.get(host_key_algorithm, host_key_algorithm)
 
 
 def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsFile | None = None) -> list[Finding]:
@@ -58,8 +50,6 @@ def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsF
     Returns:
         ``incompatible-device``, ``legacy-only-device`` and ``host-key-changed`` findings.
     """
-    from auditor.checks.context import RuleContext, host_key_verdicts
-
     context = RuleContext(devices=tuple(results), host_keys=host_key_verdicts(results, known_hosts))
     findings: list[Finding] = []
     for result in results:
@@ -79,8 +69,6 @@ def _prediction_failure(result: DeviceResult) -> NoOverlap | None:
     """The category with no overlap, recomputed from the offered lists and the release's data."""
     if result.offered is None or result.paramiko is None:
         return None
-    from auditor.probe.negotiation import predict
-
     try:
         return predict(result.paramiko, result.offered).failure
     except AuditorError:
@@ -138,9 +126,6 @@ def _first_breaking_release(result: DeviceResult) -> Version | None:
 @functools.cache
 def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | None:
     """:func:`_first_breaking_release` by value: a fleet repeats a few offers, and each costs a prediction per release."""
-    from auditor.probe.algorithms import known_releases
-    from auditor.probe.negotiation import predict
-
     try:
         current = Version(paramiko)
         releases = sorted((Version(r), r) for r in known_releases())
@@ -168,8 +153,6 @@ def legacy_finding(result: DeviceResult) -> Finding | None:
     """
     if result.offered is None or result.paramiko is None:
         return None
-    from auditor.probe.algorithms import client_offer, first_release_without
-
     try:
         client = client_offer(result.paramiko)
     except AuditorError:
@@ -319,8 +302,6 @@ class HostKeyChanged(_DeviceRule):
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One error when known_hosts' verdict on the result's host key is ``changed``."""
-        from auditor.checks.context import device_key
-
         changed = host_key_finding(result, context.host_keys.get(device_key(result)))
         return [changed] if changed is not None else []
 

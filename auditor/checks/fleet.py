@@ -17,7 +17,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from auditor.checks.devices import device_findings
 from auditor.model import DeviceResult, Finding
+from auditor.probe.negotiation import predict
+from auditor.sources.saved_report import load_report
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -63,8 +66,6 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> De
     A device without offered name-lists in the snapshot (unreachable or broken when it was
     probed) keeps its status and reason, marked as coming from the snapshot.
     """
-    from auditor.probe.negotiation import predict
-
     device = snapshot_result.device
     if snapshot_result.offered is None:
         kept = tuple(f"in the snapshot: {r}" for r in snapshot_result.reasons) or ("in the snapshot: not probed",)
@@ -109,9 +110,6 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
         InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
         AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
     """
-    from auditor.checks.devices import device_findings
-    from auditor.sources.saved_report import load_report
-
     report = load_report(snapshot)
     results = [predicted_result(saved, paramiko_version) for saved in report.devices]
     # The same device rules as a live probe; host keys are not compared (no handshake happened).

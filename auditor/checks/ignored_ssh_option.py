@@ -14,15 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from auditor.checks.breaking_release import BreakingRelease
+from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.model import Finding, Severity
 from auditor.sources.ssh_config import ConfigOption
-
-if TYPE_CHECKING:
-    from auditor.checks.breaking_release import BreakingRelease
-    from auditor.checks.context import RuleContext
 
 RULE = "ignored-ssh-option"
 

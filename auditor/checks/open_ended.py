@@ -13,15 +13,12 @@ declares 'paramiko>=2.9.5', scp declares 'paramiko' (any version); path: netmiko
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from auditor.checks.constraints import PackageRange, admits_next_major, next_major, specifier_set
+from auditor.checks.context import RuleContext
 from auditor.checks.fix_hints import cap_hint
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.model import PROJECT, Constraint, Finding, Lockfile, Severity
-
-if TYPE_CHECKING:
-    from auditor.checks.context import RuleContext
 
 RULE = "open-ended-range"
 

@@ -51,6 +51,6 @@ def run_rules(context: RuleContext) -> list[Finding]:
         entries expired or matched nothing.
     """
     findings = [finding for rule in RULES for finding in rule.find(context)]
-    findings = apply_accepted_risks(findings, context)
+    findings = apply_accepted_risks(findings, context, RULES)
     findings.sort(key=sort_key)
     return findings

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks.context import build_context
+from auditor.analysis.rule_context import build_context
 from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.errors import ConfigError, ExitCode
 from auditor.model import Finding, Severity

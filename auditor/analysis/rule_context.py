@@ -1,0 +1,128 @@
+"""The rule context of a run: every read and fetch the rules need, done once, before any rule runs.
+
+:func:`build_context` is what the engine calls for ``lock`` and ``audit``; :func:`lock_context` is
+the lock rules' context for the lock analysis that ``whatif``, ``fix`` and ``demo`` share. The rules
+(:mod:`auditor.checks`) then judge values only (:func:`auditor.checks.registry.run_rules`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+
+from auditor.checks.accepted_risk import accepted_risks
+from auditor.checks.breaking_release import load_releases
+from auditor.checks.constraints import PackageRange
+from auditor.checks.context import ChangeSet, HostKeyVerdict, RuleContext, host_key_verdicts
+from auditor.checks.registry import RULES
+from auditor.checks.vulnerability import RULE as VULNERABILITY
+from auditor.checks.vulnerability import selected_packages
+from auditor.errors import ConfigError
+from auditor.model import DeviceResult, Lockfile, Skipped
+from auditor.services.interface import VulnerabilityRecords
+from auditor.services.vulnerabilities import service_for
+from auditor.settings import Settings
+from auditor.sources.ansible_cfg import read_ansible_ssh_options
+from auditor.sources.ssh_config import ConfigOption, read_ssh_config
+
+
+def lock_context(lockfile: Lockfile, ranges: Sequence[PackageRange]) -> RuleContext:
+    """A context for the lock rules only: ``lockfile``, its ``ranges`` and ``rules/releases.toml``."""
+    return RuleContext(lockfile=lockfile, ranges=tuple(ranges), releases=load_releases())
+
+
+def build_context(
+    settings: Settings,
+    *,
+    lockfile: Lockfile | None = None,
+    ranges: Sequence[PackageRange] = (),
+    devices: Sequence[DeviceResult] = (),
+    project_dir: Path | None = None,
+    changes: ChangeSet | None = None,
+    today: dt.date | None = None,
+) -> RuleContext:
+    """Read and fetch everything the rules need for one run.
+
+    Args:
+        settings: ``vulnerabilities``/``vuln_db``/``offline``/``all_packages``/``timeout`` (the vulnerability
+            lookup), ``ssh_config``/``ansible_cfg`` (options to lint), ``known_hosts`` (host-key verdicts),
+            ``ignore``/``ignore_entries`` (accepted risks).
+        lockfile: the parsed lockfile, or None (``probe``).
+        ranges: the SSH-stack ranges of ``lockfile``.
+        devices: device results (probed or predicted).
+        project_dir: the audited project (its ``pyproject.toml`` is named in accepted-risk errors).
+        changes: version changes to judge, or None.
+        today: the date accepted risks expire against; default today's local date.
+
+    Returns:
+        The context; :attr:`RuleContext.skipped` lists what could not be fetched.
+
+    Raises:
+        ConfigError: an unreadable ssh_config, ansible.cfg or known_hosts, or a malformed accepted risk (exit 3).
+        VulnerabilityServiceError: the vulnerability service or ``--vuln-db`` cannot be read (exit 3).
+    """
+    accepted = accepted_risks(settings, project_dir, [rule.id for rule in RULES])
+    records, skipped = (None, []) if lockfile is None else _vulnerabilities(lockfile, settings)
+    return RuleContext(
+        lockfile=lockfile,
+        ranges=tuple(ranges),
+        releases=load_releases(),
+        devices=tuple(devices),
+        host_keys=_host_keys(devices, settings),
+        vulnerabilities=records,
+        ssh_options=_ssh_options(settings),
+        changes=changes,
+        accepted=accepted,
+        today=today or dt.date.today(),
+        skipped=tuple(skipped),
+    )
+
+
+def _vulnerabilities(lockfile: Lockfile, settings: Settings) -> tuple[VulnerabilityRecords | None, list[Skipped]]:
+    """The vulnerability records for the selected locked packages, and what could not be checked."""
+    if not settings.vulnerabilities:
+        return None, [Skipped(VULNERABILITY, "turned off (--no-vulnerabilities)")]
+    packages, skipped = selected_packages(lockfile, settings.ssh_stack_extra, all_packages=settings.all_packages)
+    if not packages:
+        return None, skipped
+    service = service_for(settings)
+    if service is None:
+        reason = "skipped, --offline: no vulnerability data; pass --vuln-db DIR to check offline"
+        return None, [*skipped, Skipped(VULNERABILITY, reason)]
+    records = service.query(packages)
+    return records, [*skipped, *records.skipped]
+
+
+def _ssh_options(settings: Settings) -> list[ConfigOption]:
+    """Every option of ``settings.ssh_config`` files and ``settings.ansible_cfg``, in file order.
+
+    Raises:
+        ConfigError: a file is missing or cannot be parsed.
+    """
+    if not settings.ssh_config and settings.ansible_cfg is None:
+        return []
+    options: list[ConfigOption] = []
+    for path in settings.ssh_config:
+        if not Path(path).is_file():
+            raise ConfigError(f"{path}: ssh_config not found; check --ssh-config or [tool.sshdrift] ssh-config")
+        options += read_ssh_config(Path(path))
+    if settings.ansible_cfg is not None:
+        if not Path(settings.ansible_cfg).is_file():
+            raise ConfigError(f"{settings.ansible_cfg}: ansible.cfg not found; check --ansible-cfg")
+        options += read_ansible_ssh_options(Path(settings.ansible_cfg))
+    return options
+
+
+def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tuple[str, str, int], HostKeyVerdict]:
+    """known_hosts' verdict for every device whose verified handshake saw a host key.
+
+    Raises:
+        ConfigError: ``--known-hosts`` is missing or unreadable.
+    """
+    if not settings.verify or not any(r.host_key_fingerprint is not None for r in devices):
+        return {}
+    # Start-up: Paramiko (and its cryptography) is imported only when a handshake saw a host key.
+    from auditor.probe.paramiko_glue import load_known_hosts
+
+    return host_key_verdicts(devices, load_known_hosts(settings.known_hosts))
