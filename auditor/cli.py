@@ -146,6 +146,14 @@ SaveKexinitOpt = Annotated[
     Path | None,
     typer.Option("--save-kexinit", metavar="DIR", help="Directory to keep each device's raw KEXINIT payload."),
 ]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="RULE:SUBJECT",
+        help="Accept a risk: RULE's findings on a package, device or advisory id stay in the report but pass (repeatable).",
+    ),
+]
 JumpKeyOpt = Annotated[
     Path | None, typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts (else ssh-agent).")
 ]
@@ -293,6 +301,7 @@ def lock(
     all_packages: AllPackagesOpt = None,
     vulnerabilities: NoVulnOpt = None,
     timeout: TimeoutOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """Audit a lockfile: open-ended ranges and breaking releases in the SSH stack.
 
@@ -316,6 +325,7 @@ def lock(
             all_packages=all_packages,
             vulnerabilities=vulnerabilities,
             timeout=timeout,
+            ignore=ignore,
         )
         # Start-up: each command imports only its own stack.
         from auditor.commands.lock import run_lock
@@ -404,6 +414,7 @@ def audit(
     vulnerabilities: NoVulnOpt = None,
     timeout: TimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
+    ignore: IgnoreOpt = None,
 ) -> None:
     """The lock checks plus the probe with exactly the Paramiko the lock resolves: one report, one exit code."""
     with _boundary():
@@ -428,6 +439,7 @@ def audit(
             vulnerabilities=vulnerabilities,
             timeout=timeout,
             concurrency=concurrency,
+            ignore=ignore,
         )
         inventory, settings = _inventory(devices, fleet, settings, extras)
         # Start-up: each command imports only its own stack.
@@ -574,6 +586,55 @@ def demo(
         from auditor.commands.demo import run_demo
 
         _run(lambda: run_demo(settings, _progress()), settings)
+
+
+@app.command()
+def baseline(
+    path: Annotated[
+        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
+    ] = Path(),
+    write: Annotated[
+        bool, typer.Option("--write", help="Append the entries to the project's pyproject.toml (atomically).")
+    ] = False,
+    fail_on: FailOnOpt = None,
+    offline: OfflineOpt = None,
+    python_version: PythonVersionOpt = None,
+    ssh_config: SshConfigOpt = None,
+    ansible_cfg: AnsibleCfgOpt = None,
+    fleet: FleetOpt = None,
+    vuln_db: VulnDbOpt = None,
+    vulnerabilities: NoVulnOpt = None,
+    timeout: TimeoutOpt = None,
+) -> None:
+    """Print [[tool.sshdrift.ignore]] entries for today's findings (--write: add them to pyproject.toml) to review."""
+    with _boundary():
+        settings, _ = _settings(
+            path,
+            fail_on=fail_on,
+            offline=offline,
+            python_version=python_version,
+            ssh_config=ssh_config,
+            ansible_cfg=ansible_cfg,
+            fleet=fleet,
+            vuln_db=vuln_db,
+            vulnerabilities=vulnerabilities,
+            timeout=timeout,
+        )
+        # Start-up: each command imports only its own stack.
+        from auditor.commands.baseline import run_baseline
+
+        result = run_baseline(path, settings, _progress(), write=write)
+        for line in result.unnamed:
+            sys.stderr.write(f"sshdrift: no entry can name this finding; fix it instead: {line}\n")
+        if result.written:
+            sys.stdout.write(
+                f"{result.pyproject}: added {result.count} [[tool.sshdrift.ignore]] entries; "
+                "replace each TODO reason with why the risk is accepted\n"
+            )
+        elif result.count:
+            sys.stdout.write(result.toml.rstrip("\n") + "\n")
+        else:
+            sys.stderr.write(f"sshdrift: no finding at --fail-on {settings.fail_on.value} to accept\n")
 
 
 @app.command()

@@ -274,3 +274,48 @@ class AcceptedRiskRule(Rule):
             for risk in context.accepted
             if risk.expired(context.today)
         ]
+
+
+# ------------------------------------------------------------------ baseline
+
+BASELINE_REASON = "TODO: review; say why this risk is accepted (written by sshdrift baseline)"
+"""The placeholder reason ``sshdrift baseline`` writes, for the user to replace."""
+
+
+def baseline_subject(finding: Finding) -> tuple[str, str] | None:
+    """``(kind, subject)`` an entry would name to cover ``finding``: its advisory, device or package.
+
+    None for a finding without one of them (``ignored-ssh-option`` points at a file line).
+    """
+    if finding.rule == "vulnerability" and finding.key:
+        return ("advisory", finding.key)
+    if finding.device:
+        return ("device", finding.device)
+    if finding.package:
+        return ("package", finding.package)
+    return None
+
+
+def baseline_entries(findings: Sequence[Finding]) -> tuple[list[dict[str, str]], list[Finding]]:
+    """One ``[[tool.sshdrift.ignore]]`` entry per distinct (rule, subject) of ``findings``, with :data:`BASELINE_REASON`.
+
+    Findings already ignored and ``accepted-risk`` notes are left out; so are findings no entry can
+    name (returned second, for the caller to mention).
+
+    Returns:
+        ``(entries, unnamed)``: entries as ordered ``{"rule", kind, "reason"}`` mappings in finding order.
+    """
+    entries: list[dict[str, str]] = []
+    seen: set[tuple[str, str, str]] = set()
+    unnamed: list[Finding] = []
+    for finding in findings:
+        if finding.ignored is not None or finding.rule == RULE:
+            continue
+        subject = baseline_subject(finding)
+        if subject is None:
+            unnamed.append(finding)
+            continue
+        if (finding.rule, *subject) not in seen:
+            seen.add((finding.rule, *subject))
+            entries.append({"rule": finding.rule, subject[0]: subject[1], "reason": BASELINE_REASON})
+    return entries, unnamed

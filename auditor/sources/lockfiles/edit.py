@@ -26,12 +26,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
-from tomlkit.items import Array, InlineTable, String, StringType, Table
+from tomlkit.items import AoT, Array, InlineTable, String, StringType, Table
 
 _MARKER_SPLIT = re.compile(r"\s*;")
 
@@ -329,3 +329,61 @@ def unified_diff(name: str, before: str, after: str) -> str:
             tofile=f"b/{name}",
         )
     )
+
+
+def _ignore_tables(entries: Sequence[Mapping[str, str]]) -> AoT:
+    tables = tomlkit.aot()
+    for index, entry in enumerate(entries, 1):
+        table = tomlkit.table()
+        for key, value in entry.items():
+            table.add(key, value)
+        if index == len(entries):
+            table.add(tomlkit.nl())  # a blank line before whatever table follows
+        tables.append(table)
+    return tables
+
+
+def ignore_entries_toml(entries: Sequence[Mapping[str, str]]) -> str:
+    """``entries`` as ``[[tool.sshdrift.ignore]]`` tables (TOML 1.0 text), as :func:`add_ignore_entries` writes them."""
+    if not entries:
+        return ""
+    doc = tomlkit.document()
+    tool, sshdrift = tomlkit.table(is_super_table=True), tomlkit.table(is_super_table=True)
+    sshdrift.add("ignore", _ignore_tables(entries))
+    tool.add("sshdrift", sshdrift)
+    doc.add("tool", tool)
+    return tomlkit.dumps(doc)
+
+
+def add_ignore_entries(text: str, entries: Sequence[Mapping[str, str]]) -> str:
+    """A pyproject.toml with ``entries`` appended to ``[[tool.sshdrift.ignore]]`` (the tables created when absent).
+
+    Comments, key order and the other tables stay as they are (tomlkit).
+
+    Raises:
+        ValueError: ``text`` is not TOML, or ``tool``, ``tool.sshdrift`` or ``tool.sshdrift.ignore`` is not a table
+            (array of tables).
+    """
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError as exc:
+        raise ValueError(f"not valid TOML ({exc})") from exc
+    tool = doc.get("tool")
+    if tool is None:
+        tool = tomlkit.table(is_super_table=True)
+        doc.add("tool", tool)
+    sshdrift = tool.get("sshdrift") if isinstance(tool, Table) else None
+    if isinstance(tool, Table) and sshdrift is None:
+        sshdrift = tomlkit.table(is_super_table=True)
+        tool.add("sshdrift", sshdrift)
+    if not isinstance(sshdrift, Table):
+        raise ValueError("[tool] or [tool.sshdrift] is not a table")
+    existing = sshdrift.get("ignore")
+    if existing is None:
+        sshdrift.add("ignore", _ignore_tables(entries))
+    elif isinstance(existing, AoT):
+        for table in _ignore_tables(entries):
+            existing.append(table)
+    else:
+        raise ValueError("[tool.sshdrift] ignore is not an array of tables ([[tool.sshdrift.ignore]])")
+    return tomlkit.dumps(doc)
