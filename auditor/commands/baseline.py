@@ -16,8 +16,8 @@ from auditor.engine import project_report
 from auditor.errors import ConfigError
 from auditor.fileio import write_atomic
 from auditor.progress import Progress
-from auditor.pyproject_edit import add_ignore_entries, ignore_entries_toml
 from auditor.settings import Settings
+from auditor.sources.lockfiles.edit import add_ignore_entries, ignore_entries_toml
 
 
 @dataclass(frozen=True)
