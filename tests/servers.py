@@ -1,10 +1,11 @@
 """Real SSH servers on 127.0.0.1 for the integration tests: OpenSSH ``sshd`` and ``dropbear``.
 
 Pytest-free helpers (the fixtures in ``tests/conftest.py`` wrap them), usable from benchmarks
-and scripts too. Each server runs in the foreground as a child process, on a free high port of
-127.0.0.1, with its own host keys, configuration and PID file in a work directory; nothing
-outside that directory is touched except ``/run/sshd`` (sshd's privilege-separation directory,
-which it requires when started as root).
+and scripts too. Each server listens on a port of 127.0.0.1 that the kernel picked and that the
+server (dropbear) or our own socket (:class:`InetdListener`, for sshd in inetd mode) holds from
+then on, with its own host keys, configuration and log in a work directory; nothing outside that
+directory is touched except ``/run/sshd`` (sshd's privilege-separation directory, which it
+requires when started as root).
 
 Device profiles (what a network OS's SSH server offers) are project data in
 ``fixtures/devices/`` (read by :mod:`tests.devices`): each OpenSSH-emulated profile there carries an
@@ -18,6 +19,7 @@ import os
 import shutil
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -70,7 +72,11 @@ def load_profile(profile_id: str) -> Profile:
 
 
 def free_port() -> int:
-    """A TCP port of 127.0.0.1 that is free right now (the kernel's pick)."""
+    """A TCP port of 127.0.0.1 that was free a moment ago (the kernel's pick), for a port nothing listens on.
+
+    Never start a server on it (another process may take it meanwhile): the servers here listen
+    on a port they hold from the moment the kernel picks it.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((LOOPBACK, 0))
         return int(sock.getsockname()[1])
@@ -102,22 +108,82 @@ def generate_key(path: Path, key_type: str) -> Path:
     return path
 
 
+class InetdListener:
+    """A listening socket of our own on 127.0.0.1, port chosen by the kernel, that hands each
+    accepted connection to a new server process in inetd mode (``sshd -i``, ``dropbear -i``).
+
+    The socket is bound to port 0 and kept open for the server's whole life, so the port is never
+    free between choosing and listening: no other process can take it, and a connection to it
+    always reaches this server. Each child gets the connection as standard input and output and
+    appends its standard error to ``log``. An accept thread (a daemon) serves until :meth:`stop`.
+    """
+
+    def __init__(self, command: Sequence[str], log: Path) -> None:
+        self.command = list(command)
+        self.log = log
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind((LOOPBACK, 0))
+        self.socket.listen(256)
+        self.port = int(self.socket.getsockname()[1])
+        self.children: list[subprocess.Popen[bytes]] = []
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._serve, name=f"inetd-{self.port}", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:
+                return  # stop() shut the socket down
+            with conn, self.log.open("ab") as log, self._lock:
+                self.children = [c for c in self.children if c.poll() is None]
+                self.children.append(
+                    subprocess.Popen(self.command, stdin=conn.fileno(), stdout=conn.fileno(), stderr=log)
+                )
+
+    def stop(self) -> None:
+        """Stop listening, then terminate the children still serving (at most 5 s each, then kill)."""
+        with contextlib.suppress(OSError):
+            self.socket.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        self.socket.close()
+        self._thread.join(timeout=5)
+        with self._lock:
+            children, self.children = self.children, []
+        for child in children:
+            _terminate(child)
+
+
+def _terminate(process: subprocess.Popen[bytes]) -> None:
+    """Terminate ``process`` and wait for it (at most 5 s, then kill)."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 @dataclass
 class SshServer:
     """A running SSH server on 127.0.0.1."""
 
     name: str
     port: int
-    process: subprocess.Popen[bytes]
     workdir: Path
     host_keys: dict[str, Path] = field(default_factory=dict)
     """Host-key type → private key file (OpenSSH format; ``.pub`` beside it for sshd)."""
     host: str = LOOPBACK
+    listener: InetdListener | None = None
+    """Our listening socket, when each connection runs one server process in inetd mode (sshd)."""
+    process: subprocess.Popen[bytes] | None = None
+    """The server daemon, when it listens itself (dropbear)."""
 
     def public_keys(self) -> list[str]:
         """The server's host keys as ``TYPE BASE64`` lines (known_hosts key fields)."""
         out = []
-        for key_type, path in self.host_keys.items():
+        for path in self.host_keys.values():
             pub = path.with_name(path.name + ".pub")
             if pub.is_file():
                 out.append(" ".join(pub.read_text(encoding="ascii").split()[:2]))
@@ -127,21 +193,17 @@ class SshServer:
                 )
                 line = next(x for x in result.stdout.splitlines() if x.startswith(("ssh-", "ecdsa-")))
                 out.append(" ".join(line.split()[:2]))
-            del key_type
         return out
 
     def stop(self) -> None:
-        """Terminate the server and wait for it (at most 5 s, then kill)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        """Stop listening and end the server processes (at most 5 s each, then kill)."""
+        if self.listener is not None:
+            self.listener.stop()
+        if self.process is not None:
+            _terminate(self.process)
 
     def log(self) -> str:
-        """What the server wrote on stderr so far."""
+        """What the server processes wrote on stderr so far."""
         path = self.workdir / "server.log"
         return path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
 
@@ -154,21 +216,26 @@ def start_sshd(
     authorized_keys: Sequence[str] = (),
     extra_config: Sequence[str] = (),
 ) -> SshServer:
-    """Start ``sshd -D -e -f CONFIG`` on a free port of 127.0.0.1 with ``profile``'s algorithms.
+    """Serve ``profile``'s algorithms with ``sshd -i -e -f CONFIG`` behind our own listener on 127.0.0.1.
+
+    The port is the kernel's pick, bound before the server is known and held until :meth:`SshServer.stop`
+    (OpenSSH refuses ``Port 0``, so sshd runs in inetd mode, one process per connection, as its
+    re-exec'd children would anyway).
 
     Args:
         name: a label (file names, messages).
-        workdir: an empty directory for keys, configuration, PID and log files.
+        workdir: an empty directory for keys, configuration and log files.
         profile: the algorithm lists and host-key types to serve.
         authorized_keys: public-key lines; when given, public-key login is allowed (root too,
             ``prohibit-password``) and TCP forwarding is on, so the server can act as a jump host.
         extra_config: more ``sshd_config`` lines.
 
     Returns:
-        The running server, accepting connections.
+        The running server, accepting connections (its identification string was read once).
 
     Raises:
-        RuntimeError: sshd did not start (its log is in the message).
+        RuntimeError: sshd did not answer with an identification string (its log is in the message).
+        subprocess.CalledProcessError: ``sshd -t`` rejected the configuration.
     """
     workdir.mkdir(parents=True, exist_ok=True)
     if os.geteuid() == 0:
@@ -176,8 +243,6 @@ def start_sshd(
     keys = {kt: generate_key(workdir / f"ssh_host_{kt}_key", kt) for kt in profile.key_types}
     lines = [f"HostKey {path}" for path in keys.values()]
     lines += [
-        f"PidFile {workdir / 'sshd.pid'}",
-        "MaxStartups 100:30:200",
         "UsePAM no",
         "LogLevel ERROR",
         "PasswordAuthentication no",
@@ -197,22 +262,20 @@ def start_sshd(
     else:
         lines += ["PubkeyAuthentication no", "AllowTcpForwarding no"]
     lines += list(profile.config) + list(extra_config)
-    for _attempt in range(5):
-        port = free_port()
-        config = workdir / "sshd_config"
-        config.write_text("\n".join([f"ListenAddress {LOOPBACK}", f"Port {port}", *lines]) + "\n", encoding="ascii")
-        subprocess.run([str(SSHD), "-t", "-f", str(config)], check=True, stdin=subprocess.DEVNULL)
-        server = _spawn(name, port, workdir, [str(SSHD), "-D", "-e", "-f", str(config)], keys)
-        if server is not None:
-            return server
-    raise RuntimeError(f"sshd {name}: could not start; log: {(workdir / 'server.log').read_text(errors='replace')}")
+    config = workdir / "sshd_config"
+    config.write_text("\n".join(lines) + "\n", encoding="ascii")
+    subprocess.run([str(SSHD), "-t", "-f", str(config)], check=True, stdin=subprocess.DEVNULL)
+    return _serve(name, workdir, [str(SSHD), "-i", "-e", "-f", str(config)], keys)
 
 
 def start_dropbear(name: str, workdir: Path, *, key_types: Sequence[str] = ("rsa",)) -> SshServer:
-    """Start the real ``dropbear -F -E -p 127.0.0.1:PORT -r KEY...`` with fresh host keys.
+    """Start the real ``dropbear -F -E -s -p 127.0.0.1:0 -r KEY...`` with fresh host keys.
+
+    dropbear binds a port the kernel picks and keeps it; we read that port from the socket it holds
+    (:func:`listening_port`). Its inetd mode cannot log to stderr, so it runs as a daemon.
 
     Raises:
-        RuntimeError: dropbear did not start (its log is in the message).
+        RuntimeError: dropbear exited or held no listening socket within 10 s (its log is in the message).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     keys: dict[str, Path] = {}
@@ -223,36 +286,64 @@ def start_dropbear(name: str, workdir: Path, *, key_types: Sequence[str] = ("rsa
         )
         keys[key_type] = path
     key_args = [arg for path in keys.values() for arg in ("-r", str(path))]
-    for _attempt in range(5):
-        port = free_port()
-        command = [
-            str(DROPBEAR),
-            "-F",
-            "-E",
-            "-s",
-            "-p",
-            f"{LOOPBACK}:{port}",
-            "-P",
-            str(workdir / "db.pid"),
-            *key_args,
-        ]
-        server = _spawn(name, port, workdir, command, keys)
-        if server is not None:
-            return server
-    raise RuntimeError(f"dropbear {name}: could not start; log: {(workdir / 'server.log').read_text(errors='replace')}")
-
-
-def _spawn(name: str, port: int, workdir: Path, command: list[str], keys: dict[str, Path]) -> SshServer | None:
-    """Run ``command``, wait for ``port``; None when it died (e.g. the port was taken meanwhile)."""
-    log = (workdir / "server.log").open("ab")
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-    log.close()
-    server = SshServer(name=name, port=port, process=process, workdir=workdir, host_keys=keys)
+    command = [str(DROPBEAR), "-F", "-E", "-s", "-p", f"{LOOPBACK}:0", "-P", str(workdir / "db.pid"), *key_args]
+    with (workdir / "server.log").open("ab") as log:
+        process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    server = SshServer(name=name, port=0, workdir=workdir, host_keys=keys, process=process)
     try:
-        wait_for_port(port, process=process)
-    except RuntimeError:
+        server.port = listening_port(process)
+    except RuntimeError as exc:
         server.stop()
-        return None
+        raise RuntimeError(f"dropbear {name}: {exc}; log: {server.log()}") from exc
+    return server
+
+
+def _socket_inodes(pid: int) -> set[str]:
+    """Inodes of the sockets process ``pid`` holds (its ``/proc/PID/fd`` links ``socket:[INODE]``)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = str(fd.readlink())
+            if target.startswith("socket:["):
+                inodes.add(target[len("socket:[") : -1])
+    return inodes
+
+
+def listening_port(process: subprocess.Popen[bytes], *, timeout: float = 10.0) -> int:
+    """The TCP port of the IPv4 listening socket that ``process`` holds (Linux ``/proc``).
+
+    A listening socket is a line of ``/proc/net/tcp`` in state ``0A`` whose inode is one of the
+    process's sockets; its local address is ``HEXADDR:HEXPORT``.
+
+    Raises:
+        RuntimeError: the process exited, or held no listening socket within ``timeout`` seconds.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}")
+        with contextlib.suppress(OSError):
+            inodes = _socket_inodes(process.pid)
+            for line in Path("/proc/net/tcp").read_text(encoding="ascii").splitlines()[1:]:
+                fields = line.split()
+                if fields[3] == "0A" and fields[9] in inodes:
+                    return int(fields[1].rsplit(":", 1)[1], 16)
+        time.sleep(0.05)
+    raise RuntimeError(f"no listening socket within {timeout} s")
+
+
+def _serve(name: str, workdir: Path, command: list[str], keys: dict[str, Path]) -> SshServer:
+    """Serve ``command`` in inetd mode and read one identification string, so a broken server fails here."""
+    listener = InetdListener(command, workdir / "server.log")
+    server = SshServer(name=name, port=listener.port, workdir=workdir, host_keys=keys, listener=listener)
+    try:
+        with socket.create_connection((LOOPBACK, listener.port), timeout=10) as sock:
+            banner = sock.makefile("rb").readline(256)
+    except OSError as exc:
+        banner = f"({exc})".encode()
+    if not banner.startswith(b"SSH-2.0-"):
+        server.stop()
+        raise RuntimeError(f"{command[0]} {name}: no identification string ({banner!r}); log: {server.log()}")
     return server
 
 
