@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from auditor.model import Change, Lockfile
 from auditor.progress import Progress
+from auditor.resolution import compare, resolved
 from auditor.sources.lockfiles import format_of
 
 
@@ -44,8 +45,6 @@ def fresh_drift(
         ResolverError: uv could not resolve (uv's reason, one line). LockfileError: the new lock
         cannot be read.
     """
-    from auditor.resolution import compare, resolved
-
     context = f"a fresh resolution as of {exclude_newer}" if exclude_newer else "a fresh resolution today"
     progress.start("resolving", None)
     try:

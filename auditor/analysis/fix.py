@@ -16,14 +16,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import UsageError
+from auditor.fileio import write_atomic
 from auditor.model import Change, Finding, Lockfile, PackageReport, Severity, Skipped
 from auditor.progress import Progress
-from auditor.sources.lockfiles import format_of
+from auditor.resolution import compare, resolved
+from auditor.sources.lockfiles import edit, format_of, load_lockfile
 from auditor.sources.lockfiles.interface import Cap, ProjectTexts
+from auditor.uv_runner import run_uv
 
 
 @dataclass(frozen=True)
@@ -120,8 +124,6 @@ def cap_targets(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _admits(bound: str, version: str) -> bool:
-    from packaging.specifiers import InvalidSpecifier, SpecifierSet
-
     try:
         return SpecifierSet(bound).contains(version, prereleases=True)
     except (InvalidSpecifier, InvalidVersion):
@@ -160,8 +162,6 @@ class _Plan:
 
     def diff(self) -> str:
         """The unified diff of every file the plan changed."""
-        from auditor.sources.lockfiles import edit  # difflib and tomlkit, only when fixing
-
         project_dir = self.lockfile.path.parent
         return "".join(
             edit.unified_diff(f.relative_to(project_dir).as_posix(), self.texts.original(f), self.texts.text(f))
@@ -219,8 +219,6 @@ def fix_lockfile(
         UsageError: bad ``below``, or a declaring file with no place for a cap. ResolverError:
         re-locking failed. OSError: a file could not be written.
     """
-    from auditor.fileio import write_atomic
-
     bounds = parse_below(below)
     targets = cap_targets(findings)
     plan = plan_caps(lockfile, targets, {canonicalize_name(p.name): p for p in packages}, bounds)
@@ -262,10 +260,6 @@ def _relock(
     notes: list[str],
 ) -> tuple[Change, ...]:
     """Re-lock a uv project (dry: in a temporary copy with the unwritten pyproject) and note what moved."""
-    from auditor.resolution import compare, resolved
-    from auditor.sources.lockfiles import load_lockfile
-    from auditor.uv_runner import run_uv
-
     fmt = format_of(lockfile)
     if fmt.resolver != "uv-lock":
         site = fmt.cap_site(lockfile.path)

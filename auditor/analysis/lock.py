@@ -22,7 +22,7 @@ from auditor.model import Constraint, Finding, Lockfile
 from auditor.progress import Progress
 from auditor.settings import Settings
 from auditor.sources.environment import target_environment
-from auditor.sources.lockfiles import format_of, load_lockfile
+from auditor.sources.lockfiles import load_lockfile
 from auditor.sources.metadata import requires_dist
 from auditor.sources.ssh_stack import ssh_stack
 
@@ -55,15 +55,31 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
         progress: told about the metadata fetch.
 
     Returns:
-        :class:`LockAnalysis`: package ranges and reports, findings of ``open-ended-range`` and
-        ``breaking-release`` (sorted by severity, then package), and Skipped entries for every
-        package that could not be evaluated (never a silent "clean").
+        :class:`LockAnalysis` (see :func:`analyze_lockfile`).
 
     Raises:
         LockfileError: the lockfile or its pyproject cannot be read.
         ResolverError: uv could not fetch any metadata (online mode).
     """
-    lockfile = load_lockfile(path, python_version=settings.python_version)
+    return analyze_lockfile(load_lockfile(path, python_version=settings.python_version), settings, progress)
+
+
+def analyze_lockfile(lockfile: Lockfile, settings: Settings, progress: Progress) -> LockAnalysis:
+    """Check the SSH stack of a parsed ``lockfile`` (``whatif`` hands in a new resolution this way).
+
+    Args:
+        lockfile: from :func:`auditor.sources.lockfiles.load_lockfile`, or a resolution presented as it.
+        settings: as for :func:`analyze_lock`.
+        progress: told about the metadata fetch.
+
+    Returns:
+        :class:`LockAnalysis`: package ranges and reports, findings of ``open-ended-range`` and
+        ``breaking-release`` (sorted by severity, then package), and Skipped entries for every
+        package that could not be evaluated (never a silent "clean").
+
+    Raises:
+        ResolverError: uv could not fetch any metadata (online mode).
+    """
     env = target_environment(settings.python_version)
     stack = ssh_stack(settings.ssh_stack_extra)
     edges: dict[str, tuple[Constraint, ...]] = {
@@ -71,8 +87,8 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     }
     unknown: dict[str, str] = {}
     notes: list[str] = []
-    # A format that records each package's declared constraints needs no metadata.
-    pins = [] if format_of(lockfile).records_constraints else _needed_pins(lockfile, set(stack))
+    # Packages whose declared constraints the lock records (Poetry, PDM) need no metadata: each says so itself.
+    pins = _needed_pins(lockfile, set(stack))
     if pins:
         result = requires_dist(pins, offline=settings.offline, progress=progress)
         wanted = {name for name, _ in pins} | set(stack) | set(edges)
@@ -97,4 +113,4 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     )
 
 
-__all__ = ["LockAnalysis", "PackageRange", "analyze_lock"]
+__all__ = ["LockAnalysis", "PackageRange", "analyze_lock", "analyze_lockfile"]

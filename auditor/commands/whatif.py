@@ -17,14 +17,9 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from auditor.model import Finding, Report
+from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
-
-
-def _relocate(finding: Finding, tmp: str, project: str) -> Finding:
-    """A finding about the temporary copy, re-pointed at the user's project."""
-    return replace(finding, message=finding.message.replace(tmp, project))
 
 
 def run_whatif(
@@ -53,44 +48,31 @@ def run_whatif(
         LockfileError, InventoryError: bad input (exit 3).
     """
     from auditor.analysis.changes import change_notes
-    from auditor.analysis.lock import analyze_lock
+    from auditor.analysis.lock import analyze_lockfile
+    from auditor.analysis.whatif import resolve_whatif
     from auditor.checks.constraints import project_info
     from auditor.checks.drift import change_findings
     from auditor.engine import device_checks, locked_paramiko
-    from auditor.resolution import compare, requirement_name, resolved
     from auditor.sources.lockfiles import load_lockfile
     from auditor.sources.ssh_stack import ssh_stack
 
     lockfile = load_lockfile(project, python_version=settings.python_version)
-    project_dir = str(lockfile.path.parent)
-    what = " ".join(requirements) + (" --upgrade" if upgrade else "")
-    context = f"after whatif {what.strip()}"
-    progress.start("resolving", None)
-    try:
-        with resolved(
-            lockfile,
-            requirements=requirements,
-            upgrade=upgrade,
-            offline=settings.offline,
-            python_version=settings.python_version,
-        ) as new:
-            progress.stop()
-            changes = tuple(compare(lockfile, new.lockfile))
-            analysis = analyze_lock(new.lock_path, replace(settings, fleet=None), progress)
-            tmp = str(new.lock_path.parent)
-            rule_findings = [_relocate(f, tmp, project_dir) for f in analysis.findings]
-            packages = tuple(analysis.packages)
-            skipped = tuple(analysis.skipped)
-            new_lock = new.lockfile
-    finally:
-        progress.stop()
+    whatif = resolve_whatif(
+        lockfile,
+        requirements,
+        upgrade=upgrade,
+        offline=settings.offline,
+        python_version=settings.python_version,
+        progress=progress,
+    )
+    changes, context, new_lock = whatif.changes, whatif.context, whatif.lockfile
+    analysis = analyze_lockfile(new_lock, replace(settings, fleet=None), progress)
     stack = ssh_stack(settings.ssh_stack_extra)
     # Only silent downgrades count: a package the user names in a requirement moves on purpose.
-    asked = {requirement_name(r) for r in requirements}
     downgrades = [
         f
         for f in change_findings(changes, context=context, stack=stack, file=lockfile.path.name)
-        if f.rule == "downgrade" and canonicalize_name(f.package or "") not in asked
+        if f.rule == "downgrade" and canonicalize_name(f.package or "") not in whatif.asked
     ]
     before = locked_paramiko(lockfile)
     after = locked_paramiko(new_lock)
@@ -110,10 +92,10 @@ def run_whatif(
     return Report(
         command="whatif",
         project=project_info(lockfile),
-        packages=packages,
-        findings=(*downgrades, *rule_findings, *device_findings),
+        packages=analysis.packages,
+        findings=(*downgrades, *analysis.findings, *device_findings),
         devices=tuple(results),
-        skipped=(*skipped, *device_skipped),
+        skipped=(*analysis.skipped, *device_skipped),
         changes=changes,
         notes=tuple(notes),
         extra={

@@ -129,3 +129,26 @@ def test_whatif_upgrade_moves_paramiko_to_5(project: Path) -> None:
     # The rules run on the NEW resolution: paramiko 5.x is still open-ended through netmiko.
     assert any(f["rule"] == "open-ended-range" and f["package"] == "paramiko" for f in report["findings"])
     assert tree_digest(project) == before
+
+
+LOCKS = Path(__file__).resolve().parents[2] / "fixtures" / "lock"
+
+
+@pytest.mark.parametrize(
+    ("tool", "lockfile", "advice"), [("poetry", "poetry.lock", "poetry lock"), ("pdm", "pdm.lock", "pdm lock")]
+)
+def test_whatif_findings_name_the_users_lockfile_and_its_tools_advice(
+    tool: str, lockfile: str, advice: str, tmp_path: Path
+) -> None:
+    """Poetry and PDM projects are re-resolved through a temporary requirements file: no finding shows it."""
+    project = Path(shutil.copytree(LOCKS / "netmiko-4.4.0" / tool, tmp_path / tool))
+    proc = sshdrift("whatif", "netmiko==4.5.0", "--project", str(project), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    lock_findings = [f for f in report["findings"] if f["rule"] in ("open-ended-range", "breaking-release")]
+    assert lock_findings
+    assert {f["file"] for f in lock_findings} == {lockfile}
+    text = json.dumps(report["findings"])
+    assert "requirements.txt" not in text and "pip-compile" not in text and str(tmp_path / "sshdrift-") not in text
+    paramiko = next(f for f in lock_findings if f["package"] == "paramiko" and f["rule"] == "open-ended-range")
+    assert advice in paramiko["fix"]

@@ -1,0 +1,112 @@
+"""Whatif: the project re-resolved with requirements added, presented as the user's own lockfile.
+
+The project is copied to a temporary directory (always removed), the requirements are added there
+(each replaces the project's own requirement on the same package) and the copy is re-resolved the
+way its lockfile format says (:mod:`auditor.resolution`). The new resolution is then presented as
+the user's lockfile: its path, its format and each package's line in it, so the findings made on it
+name the user's files and give that format's advice, never the temporary copy's
+``requirements.txt:NN`` and pip-compile's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from auditor.model import PROJECT, Change, Constraint, Lockfile
+from auditor.progress import Progress
+from auditor.resolution import compare, requirement_name, resolved
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    """A new resolution of the project with the requirements asked for."""
+
+    lockfile: Lockfile
+    """The new resolution, presented as the user's lockfile (:func:`as_project_lock`)."""
+    changes: tuple[Change, ...]
+    """Every version that differs from the lock, sorted by name."""
+    context: str
+    """How the new resolution came about, for messages: ``after whatif paramiko==5.1.0``."""
+    asked: frozenset[str]
+    """Normalized names of the packages the requirements name (they move on purpose)."""
+    backend: str
+    """``uv-lock`` or ``uv-pip-compile``."""
+
+
+def _asked(requirement: str) -> Constraint:
+    req = Requirement(requirement)
+    return Constraint(
+        PROJECT,
+        canonicalize_name(req.name),
+        str(req.specifier),
+        str(req.marker) if req.marker else None,
+        "dependency",
+        None,
+        None,
+        tuple(sorted(req.extras)),
+    )
+
+
+def as_project_lock(new: Lockfile, lockfile: Lockfile, requirements: Sequence[str]) -> Lockfile:
+    """``new`` (parsed from the temporary copy) presented as ``lockfile``, the user's.
+
+    Path, format and project name become the user's; each package keeps the line where the user's
+    lock has it (None for a package the lock does not hold); the declarations are the user's, with
+    the requirements asked for in place of the user's own on those packages (what was resolved).
+
+    Raises:
+        ResolverError: a requirement is not PEP 508 (checked before resolving, so not in practice).
+    """
+    asked = {requirement_name(r) for r in requirements}
+    packages = {
+        name: replace(pkg, line=lockfile.packages[name].line if name in lockfile.packages else None)
+        for name, pkg in new.packages.items()
+    }
+    declared = tuple(c for c in lockfile.declarations if c.package not in asked)
+    return replace(
+        new,
+        path=lockfile.path,
+        format=lockfile.format,
+        packages=packages,
+        declarations=(*declared, *(_asked(r) for r in requirements)),
+        project_name=lockfile.project_name,
+    )
+
+
+def resolve_whatif(
+    lockfile: Lockfile,
+    requirements: Sequence[str],
+    *,
+    upgrade: bool,
+    offline: bool,
+    python_version: str | None,
+    progress: Progress,
+) -> WhatIf:
+    """Re-resolve ``lockfile``'s project with ``requirements`` added (and everything upgraded with ``upgrade``).
+
+    Raises:
+        ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, one line).
+        LockfileError: the new lock cannot be read.
+    """
+    what = " ".join(requirements) + (" --upgrade" if upgrade else "")
+    progress.start("resolving", None)
+    try:
+        with resolved(
+            lockfile, requirements=requirements, upgrade=upgrade, offline=offline, python_version=python_version
+        ) as new:
+            changes = tuple(compare(lockfile, new.lockfile))
+            presented = as_project_lock(new.lockfile, lockfile, requirements)
+            backend = new.backend
+    finally:
+        progress.stop()
+    return WhatIf(
+        lockfile=presented,
+        changes=changes,
+        context=f"after whatif {what.strip()}",
+        asked=frozenset(requirement_name(r) for r in requirements),
+        backend=backend,
+    )
