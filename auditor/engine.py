@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from auditor.analysis.fleet import fleet_results
 from auditor.analysis.lock import analyze_lock
 from auditor.analysis.rule_context import build_context
-from auditor.checks.fleet import fleet_results
 from auditor.checks.registry import run_rules
 from auditor.errors import UsageError
 from auditor.model import DeviceResult, Finding, Lockfile, Report, Skipped

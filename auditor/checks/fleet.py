@@ -7,20 +7,19 @@ Paramiko release can be predicted from data alone (RFC 4253 §7.1 via
 says how old the snapshot is, from the devices' ``probed_at``, because a device re-configured since
 then is not what the snapshot shows.
 
-Rules: the probe's own device rules (:func:`auditor.checks.devices.device_findings`):
-``incompatible-device`` (error) and ``legacy-only-device`` (warning); ``host-key-changed`` needs a
-handshake and is never raised from a snapshot.
+The predicted results go to the device rules like probed ones (``incompatible-device``,
+``legacy-only-device``); ``host-key-changed`` needs a handshake and is never raised from a snapshot.
+Reading the snapshot is :func:`auditor.analysis.fleet.fleet_results`; this module reads nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from auditor.checks.devices import device_findings
-from auditor.model import DeviceResult, Finding
+from auditor.model import DeviceResult
 from auditor.probe.negotiation import predict
-from auditor.sources.saved_report import load_report
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -94,27 +93,25 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> De
     )
 
 
-def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceResult], list[Finding], str]:
-    """Predict, offline, whether ``paramiko_version`` negotiates with every device of a fleet snapshot.
+def predict_fleet(
+    saved: Sequence[DeviceResult], snapshot: Path, paramiko_version: str
+) -> tuple[list[DeviceResult], str]:
+    """Predict, from data, whether ``paramiko_version`` negotiates with every device of a snapshot.
 
     Args:
-        snapshot: a saved ``probe``/``audit`` JSON report (``--format json --output FILE``).
+        saved: the snapshot's device results (as :func:`auditor.sources.saved_report.load_report` read them).
+        snapshot: the snapshot file, as given (named in the note).
         paramiko_version: an exact Paramiko release, e.g. ``"4.0.0"``.
 
     Returns:
-        ``(device results, findings, age note)``: one predicted :class:`DeviceResult` per snapshot
-        device (``verified`` False), ``incompatible-device`` / ``legacy-only-device`` findings, and
-        a line saying how old the snapshot is.
+        ``(device results, age note)``: one predicted :class:`DeviceResult` per snapshot device
+        (``verified`` False), and a line saying how old the snapshot is.
 
     Raises:
-        InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
         AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
     """
-    report = load_report(snapshot)
-    results = [predicted_result(saved, paramiko_version) for saved in report.devices]
-    # The same device rules as a live probe; host keys are not compared (no handshake happened).
-    findings = device_findings(results, known_hosts=None)
-    note = age_note(snapshot, list(report.devices))
-    if not report.devices:
+    results = [predicted_result(device, paramiko_version) for device in saved]
+    note = age_note(snapshot, list(saved))
+    if not saved:
         note += "; it holds no devices"
-    return results, findings, note
+    return results, note

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.checks.fleet import age_note, fleet_results
+from auditor.analysis.fleet import fleet_results
+from auditor.checks.fleet import age_note
 from auditor.engine import device_checks
 from auditor.errors import InventoryError
 from auditor.progress import NullProgress
