@@ -1,7 +1,7 @@
 """Regenerate ``fixtures/kexinit/``: real servers' SSH_MSG_KEXINIT payloads for the parser's unit tests.
 
 Starts real OpenSSH ``sshd`` instances on 127.0.0.1 with device profiles from
-``../shared/reference/device-profiles.md`` (through ``tests/servers.py``) and the real Debian
+``fixtures/devices/`` (through ``tests/servers.py``) and the real Debian
 ``dropbear``, grabs each server's identification string and KEXINIT with :func:`auditor.probe.grab.grab_devices`,
 and writes ``<id>.bin`` (the raw payload, message number 20 first) plus ``index.json``
 (``{id: {"banner": ..., "profile": ..., "server": "sshd"|"dropbear"}}``).

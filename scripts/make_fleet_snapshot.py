@@ -1,6 +1,6 @@
 """Regenerate ``fixtures/fleet/*.json``: fleet snapshots saved by a real probe of real sshd servers.
 
-Starts OpenSSH sshd on 127.0.0.1 with device profiles from ``../shared/reference/device-profiles.md``
+Starts OpenSSH sshd on 127.0.0.1 with device profiles from ``fixtures/devices/``
 (through ``tests/servers.py``), probes them with ``sshdrift probe --no-verify --format json``, and
 writes the report as the snapshot the ``--fleet`` tests predict from, offline. Run from the
 repository root: ``uv run python scripts/make_fleet_snapshot.py``.

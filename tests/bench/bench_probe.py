@@ -1,6 +1,6 @@
 """Benchmark: ``sshdrift probe --no-verify`` against ``ssh-audit -j --skip-rate-test -T`` on the same targets.
 
-96 inventory entries over 8 real sshd instances (device profiles from ``../shared/reference``), in the
+96 inventory entries over 8 real sshd instances (device profiles from ``fixtures/devices/``), in the
 same run: wall time of each tool as a subprocess (median of several runs, after one warm-up run of
 each so both start from cached bytecode), and a check that both read the same kex, host-key, cipher
 and MAC lists for every target. Target (issue 3): sshdrift takes at most 1/10 of ssh-audit's time.

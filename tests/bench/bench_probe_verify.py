@@ -1,7 +1,7 @@
 """Benchmark: devices per second of ``sshdrift probe`` with verification on (issue 3, item 9).
 
-96 inventory entries over 8 real sshd instances (12 entries each, device profiles from the
-shared reference), probed by the CLI as a user runs it: ``sshdrift probe INV --paramiko 5.1.0
+96 inventory entries over 8 real sshd instances (12 entries each, device profiles from
+``fixtures/devices/``), probed by the CLI as a user runs it: ``sshdrift probe INV --paramiko 5.1.0
 --format json``. The peer in the same run is the same command with ``--no-verify`` (grab and
 prediction only), so the ratio is the price of the real handshakes. Medians of several runs.
 
