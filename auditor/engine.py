@@ -14,7 +14,7 @@ from pathlib import Path
 
 from auditor.analysis.fleet import fleet_results
 from auditor.analysis.lock import analyze_lock
-from auditor.analysis.rule_context import build_context
+from auditor.analysis.rule_context import build_context, with_devices
 from auditor.checks.registry import run_rules
 from auditor.errors import UsageError
 from auditor.model import DeviceResult, Finding, Lockfile, Report, Skipped
@@ -113,6 +113,8 @@ def project_report(
     notes = list(analysis.notes)
     devices: list[DeviceResult] = []
     skipped: list[Skipped] = list(analysis.skipped)
+    # Everything else the rules need is read and fetched before the (slow) devices: a bad entry fails fast.
+    context = build_context(settings, lockfile=lockfile, ranges=analysis.ranges, project_dir=lockfile.path.parent)
     if inventory is not None or settings.fleet is not None:
         # Device findings come from the device rules below, over these results.
         results, _, device_notes, device_skipped = device_checks(
@@ -123,10 +125,7 @@ def project_report(
         skipped += device_skipped
     elif command == "audit":
         notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
-    context = build_context(
-        settings, lockfile=lockfile, ranges=analysis.ranges, devices=devices, project_dir=lockfile.path.parent
-    )
-    findings = run_rules(context)
+    findings = run_rules(with_devices(context, devices, settings))
     skipped += context.skipped
     return Report(
         command=command,

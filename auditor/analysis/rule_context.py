@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from auditor.checks.accepted_risk import accepted_risks
@@ -77,6 +78,15 @@ def build_context(
         today=today or dt.date.today(),
         skipped=tuple(skipped),
     )
+
+
+def with_devices(context: RuleContext, devices: Sequence[DeviceResult], settings: Settings) -> RuleContext:
+    """``context`` with ``devices`` and known_hosts' verdicts on their host keys (``settings.known_hosts``).
+
+    Raises:
+        ConfigError: ``--known-hosts`` is missing or unreadable.
+    """
+    return replace(context, devices=tuple(devices), host_keys=_host_keys(devices, settings))
 
 
 def _vulnerabilities(lockfile: Lockfile, settings: Settings) -> tuple[VulnerabilityRecords | None, list[Skipped]]:
