@@ -67,3 +67,12 @@ def test_registry_ids_are_unique_and_every_rule_reports_only_its_own_id() -> Non
     empty = RuleContext()
     for registered in REGISTRY:
         assert registered.find(empty) == [], registered.id
+
+
+def test_the_script_prints_the_generated_table() -> None:
+    import subprocess
+    import sys
+
+    script = README.parent / "scripts" / "rule_table.py"
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True, timeout=60)
+    assert proc.stdout == rule_table_markdown()
