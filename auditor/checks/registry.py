@@ -42,8 +42,8 @@ def run_rules(context: RuleContext) -> list[Finding]:
     """Every registered rule's findings for ``context``, accepted risks applied, in report order.
 
     Args:
-        context: built by :func:`auditor.checks.context.build_context` (or
-            :func:`~auditor.checks.context.lock_context` for the lock rules alone).
+        context: built by :func:`auditor.analysis.rule_context.build_context` (or
+            :func:`~auditor.analysis.rule_context.lock_context` for the lock rules alone).
 
     Returns:
         The findings sorted by :func:`sort_key` (stable: a rule's own order is kept within a key);

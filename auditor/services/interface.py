@@ -1,6 +1,6 @@
 """The service interfaces (pip-audit's ``_service/interface.py`` idea): one ABC per kind of outside lookup.
 
-Rules never call a service: the engine's context builder (:func:`auditor.checks.context.build_context`)
+Rules never call a service: the engine's context builder (:func:`auditor.analysis.rule_context.build_context`)
 does, and hands the rules the records. An implementation raises an
 :class:`~auditor.errors.AuditorError` subclass naming what it could not reach and what to do next.
 """
