@@ -150,7 +150,12 @@ class _Plan:
             advice = fmt.cap_advice(site, f"{package.name}{bound}")
             self.skipped.append(Skipped(subject=package.name, reason=f"{self.lockfile.path.name}: {advice}"))
             return
-        written = fmt.write_cap(self.lockfile.path, self.texts, Cap(package.name, bound, package.effective_range))
+        try:
+            written = fmt.write_cap(self.lockfile.path, self.texts, Cap(package.name, bound, package.effective_range))
+        except ValueError as exc:  # the declaring line is a direct URL reference: no bound can join it
+            self.unfixed.append(finding)
+            self.skipped.append(Skipped(subject=package.name, reason=f"{exc}; add '{package.name}{bound}' by hand"))
+            return
         project_dir = self.lockfile.path.parent
         rel = written.file.relative_to(project_dir).as_posix()
         self.edits.append(Edit(package.name, package.version, written.bound, rel, written.place))

@@ -208,3 +208,47 @@ def test_append_project_dependency_keeps_the_rest() -> None:
     assert tomllib.loads(bare)["project"]["dependencies"] == ["paramiko<5"]
     with pytest.raises(ValueError, match=r"\[project\]"):
         edit.append_project_dependency("[tool.ruff]\nline-length = 100\n", "paramiko<5")
+
+
+PIPFILE = """\
+[[source]]
+url = "https://index.invalid/simple"
+verify_ssl = true
+name = "index"
+
+[packages]
+netmiko = "==4.4.0"  # ops pin
+scrapli = {version = ">=2024.1.30", extras = ["paramiko"]}
+ncclient = "*"
+
+[dev-packages]
+Paramiko = ">=3.5"
+
+[requires]
+python_version = "3.11"
+"""
+
+
+def test_bound_pipfile_string_inline_star_and_dev() -> None:
+    after, places = edit.bound_pipfile(PIPFILE, "netmiko", "<5")
+    assert places == ["[packages]"]
+    assert changed_lines(PIPFILE, after) == [
+        ('netmiko = "==4.4.0"  # ops pin\n', 'netmiko = "==4.4.0,<5"  # ops pin\n')
+    ]
+    after, _ = edit.bound_pipfile(PIPFILE, "scrapli", "<2026")
+    assert tomllib.loads(after)["packages"]["scrapli"] == {"version": ">=2024.1.30,<2026", "extras": ["paramiko"]}
+    after, _ = edit.bound_pipfile(PIPFILE, "ncclient", "<1")
+    assert changed_lines(PIPFILE, after) == [('ncclient = "*"\n', 'ncclient = "<1"\n')]
+    after, places = edit.bound_pipfile(PIPFILE, "paramiko", "<5")
+    assert places == ["[dev-packages]"]
+    assert tomllib.loads(after)["dev-packages"]["Paramiko"] == ">=3.5,<5"
+
+
+def test_bound_pipfile_adds_a_missing_package_to_packages() -> None:
+    after, places = edit.bound_pipfile(PIPFILE, "scp", "<1")
+    assert places == ["[packages] (added as a dependency)"]
+    data = tomllib.loads(after)
+    assert data["packages"]["scp"] == "<1"
+    assert data["requires"] == {"python_version": "3.11"}
+    bare, _ = edit.bound_pipfile('[requires]\npython_version = "3.11"\n', "scp", "<1")
+    assert tomllib.loads(bare)["packages"] == {"scp": "<1"}

@@ -146,7 +146,7 @@ class LockfileFormat(ABC):
     """One lockfile format: its files, its parser, its declarations, its caps, its resolver.
 
     Subclasses set the class attributes and implement :meth:`sniff`, :meth:`parse` and
-    :meth:`cap_site`; those whose cap sshdrift writes implement :meth:`write_cap`.
+    :meth:`cap_site`; those whose cap site can be writable implement :meth:`_write_cap`.
     """
 
     name: ClassVar[str]
@@ -233,13 +233,21 @@ class LockfileFormat(ABC):
         return f"add '{requirement}' to {where}{why} and run '{site.regenerate}'"
 
     def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
-        """Write ``cap`` into ``texts`` at :meth:`cap_site` of ``lock_path`` (callers check it is ``writable``).
+        """Write ``cap`` into ``texts`` at the :meth:`cap_site` of ``lock_path`` (nothing reaches the disk).
 
         Raises:
+            ValueError: the site is not writable (callers check ``cap_site(...).writable`` first), or the
+                declaring line is a direct URL reference that cannot take a bound.
             UsageError: the declaring file has no place a cap can go (the message says what to add).
-            NotImplementedError: the site is not writable.
         """
-        raise NotImplementedError(f"{lock_path}: sshdrift fix does not write {self.name} caps")
+        site = self.cap_site(lock_path)
+        if not site.writable:
+            raise ValueError(f"{lock_path}: sshdrift fix cannot write a cap for it ({site.why})")
+        return self._write_cap(lock_path, site, texts, cap)
+
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
+        """Write ``cap`` at the writable ``site``; formats whose cap site can be writable override this."""
+        raise NotImplementedError(f"{lock_path}: {self.name} declares a writable cap site but writes none")
 
     def resolution_inputs(self, lockfile: Lockfile) -> ResolutionInputs:
         """What ``uv pip compile`` resolves for this project (``resolver == "uv-pip-compile"``).

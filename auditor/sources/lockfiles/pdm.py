@@ -118,7 +118,7 @@ class PdmLock(LockfileFormat):
         """``cap it with 'paramiko<5' in [tool.pdm.resolution.overrides] of pyproject.toml and run 'pdm lock'``."""
         return f"cap it with '{requirement}' in {site.place} of {site.file} and run '{site.regenerate}'"
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """Join the bound to each PEP 621 requirement on the package, else set a PDM override.
 
         An override *replaces* every other constraint on the package (PDM's "Override the resolved

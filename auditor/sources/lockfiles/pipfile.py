@@ -153,7 +153,7 @@ class PipfileLock(LockfileFormat):
         name, _, spec = requirement.partition("<")
         return f"add {name} = \"<{spec}\" to {site.place} in {site.file} and run '{site.regenerate}'"
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """Join the bound to the package's ``[packages]`` / ``[dev-packages]`` entries, else add it to ``[packages]``."""
         from auditor.sources.lockfiles import edit  # tomlkit, kept off the `lock` start-up path
 

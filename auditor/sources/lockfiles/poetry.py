@@ -234,7 +234,7 @@ class PoetryLock(LockfileFormat):
         # Poetry has no constraints table: a transitive package is capped by declaring it (what 'fix' writes).
         return f"declare '{requirement}' in {site.place} of {site.file} and run '{site.regenerate}'"
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """Join the bound to the package's PEP 621 requirements, else to its Poetry entry, else declare it.
 
         In that order: each ``[project]`` requirement on the package; its ``[tool.poetry.dependencies]``

@@ -122,6 +122,6 @@ class PylockToml(LockfileFormat):
             return super().cap_advice(site, requirement)
         return f"{site.why}: add '{requirement}' to {site.file} and run {site.regenerate}"
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """The cap in the pyproject.toml beside the file (:func:`auditor.sources.lockfiles.uv.cap_uv_project`)."""
         return cap_uv_project(texts, lock_path.parent / PYPROJECT, cap)

@@ -330,7 +330,7 @@ class RequirementsTxt(LockfileFormat):
             return f"add '{requirement}' to {site.file}, {site.place}, and recompile with '{site.regenerate}'"
         return f"add '{requirement}' to {site.file} and recompile ({site.why})"
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """Cap the package in the ``-c`` file of the ``.in``, or in the pyproject.toml of ``uv export`` output.
 
         A missing constraints file is created, and referenced from the ``.in`` with ``-c``.
@@ -338,7 +338,6 @@ class RequirementsTxt(LockfileFormat):
         Raises:
             ValueError: the constraints file's line on the package is a direct URL reference.
         """
-        site = self.cap_site(lock_path)
         if site.file == PYPROJECT:
             return cap_uv_project(texts, lock_path.parent / PYPROJECT, cap)
         from auditor.sources.lockfiles import edit  # tomlkit, kept off the `lock` start-up path

@@ -279,6 +279,6 @@ class UvLock(LockfileFormat):
         """
         return CapSite(PYPROJECT, UV_CONSTRAINTS, REGENERATE, (lock_path.parent / PYPROJECT).is_file(), "")
 
-    def write_cap(self, lock_path: Path, texts: ProjectTexts, cap: Cap) -> CapWritten:
+    def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """See :func:`cap_uv_project`."""
         return cap_uv_project(texts, lock_path.parent / PYPROJECT, cap)
