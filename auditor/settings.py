@@ -67,6 +67,10 @@ class Settings:
     """``--ignore RULE:SUBJECT`` values (checked by :mod:`auditor.checks.accepted_risk`)."""
     ignore_entries: tuple[Any, ...] = ()
     """``[[tool.sshdrift.ignore]]`` tables as read (checked by :mod:`auditor.checks.accepted_risk`)."""
+    include: tuple[str, ...] = ()
+    """gitwildmatch patterns: only these of the project's Python files are read (``[tool.sshdrift] include``)."""
+    exclude: tuple[str, ...] = ()
+    """gitwildmatch patterns of the project's Python files not to read (``[tool.sshdrift] exclude``)."""
 
 
 SettingsOverrides = Mapping[str, Any]
@@ -90,6 +94,8 @@ _PYPROJECT_KEYS: Mapping[str, str] = {
     "devices": "devices",
     "inventory-format": "inventory_format",
     "ignore": "ignore_entries",
+    "include": "include",
+    "exclude": "exclude",
 }
 
 
@@ -193,6 +199,8 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         "vuln_db": lambda v: base / _text(v),
         "known_hosts": lambda v: base / Path(_text(v)).expanduser(),
         "ignore_entries": _tables,
+        "include": _names,
+        "exclude": _names,
     }
     return converters[name](value)
 

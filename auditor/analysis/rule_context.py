@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.checks.accepted_risk import accepted_risks
 from auditor.checks.breaking_release import load_releases
@@ -25,6 +26,9 @@ from auditor.services.interface import VulnerabilityRecords
 from auditor.services.vulnerabilities import service_for
 from auditor.settings import Settings
 from auditor.sources.ansible_cfg import read_ansible_ssh_options
+
+if TYPE_CHECKING:
+    from auditor.sources.project_code import ProjectCode
 from auditor.sources.ssh_config import ConfigOption, read_ssh_config
 
 
@@ -76,6 +80,7 @@ def build_context(
         changes=changes,
         accepted=accepted,
         today=today or dt.date.today(),
+        code=project_code(settings, project_dir),
         skipped=tuple(skipped),
     )
 
@@ -87,6 +92,22 @@ def with_devices(context: RuleContext, devices: Sequence[DeviceResult], settings
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
     return replace(context, devices=tuple(devices), host_keys=_host_keys(devices, settings))
+
+
+def project_code(settings: Settings, project_dir: Path | None) -> ProjectCode | None:
+    """The project's SSH-stack API uses (:func:`auditor.sources.project_code.read_project_code`), or None.
+
+    Uses ``settings.include``/``settings.exclude`` and ``settings.ansible_cfg`` (its host-key settings).
+
+    Raises:
+        ConfigError: ``settings.ansible_cfg`` cannot be read.
+    """
+    if project_dir is None:
+        return None
+    # Start-up: the reader (ast, pathspec) is imported only when a project is audited.
+    from auditor.sources.project_code import read_project_code
+
+    return read_project_code(project_dir, settings.include, settings.exclude, ansible_cfg=settings.ansible_cfg)
 
 
 def _vulnerabilities(lockfile: Lockfile, settings: Settings) -> tuple[VulnerabilityRecords | None, list[Skipped]]:

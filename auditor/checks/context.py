@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from auditor.checks.breaking_release import BreakingRelease
     from auditor.checks.constraints import PackageRange
     from auditor.services.interface import VulnerabilityRecords
+    from auditor.sources.project_code import ProjectCode
     from auditor.sources.ssh_config import ConfigOption
 
 _KEY_TYPES = {
@@ -122,6 +123,9 @@ class RuleContext:
     """Accepted risks (``[[tool.sshdrift.ignore]]``, ``--ignore``)."""
     today: dt.date = field(default_factory=dt.date.today)
     """The date accepted risks expire against (local date)."""
+    code: ProjectCode | None = None
+    """The SSH-stack API uses in the project's own Python files (``removed-api``, ``host-key-policy``); None
+    when no project was read."""
     skipped: tuple[Skipped, ...] = ()
     """What the builder could not fetch (the vulnerability service skipped a package), for the report."""
 

@@ -15,6 +15,7 @@ from auditor.checks.devices import HostKeyChanged, IncompatibleDevice, LegacyOnl
 from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.checks.interface import Rule
 from auditor.checks.open_ended import OpenEndedRange
+from auditor.checks.removed_api import RemovedApi
 from auditor.checks.vulnerability import Vulnerability
 from auditor.model import Finding
 
@@ -28,6 +29,7 @@ RULES: tuple[Rule, ...] = (
     IncompatibleDevice(),
     LegacyOnlyDevice(),
     HostKeyChanged(),
+    RemovedApi(),
     AcceptedRiskRule(),
 )
 """Every rule, in README order; ids are unique (a test checks)."""

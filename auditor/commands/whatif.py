@@ -48,6 +48,7 @@ def run_whatif(
         LockfileError, InventoryError: bad input (exit 3).
     """
     from auditor.analysis.changes import change_notes
+    from auditor.analysis.code import code_changes
     from auditor.analysis.lock import analyze_lockfile
     from auditor.analysis.whatif import resolve_whatif
     from auditor.checks.constraints import project_info
@@ -77,6 +78,8 @@ def run_whatif(
     before = locked_paramiko(lockfile)
     after = locked_paramiko(new_lock)
     notes = change_notes(changes, context.capitalize(), stack)
+    code_findings, code_notes = code_changes(settings, lockfile.path.parent, lockfile, new_lock)
+    notes.extend(code_notes)
     results, device_findings, device_notes, device_skipped = device_checks(
         inventory,
         after,
@@ -93,7 +96,7 @@ def run_whatif(
         command="whatif",
         project=project_info(lockfile),
         packages=analysis.packages,
-        findings=(*downgrades, *analysis.findings, *device_findings),
+        findings=(*downgrades, *analysis.findings, *code_findings, *device_findings),
         devices=tuple(results),
         skipped=(*analysis.skipped, *device_skipped),
         changes=changes,

@@ -15,6 +15,7 @@ DESIGN_RULE_IDS = {
     "incompatible-device",
     "legacy-only-device",
     "host-key-changed",
+    "removed-api",
     "accepted-risk",
 }
 
