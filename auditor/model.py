@@ -328,6 +328,31 @@ class Device:
             raise ValueError(f"{self.name}: jump {self.jump!r} is not the first hop of {self.jumps!r}")
 
 
+@dataclass(frozen=True)
+class Platform:
+    """The device platform recognized from its identification string and offered lists (``rules/platforms.toml``)."""
+
+    id: str
+    """The platform id in ``rules/platforms.toml`` (``cisco-ios``, ``openssh``)."""
+    title: str
+    certainty: str
+    """``high`` | ``medium`` | ``low``: how sure the recognition is (``rules/platforms.toml`` says when each applies)."""
+    evidence: tuple[str, ...]
+    """What matched, in words (``identification string Cisco-1.25``, ``inventory device_type cisco_xe``)."""
+    source: str
+    """A public document that backs the recognition (URL)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"id", "title", "certainty", "evidence": [...], "source"}``."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "certainty": self.certainty,
+            "evidence": list(self.evidence),
+            "source": self.source,
+        }
+
+
 class DeviceStatus(str, enum.Enum):
     """Outcome of probing one device."""
 
@@ -361,9 +386,11 @@ class DeviceResult:
     """What the data predicted, when it differs from a verified status (a bug in our data)."""
     probed_at: str | None = None
     """ISO 8601 UTC time of the grab."""
+    platform: Platform | None = None
+    """The platform recognized from ``banner`` and ``offered`` (and the inventory's ``device_type``), if any."""
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time)."""
+        """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time, platform)."""
         return {
             "name": self.device.name,
             "host": self.device.host,
@@ -380,6 +407,7 @@ class DeviceResult:
             "strict_kex": self.strict_kex,
             "predicted": self.predicted.value if self.predicted else None,
             "probed_at": self.probed_at,
+            "platform": self.platform.to_json() if self.platform else None,
         }
 
 
