@@ -20,6 +20,7 @@ from pathlib import Path
 
 from auditor.model import DeviceResult
 from auditor.probe.negotiation import predict
+from auditor.probe.platforms import platform_of
 
 
 def _parse_time(text: str | None) -> datetime | None:
@@ -75,6 +76,7 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> De
             paramiko=paramiko_version,
             reasons=kept,
             probed_at=snapshot_result.probed_at,
+            platform=platform_of(snapshot_result),
         )
     prediction = predict(paramiko_version, snapshot_result.offered)
     reasons = (prediction.failure.reason(paramiko_version),) if prediction.failure is not None else ()
@@ -90,6 +92,7 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> De
         host_key_fingerprint=snapshot_result.host_key_fingerprint,
         strict_kex=snapshot_result.strict_kex,
         probed_at=snapshot_result.probed_at,
+        platform=platform_of(snapshot_result),
     )
 
 

@@ -27,6 +27,7 @@ from auditor.formats.summary import (
     listed_devices,
     more_groups_line,
     not_checked_groups,
+    platform_label,
     sorted_findings,
     subject,
     summarize,
@@ -165,7 +166,7 @@ def _device_row(d: DeviceResult) -> str:
             _code(device_address(d)),
             f"{_STATUS_ICON[d.status]} {d.status.value}",
             cell(d.paramiko or ""),
-            _code(d.banner) if d.banner else "",
+            "<br>".join(filter(None, [_code(d.banner) if d.banner else "", cell(platform_label(d) or "")])),
             cell(device_outcome(d)),
             verified,
         ]

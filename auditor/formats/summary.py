@@ -134,6 +134,13 @@ def device_address(result: DeviceResult) -> str:
     return text
 
 
+def platform_label(result: DeviceResult) -> str | None:
+    """``Cisco IOS-XE 17.x (medium certainty)`` for a device whose platform was recognized, else None."""
+    if result.platform is None:
+        return None
+    return f"{result.platform.title} ({result.platform.certainty} certainty)"
+
+
 def device_outcome(result: DeviceResult) -> str:
     """The negotiated algorithms (``kex / host key / cipher / mac``) or the reasons it failed."""
     if result.negotiated is not None and result.status is DeviceStatus.COMPATIBLE:

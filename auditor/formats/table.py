@@ -33,6 +33,7 @@ from auditor.formats.summary import (
     listed_devices,
     more_groups_line,
     not_checked_groups,
+    platform_label,
     sorted_findings,
     subject,
     summarize,
@@ -234,7 +235,9 @@ def _device_row(result: DeviceResult) -> list[Cell]:
     if result.predicted is not None and result.predicted is not result.status:
         status.append((f"(data said {result.predicted.value})", "magenta"))
     outcome_style = "" if result.status is DeviceStatus.COMPATIBLE else "red"
-    outcome = [(result.banner or "no banner", "dim"), (device_outcome(result), outcome_style)]
+    platform = platform_label(result)
+    outcome = [(result.banner or "no banner", "dim"), *([(platform, "dim")] if platform else [])]
+    outcome.append((device_outcome(result), outcome_style))
     return [name, status, [(result.paramiko or "-", "")], outcome]
 
 

@@ -71,7 +71,7 @@ class PlatformEntry:
     matches: tuple[_Match, ...]
 
     def value(self, certainty: str, evidence: Sequence[str]) -> Platform:
-        """This entry as a :class:`Platform` with ``certainty`` and ``evidence``."""
+        """The entry as a :class:`Platform` with ``certainty`` and ``evidence``."""
         return Platform(self.id, self.title, certainty, tuple(evidence), self.sources[0])
 
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
 from auditor.model import Device, DeviceResult, DeviceStatus, Finding, Negotiated, Offered
+from auditor.probe.platforms import recognize
 from auditor.probe.results import (
     CATEGORY_LABELS,
     Grabbed,
@@ -219,6 +220,7 @@ def fold(
         paramiko=version,
         strict_kex=grab.kexinit.strict_kex,
         probed_at=grab.probed_at,
+        platform=recognize(grab.banner, offered, device.device_type),
     )
     predicted = prediction if isinstance(prediction, Prediction) else None
     reasons: list[str] = []

@@ -25,6 +25,7 @@ from auditor.model import (
     Negotiated,
     Offered,
     PackageReport,
+    Platform,
     ProjectInfo,
     Report,
     Severity,
@@ -107,7 +108,24 @@ def _device(data: Any) -> DeviceResult:
         strict_kex=data.get("strict_kex") if isinstance(data.get("strict_kex"), bool) else None,
         predicted=predicted,
         probed_at=_str(data, "probed_at", optional=True),
+        platform=_platform(data.get("platform"), name),
     )
+
+
+def _platform(data: Any, device: str) -> Platform | None:
+    """A device's saved ``platform`` member (:meth:`Platform.to_json`), or None when absent or null."""
+    if data is None:
+        return None
+    try:
+        return Platform(
+            id=str(data["id"]),
+            title=str(data["title"]),
+            certainty=str(data["certainty"]),
+            evidence=tuple(str(e) for e in data.get("evidence", ())),
+            source=str(data["source"]),
+        )
+    except (TypeError, KeyError, AttributeError):
+        raise _Bad(f"device {device}: 'platform' must be an object with id, title, certainty and source") from None
 
 
 def _finding(data: Any) -> Finding:
