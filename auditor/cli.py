@@ -13,14 +13,13 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
 from auditor import __version__
-from auditor.errors import AuditorError, ConfigError, ExitCode, UsageError
+from auditor.errors import AuditorError, ExitCode, UsageError
 from auditor.progress import NullProgress, Progress
 
 if TYPE_CHECKING:
@@ -159,24 +158,6 @@ JumpKeyOpt = Annotated[
 ]
 
 
-def _shard(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    try:
-        k, n = (int(x) for x in text.split("/", 1))
-    except ValueError:
-        raise UsageError(f"--shard {text!r}: expected K/N, for example 2/8") from None
-    if not 1 <= k <= n:
-        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
-    return (k, n)
-
-
-def _project_dir(path: Path | None) -> Path | None:
-    if path is None:
-        return None
-    return path if path.is_dir() else path.parent
-
-
 # ------------------------------------------------------------------ boundary
 
 
@@ -247,37 +228,17 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
     raise typer.Exit(report.exit_code(settings.fail_on))
 
 
-def _inventory(
-    devices: Path | None, fleet: Path | None, settings: Settings, extras: dict[str, Any]
-) -> tuple[Path | None, Settings]:
-    """The inventory to probe, and the settings: the command line wins over ``[tool.sshdrift]``.
-
-    ``--devices`` on the command line drops a configured ``fleet``; ``--fleet`` drops configured
-    ``devices``. Both configured and neither given: a ConfigError (exit 3), since the two ask
-    opposite things (probe live, or predict offline).
-    """
-    if devices is not None:
-        return devices, replace(settings, fleet=fleet)
-    if fleet is not None:
-        return None, settings
-    configured = extras.get("devices")
-    if configured is not None and settings.fleet is not None:
-        raise ConfigError(
-            "pyproject.toml: [tool.sshdrift] sets both devices (probe live) and fleet (predict offline); "
-            "keep one, or choose on the command line with --devices or --fleet"
-        )
-    return configured, settings
-
-
-def _settings(project_dir: Path | None, **cli: Any) -> tuple[Settings, dict[str, Any]]:
+def _settings(project: Path | None, /, **cli: Any) -> Settings:
+    """The run's settings: ``cli`` (the options given) over ``[tool.sshdrift]`` of ``project``."""
     # Start-up: '--help' and '--version' load no model, settings or formats.
     from auditor.settings import build_settings
 
-    return build_settings(cli, _project_dir(project_dir))
+    return build_settings(cli, project)
 
 
-def _run(fn: Callable[[], Report], settings: Settings) -> NoReturn:
-    _emit(fn(), settings)
+def _run(command: Callable[[Progress], Report], settings: Settings) -> NoReturn:
+    """Run ``command`` (it calls the engine) with the progress display, then render and exit."""
+    _emit(command(_progress()), settings)
 
 
 # ------------------------------------------------------------------ commands
@@ -310,7 +271,7 @@ def lock(
     package, and reports which ones a rebuild could move across a breaking release.
     """
     with _boundary():
-        settings, _ = _settings(
+        settings = _settings(
             path,
             format=fmt,
             show=show,
@@ -330,7 +291,7 @@ def lock(
         # Start-up: each command imports only its own stack.
         from auditor.commands.lock import run_lock
 
-        _run(lambda: run_lock(path, settings, _progress()), settings)
+        _run(lambda progress: run_lock(path, settings, progress), settings)
 
 
 @app.command()
@@ -361,14 +322,14 @@ def probe(
     handshake (Transport.start_client, no authentication) unless --no-verify.
     """
     with _boundary():
-        settings, _ = _settings(
+        settings = _settings(
             project,
             paramiko=paramiko,
             project=project,
             python=python,
             verify=not no_verify,
             known_hosts=known_hosts,
-            shard=_shard(shard),
+            shard=shard,
             inventory_format=inventory_format,
             save_kexinit=save_kexinit,
             ssh_config=ssh_config,
@@ -383,7 +344,7 @@ def probe(
         # Start-up: each command imports only its own stack.
         from auditor.commands.probe import run_probe
 
-        _run(lambda: run_probe(inventory, settings, _progress()), settings)
+        _run(lambda progress: run_probe(inventory, settings, progress), settings)
 
 
 @app.command()
@@ -418,11 +379,12 @@ def audit(
 ) -> None:
     """The lock checks plus the probe with exactly the Paramiko the lock resolves: one report, one exit code."""
     with _boundary():
-        settings, extras = _settings(
+        settings = _settings(
             path,
+            devices=devices,
             verify=not no_verify,
             known_hosts=known_hosts,
-            shard=_shard(shard),
+            shard=shard,
             inventory_format=inventory_format,
             jump_key=jump_key,
             format=fmt,
@@ -441,11 +403,10 @@ def audit(
             concurrency=concurrency,
             ignore=ignore,
         )
-        inventory, settings = _inventory(devices, fleet, settings, extras)
         # Start-up: each command imports only its own stack.
         from auditor.commands.audit import run_audit
 
-        _run(lambda: run_audit(path, inventory, settings, _progress()), settings)
+        _run(lambda progress: run_audit(path, settings, progress), settings)
 
 
 @app.command()
@@ -475,8 +436,9 @@ def whatif(
     with _boundary():
         if not requirements and not upgrade:
             raise UsageError("whatif: give at least one REQUIREMENT (e.g. paramiko==5.1.0) or --upgrade")
-        settings, extras = _settings(
+        settings = _settings(
             project,
+            devices=devices,
             verify=not no_verify,
             format=fmt,
             show=show,
@@ -489,12 +451,13 @@ def whatif(
             timeout=timeout,
             concurrency=concurrency,
         )
-        inventory, settings = _inventory(devices, fleet, settings, extras)
         # Start-up: each command imports only its own stack.
         from auditor.commands.whatif import run_whatif
 
         _run(
-            lambda: run_whatif(list(requirements or []), project, inventory, upgrade, settings, _progress()),
+            lambda progress: run_whatif(
+                list(requirements or []), project, settings.devices, upgrade, settings, progress
+            ),
             settings,
         )
 
@@ -515,11 +478,11 @@ def drift(
 ) -> None:
     """Compare the lock with a fresh resolution of the same declarations (today, or as of a date)."""
     with _boundary():
-        settings, _ = _settings(path, format=fmt, output=output, fail_on=fail_on, python_version=python_version)
+        settings = _settings(path, format=fmt, output=output, fail_on=fail_on, python_version=python_version)
         # Start-up: each command imports only its own stack.
         from auditor.commands.drift import run_drift
 
-        _run(lambda: run_drift(path, exclude_newer, settings, _progress()), settings)
+        _run(lambda progress: run_drift(path, exclude_newer, settings, progress), settings)
 
 
 @app.command()
@@ -545,11 +508,11 @@ def fix(
 ) -> None:
     """Add the missing upper bounds for open-ended SSH-stack ranges, formatting preserved."""
     with _boundary():
-        settings, _ = _settings(path, offline=offline, format=fmt, output=output, fail_on=fail_on)
+        settings = _settings(path, offline=offline, format=fmt, output=output, fail_on=fail_on)
         # Start-up: each command imports only its own stack.
         from auditor.commands.fix import run_fix
 
-        _run(lambda: run_fix(path, below, dry_run, relock, settings, _progress()), settings)
+        _run(lambda progress: run_fix(path, below, dry_run, relock, settings, progress), settings)
 
 
 @app.command()
@@ -563,11 +526,11 @@ def merge(
 ) -> None:
     """Join the JSON reports of sharded runs (--shard K/N) into one report."""
     with _boundary():
-        settings, _ = _settings(None, format=fmt, output=output, fail_on=fail_on)
+        settings = _settings(None, format=fmt, output=output, fail_on=fail_on)
         # Start-up: each command imports only its own stack.
         from auditor.commands.merge import run_merge
 
-        _run(lambda: run_merge(reports), settings)
+        _run(lambda _: run_merge(reports, settings), settings)
 
 
 @app.command()
@@ -579,13 +542,13 @@ def demo(
 ) -> None:
     """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
     with _boundary():
-        settings, _ = _settings(
+        settings = _settings(
             None, format=fmt, show=show or Show.ALL, output=output, verify=not no_verify, fail_on=FailOn.NEVER
         )
         # Start-up: each command imports only its own stack.
         from auditor.commands.demo import run_demo
 
-        _run(lambda: run_demo(settings, _progress()), settings)
+        _run(lambda progress: run_demo(settings, progress), settings)
 
 
 @app.command()
@@ -608,7 +571,7 @@ def baseline(
 ) -> None:
     """Print [[tool.sshdrift.ignore]] entries for today's findings (--write: add them to pyproject.toml) to review."""
     with _boundary():
-        settings, _ = _settings(
+        settings = _settings(
             path,
             fail_on=fail_on,
             offline=offline,
@@ -650,7 +613,7 @@ def lab(
     """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""
     with _boundary():
         # Start-up: each command imports only its own stack.
-        from auditor.commands.demo import run_lab
+        from auditor.commands.lab import run_lab
 
         run_lab(port, inventory)
 

@@ -441,8 +441,82 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """One upper bound ``sshdrift fix`` wrote (or, with ``--dry-run``, would write)."""
+
+    package: str
+    locked: str
+    bound: str
+    """The specifier added, e.g. ``<5`` (for a PDM override, the whole range)."""
+    file: str
+    """Relative to the project directory."""
+    place: str
+    """Where in the file, e.g. ``[tool.uv] constraint-dependencies``."""
+
+    def to_json(self) -> dict[str, str]:
+        """``{"package", "locked", "bound", "file", "place"}``."""
+        return {
+            "package": self.package,
+            "locked": self.locked,
+            "bound": self.bound,
+            "file": self.file,
+            "place": self.place,
+        }
+
+
+@dataclass(frozen=True)
+class LabEntry:
+    """One emulated device of the demo's lab: where it listened and which profile it played."""
+
+    name: str
+    host: str
+    port: int
+    profile: str
+    """The profile id, e.g. ``ios15``."""
+    banner: str
+    """The identification string it sent (RFC 4253 §4.2)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name", "host", "port", "profile", "banner"}``."""
+        return {"name": self.name, "host": self.host, "port": self.port, "profile": self.profile, "banner": self.banner}
+
+
+@dataclass(frozen=True)
+class DemoFix:
+    """The fix the demo computed for the devices its locked Paramiko cannot reach."""
+
+    command: str
+    """The command that writes it, e.g. ``sshdrift fix --below paramiko=4``."""
+    bound: str
+    """The requirement it adds, e.g. ``paramiko<4``."""
+    paramiko_after: str
+    """The release ``uv lock`` would then pick."""
+    edits: tuple[Edit, ...]
+    diff: str
+    """The unified diff of that fix, computed on a copy (nothing is written)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"command", "bound", "paramiko_after", "edits", "diff"}``."""
+        return {
+            "command": self.command,
+            "bound": self.bound,
+            "paramiko_after": self.paramiko_after,
+            "edits": [e.to_json() for e in self.edits],
+            "diff": self.diff,
+        }
+
+
+LOCKED_PARAMIKO_COMMANDS = frozenset({"lock", "audit", "demo"})
+"""Commands whose JSON report names the Paramiko the lock pins (``"paramiko"``, null when none)."""
+
+
+@dataclass(frozen=True)
 class Report:
-    """Everything one command found; ``formats`` render it, the CLI turns it into an exit code."""
+    """Everything one command found; ``formats`` render it, the CLI turns it into an exit code.
+
+    The engine (:func:`auditor.engine.run`) builds every report; the fields after ``notes`` belong
+    to some commands only and become the JSON members of the same names.
+    """
 
     command: str
     project: ProjectInfo | None = None
@@ -453,6 +527,12 @@ class Report:
     changes: tuple[Change, ...] = ()
     notes: tuple[str, ...] = ()
     """Free-text lines for the human formats (snapshot age, fix hints)."""
+    paramiko: str | None = None
+    """The Paramiko version the lock pins (``lock``, ``audit``, ``demo``); None when it pins none."""
+    lab: tuple[LabEntry, ...] = ()
+    """``demo``: the emulated devices."""
+    demo_fix: DemoFix | None = None
+    """``demo``: the fix it computed (JSON ``fix``; ``{}`` when every device is reachable or none fits)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """Command-specific JSON members (e.g. ``diff`` for ``fix --dry-run``)."""
 
@@ -487,5 +567,16 @@ class Report:
             out["changes"] = [c.to_json() for c in self.changes]
         if self.notes:
             out["notes"] = list(self.notes)
+        out.update(self._command_members())
+        return out
+
+    def _command_members(self) -> dict[str, Any]:
+        """The JSON members of the fields only some commands fill, in their historic order."""
+        out: dict[str, Any] = {}
+        if self.command in LOCKED_PARAMIKO_COMMANDS:
+            out["paramiko"] = self.paramiko
+        if self.command == "demo":
+            out["lab"] = [entry.to_json() for entry in self.lab]
+            out["fix"] = self.demo_fix.to_json() if self.demo_fix else {}
         out.update(self.extra)
         return out

@@ -71,6 +71,8 @@ class Settings:
     """gitwildmatch patterns: only these of the project's Python files are read (``[tool.sshdrift] include``)."""
     exclude: tuple[str, ...] = ()
     """gitwildmatch patterns of the project's Python files not to read (``[tool.sshdrift] exclude``)."""
+    devices: Path | None = None
+    """The inventory ``audit`` and ``whatif`` probe (``--devices`` or ``[tool.sshdrift] devices``)."""
 
 
 SettingsOverrides = Mapping[str, Any]
@@ -197,6 +199,7 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         "ansible_cfg": lambda v: base / _text(v),
         "fleet": lambda v: base / _text(v),
         "vuln_db": lambda v: base / _text(v),
+        "devices": lambda v: base / _text(v),
         "known_hosts": lambda v: base / Path(_text(v)).expanduser(),
         "ignore_entries": _tables,
         "include": _names,
@@ -205,47 +208,98 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
     return converters[name](value)
 
 
-def build_settings(cli: SettingsOverrides, project_dir: Path | None) -> tuple[Settings, dict[str, Any]]:
+def parse_shard(text: str) -> tuple[int, int]:
+    """``--shard K/N`` as ``(K, N)``: probe only slice K of N of the inventory (1-based).
+
+    Raises:
+        UsageError: not two whole numbers, or K outside 1..N (exit 2).
+    """
+    try:
+        k, n = (int(x) for x in text.split("/", 1))
+    except ValueError:
+        raise UsageError(f"--shard {text!r}: expected K/N, for example 2/8") from None
+    if not 1 <= k <= n:
+        raise UsageError(f"--shard {text!r}: K must be between 1 and N")
+    return (k, n)
+
+
+def _cli_python_version(value: Any) -> str:
+    try:
+        return python_version(value)
+    except ValueError as exc:
+        raise UsageError(f"--python-version {value!r}: {exc}") from None
+
+
+_CLI_CONVERTERS: Mapping[str, Callable[[Any], Any]] = {
+    "python_version": _cli_python_version,
+    "shard": parse_shard,
+}
+"""Command-line values that arrive as text and are checked here (a bad one is a usage error)."""
+
+
+def _from_tool_table(project_dir: Path) -> dict[str, Any]:
+    pyproject = project_dir / "pyproject.toml"
+    values: dict[str, Any] = {}
+    for key, value in read_tool_table(project_dir).items():
+        name = _PYPROJECT_KEYS.get(key)
+        if name is None:
+            raise ConfigError(
+                f"{pyproject}: [tool.sshdrift] has an unknown key '{key}'; known keys: {', '.join(sorted(_PYPROJECT_KEYS))}"
+            )
+        try:
+            values[name] = _coerce(name, value, project_dir)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"{pyproject}: [tool.sshdrift] {key} = {value!r} is not valid ({exc})") from exc
+    return values
+
+
+def _one_device_source(values: dict[str, Any], cli: SettingsOverrides, project_dir: Path | None) -> None:
+    """Devices (probe live) or a fleet snapshot (predict offline): the command line wins over the table.
+
+    ``--devices`` drops a configured ``fleet``; ``--fleet`` drops configured ``devices``; both
+    configured and neither given is a ConfigError, since the two ask opposite things.
+    """
+    if cli.get("devices") is not None:
+        if cli.get("fleet") is None:
+            values.pop("fleet", None)
+    elif cli.get("fleet") is not None:
+        values.pop("devices", None)
+    elif "devices" in values and "fleet" in values:
+        raise ConfigError(
+            f"{(project_dir or Path()) / 'pyproject.toml'}: [tool.sshdrift] sets both devices (probe live) and "
+            "fleet (predict offline); keep one, or choose on the command line with --devices or --fleet"
+        )
+
+
+def build_settings(cli: SettingsOverrides, project: Path | None) -> Settings:
     """Merge command-line values over ``[tool.sshdrift]`` over defaults.
 
     Args:
-        cli: option name → value for the options the user gave (None values are ignored).
-        project_dir: the audited project's directory, or None when there is none.
+        cli: option name → value for the options the user gave (None values and empty lists are
+            ignored; ``shard`` and ``python_version`` arrive as text). A command that probes
+            devices passes the key ``devices`` (None when not given): then the command line's
+            ``--devices``/``--fleet`` wins over the table's ``devices``/``fleet``.
+        project: the audited project's directory or lockfile (its directory's ``pyproject.toml``
+            is read), or None when there is none.
 
     Returns:
-        The settings, and the extra ``[tool.sshdrift]`` keys a command may use (``devices``).
+        The settings of the run.
 
     Raises:
-        ConfigError: an unknown key or a value of the wrong type in ``[tool.sshdrift]``.
+        ConfigError: an unknown key or a value of the wrong type in ``[tool.sshdrift]``, or both
+            ``devices`` and ``fleet`` configured for a command that probes (exit 3).
+        UsageError: a bad ``--shard`` or ``--python-version`` (exit 2).
     """
-    values: dict[str, Any] = {}
-    extras: dict[str, Any] = {}
-    if project_dir is not None:
-        pyproject = project_dir / "pyproject.toml"
-        for key, value in read_tool_table(project_dir).items():
-            name = _PYPROJECT_KEYS.get(key)
-            if name is None:
-                raise ConfigError(
-                    f"{pyproject}: [tool.sshdrift] has an unknown key '{key}'; "
-                    f"known keys: {', '.join(sorted(_PYPROJECT_KEYS))}"
-                )
-            try:
-                if name == "devices":
-                    extras["devices"] = project_dir / _text(value)
-                    continue
-                values[name] = _coerce(name, value, project_dir)
-            except (TypeError, ValueError) as exc:
-                raise ConfigError(f"{pyproject}: [tool.sshdrift] {key} = {value!r} is not valid ({exc})") from exc
+    project_dir = None if project is None else (project if project.is_dir() else project.parent)
+    values = _from_tool_table(project_dir) if project_dir is not None else {}
     known = {f.name for f in fields(Settings)}
     for name, value in cli.items():
         if value is None or name not in known:
             continue
         if isinstance(value, (tuple, list)) and not value:
             continue
-        if name == "python_version":
-            try:
-                python_version(value)
-            except ValueError as exc:
-                raise UsageError(f"--python-version {value!r}: {exc}") from None
-        values[name] = tuple(value) if isinstance(value, list) else value
-    return replace(Settings(), **values), extras
+        convert = _CLI_CONVERTERS.get(name)
+        values[name] = convert(value) if convert else tuple(value) if isinstance(value, list) else value
+    if "devices" in cli:
+        _one_device_source(values, cli, project_dir)
+    return replace(Settings(), **values)

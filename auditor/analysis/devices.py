@@ -1,4 +1,8 @@
-"""The devices a ``probe`` or ``audit`` run covers: the inventory read, sliced, ProxyJump filled in."""
+"""The devices of a run: the inventory read, sliced and ProxyJump filled in; probed or predicted from a snapshot.
+
+``probe``, ``audit`` and ``whatif`` share these steps, so the same ``--shard`` slice and ProxyJump
+apply to each and their sharded reports merge.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.model import Device
+from auditor.analysis.fleet import fleet_results
+from auditor.errors import UsageError
+from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped
+from auditor.progress import Progress
 from auditor.settings import Settings
 from auditor.sources.inventories import load_inventory, shard
 
@@ -65,3 +72,67 @@ def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> l
             )
         out.append(replace(device, jump=jump) if jump else device)
     return out
+
+
+def one_device_source(inventory: Path | None, fleet: Path | None) -> None:
+    """Check that a run probes live (``inventory``) or predicts from a snapshot (``fleet``), not both.
+
+    Raises:
+        UsageError: both are given (exit 2).
+    """
+    if inventory is not None and fleet is not None:
+        raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
+
+
+def locked_paramiko(lockfile: Lockfile) -> str | None:
+    """The Paramiko version ``lockfile`` pins, or None when the project does not lock Paramiko."""
+    package = lockfile.packages.get("paramiko")
+    return package.version if package else None
+
+
+def device_checks(
+    inventory: Path | None,
+    paramiko: str | None,
+    settings: Settings,
+    progress: Progress,
+    *,
+    why: str,
+) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
+    """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release.
+
+    Args:
+        inventory: the inventory to probe live, or None.
+        paramiko: the exact Paramiko release to verify with; None when the resolution has none.
+        settings: ``fleet``, ``verify``, ``timeout``, ``inventory_format``, ``shard``, ``ssh_config``
+            (ProxyJump), ... for the probe, as :func:`auditor.analysis.devices.inventory_devices` uses them.
+        progress: the probe's progress callback.
+        why: how the version was chosen, for the note (``"the version uv.lock pins"``).
+
+    Returns:
+        ``(device results, findings, notes, skipped)``.
+
+    Raises:
+        UsageError: both an inventory and ``--fleet``. InventoryError: a bad inventory or snapshot.
+        ResolverError: uv could not make the Paramiko environment.
+    """
+    one_device_source(inventory, settings.fleet)
+    if inventory is None and settings.fleet is None:
+        return [], [], ["no --devices or --fleet given: lock checks only"], []
+    if paramiko is None:
+        subject = str(inventory or settings.fleet)
+        return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
+    if settings.fleet is not None:
+        results, findings, note = fleet_results(settings.fleet, paramiko)
+        return results, findings, [note, f"predicted for paramiko {paramiko} ({why})"], []
+    assert inventory is not None
+    # Start-up: the probe stack is imported only when devices are probed, never on the lock path.
+    from auditor.probe.service import probe_devices
+
+    # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
+    results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress, paramiko=paramiko)
+    how = (
+        "verified by real handshakes in a uv-made environment of that release"
+        if settings.verify
+        else "predicted only (--no-verify)"
+    )
+    return list(results), list(findings), [f"probed with paramiko {paramiko} ({why}); {how}"], []

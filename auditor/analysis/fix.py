@@ -22,36 +22,12 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.errors import UsageError
 from auditor.fileio import write_atomic
-from auditor.model import Change, Finding, Lockfile, PackageReport, Severity, Skipped
+from auditor.model import Change, Edit, Finding, Lockfile, PackageReport, Severity, Skipped
 from auditor.progress import Progress
 from auditor.resolution import compare, resolved
 from auditor.sources.lockfiles import edit, format_of, load_lockfile
 from auditor.sources.lockfiles.interface import Cap, ProjectTexts
 from auditor.uv_runner import run_uv
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One bound written (or, with ``--dry-run``, to be written)."""
-
-    package: str
-    locked: str
-    bound: str
-    """The specifier added, e.g. ``<5`` (for a PDM override, the whole range)."""
-    file: str
-    """Relative to the project directory."""
-    place: str
-    """Where in the file, e.g. ``[tool.uv] constraint-dependencies``."""
-
-    def to_json(self) -> dict[str, str]:
-        """``{"package", "locked", "bound", "file", "place"}``."""
-        return {
-            "package": self.package,
-            "locked": self.locked,
-            "bound": self.bound,
-            "file": self.file,
-            "place": self.place,
-        }
 
 
 @dataclass(frozen=True)

@@ -12,20 +12,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.engine import project_report
-from auditor.errors import UsageError
+from auditor import engine
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
 
-def run_audit(path: Path, inventory: Path | None, settings: Settings, progress: Progress) -> Report:
+def run_audit(path: Path, settings: Settings, progress: Progress) -> Report:
     """Audit the lock and the devices together.
 
     Args:
         path: the project directory or its lockfile.
-        inventory: the devices to probe (``--devices`` or ``[tool.sshdrift] devices``), or None.
-        settings: every option; ``fleet`` switches to offline prediction.
+        settings: every option; ``devices`` (``--devices`` or ``[tool.sshdrift] devices``) is
+            probed live, ``fleet`` switches to offline prediction.
         progress: told about metadata fetching and probing.
 
     Returns:
@@ -36,6 +35,4 @@ def run_audit(path: Path, inventory: Path | None, settings: Settings, progress: 
         LockfileError, InventoryError: bad input (exit 3). UsageError: both ``--devices`` and ``--fleet``.
         ResolverError: uv could not make the environment of the locked Paramiko.
     """
-    if inventory is not None and settings.fleet is not None:
-        raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
-    return project_report("audit", path, settings, progress, inventory=inventory)
+    return engine.run(engine.AuditRequest(path, settings.devices), settings, progress)

@@ -1,6 +1,6 @@
 """``sshdrift baseline``: accepted-risk entries for today's findings, for a user to review.
 
-Runs what ``sshdrift lock`` runs (:func:`auditor.engine.project_report`) and turns every finding
+Runs what ``sshdrift lock`` runs (:func:`auditor.engine.run`) and turns every finding
 that reaches ``--fail-on`` and is not ignored yet into a ``[[tool.sshdrift.ignore]]`` entry with a
 placeholder reason (:func:`auditor.checks.accepted_risk.baseline_entries`). Printed by default;
 ``--write`` appends them to the project's ``pyproject.toml`` atomically (tomlkit keeps the rest).
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor import engine
 from auditor.checks.accepted_risk import baseline_entries
-from auditor.engine import project_report
 from auditor.errors import ConfigError
 from auditor.fileio import write_atomic
 from auditor.progress import Progress
@@ -48,7 +48,7 @@ def run_baseline(path: Path, settings: Settings, progress: Progress, *, write: b
         LockfileError, ConfigError, ResolverError, VulnerabilityServiceError: as ``sshdrift lock`` (exit 3).
         ConfigError: pyproject.toml cannot be read, parsed or written (exit 3).
     """
-    report = project_report("lock", path, settings, progress)
+    report = engine.run(engine.LockRequest(path), settings, progress)
     counted = [f for f in report.findings if settings.fail_on.trips(f.severity)]
     entries, unnamed = baseline_entries(counted)
     project = Path(report.project.path) if report.project is not None else (path if path.is_dir() else path.parent)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor import engine
 from auditor.analysis.lock import LockAnalysis, analyze_lock
-from auditor.engine import project_report
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -16,13 +16,13 @@ def run_lock(path: Path, settings: Settings, progress: Progress) -> Report:
 
     Runs ``open-ended-range`` and ``breaking-release`` (:func:`analyze_lock`), ``vulnerability``,
     ``ignored-ssh-option``, and with ``--fleet`` the device rules against that snapshot
-    (:func:`auditor.engine.project_report`).
+    (:func:`auditor.engine.project.project_report`).
 
     Raises:
         LockfileError: the lockfile cannot be read (exit 3).
         ResolverError: uv could not fetch the metadata it needs (exit 3).
     """
-    return project_report("lock", path, settings, progress)
+    return engine.run(engine.LockRequest(path), settings, progress)
 
 
 # Re-exported for commands that import it from here until they take it from auditor.analysis.lock.

@@ -1,34 +1,26 @@
-"""``sshdrift merge``: join the JSON reports of sharded runs (``--shard K/N``) into one report.
-
-A CI matrix splits a large inventory into N deterministic slices; each job saves its JSON report,
-and a final job merges them: devices are concatenated in the order given (a device that appears in
-two reports, same name, host, port and Paramiko, is kept once), findings and skipped entries are
-deduplicated, and packages and project come from the first report (every shard audits the same
-lock). The merged report's exit code is then computed as for a single run.
-"""
+"""``sshdrift merge``: join the JSON reports of sharded runs (``--shard K/N``) into one report."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from pathlib import Path
 
+from auditor import engine
 from auditor.errors import UsageError
-from auditor.model import DeviceResult, Finding, Report, Skipped
-from auditor.sources.saved_report import load_report
+from auditor.model import Report
+from auditor.progress import NullProgress
+from auditor.settings import Settings
 
 
-def _device_key(result: DeviceResult) -> tuple[str, str, int, str | None]:
-    return (result.device.name, result.device.host, result.device.port, result.paramiko)
-
-
-def run_merge(reports: list[Path]) -> Report:
-    """Join saved JSON reports into one.
+def run_merge(reports: Sequence[Path], settings: Settings) -> Report:
+    """Join saved JSON reports into one (:func:`auditor.engine.merge.merge_report`).
 
     Args:
         reports: paths of ``--format json`` reports, in the order to concatenate their devices.
+        settings: the run's settings (output options only; a merge reads no project).
 
     Returns:
-        The merged :class:`Report` (command of the first report; a note says how many were joined).
+        The merged report; its exit code is computed as for a single run.
 
     Raises:
         UsageError: no report given (exit 2). InventoryError: a file is missing or not an sshdrift
@@ -36,39 +28,4 @@ def run_merge(reports: list[Path]) -> Report:
     """
     if not reports:
         raise UsageError("merge: give the JSON reports to join, e.g. sshdrift merge shard-*.json")
-    loaded = [load_report(path) for path in reports]
-    first = loaded[0]
-    devices: list[DeviceResult] = []
-    seen_devices: set[tuple[str, str, int, str | None]] = set()
-    findings: list[Finding] = []
-    seen_findings: set[str] = set()
-    skipped: list[Skipped] = []
-    notes: list[str] = []
-    for report in loaded:
-        for device in report.devices:
-            key = _device_key(device)
-            if key not in seen_devices:
-                seen_devices.add(key)
-                devices.append(device)
-        for finding in report.findings:
-            fkey = json.dumps(finding.to_json(), sort_keys=True)
-            if fkey not in seen_findings:
-                seen_findings.add(fkey)
-                findings.append(finding)
-        for skip in report.skipped:
-            if skip not in skipped:
-                skipped.append(skip)
-        for note in report.notes:
-            if note not in notes:
-                notes.append(note)
-    notes.append(f"merged {len(loaded)} report(s): {len(devices)} device(s), {len(findings)} finding(s)")
-    return Report(
-        command=first.command,
-        project=first.project,
-        packages=first.packages,
-        findings=tuple(findings),
-        devices=tuple(devices),
-        skipped=tuple(skipped),
-        changes=first.changes,
-        notes=tuple(notes),
-    )
+    return engine.run(engine.MergeRequest(tuple(reports)), settings, NullProgress())

@@ -1,20 +1,11 @@
-"""``sshdrift probe INVENTORY``: read each device's SSH offer and prove the chosen Paramiko can negotiate.
-
-The command reads the inventory (format detected, or ``--inventory-format``), takes the
-``--shard K/N`` slice, gives devices without a ``jump`` the ``ProxyJump`` that ``--ssh-config``
-sets for them, and hands them to :func:`auditor.probe.service.probe_devices`. Exit codes come
-from :meth:`Report.exit_code`: 1 for an error finding, 4 when only unreachable devices stand
-between the run and success.
-"""
+"""``sshdrift probe INVENTORY``: read each device's SSH offer and prove the chosen Paramiko can negotiate."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 
-from auditor.analysis.devices import inventory_devices
-from auditor.model import DeviceResult, DeviceStatus, Report
-from auditor.probe.service import DISAGREEMENT, probe_devices
+from auditor import engine
+from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -29,33 +20,11 @@ def run_probe(inventory: Path, settings: Settings, progress: Progress) -> Report
         progress: the CLI's progress display.
 
     Returns:
-        A ``probe`` :class:`Report` with one device result per inventory entry of the slice and the
-        device findings.
+        The ``probe`` report (:func:`auditor.engine.probe.probe_report`).
 
     Raises:
         InventoryError: the inventory cannot be read or has a bad entry (exit 3).
         ConfigError, ResolverError, UsageError, LockfileError: the Paramiko asked for cannot be found
             or installed, or an ssh_config / known_hosts file is bad.
     """
-    results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress)
-    notes = list(_notes(results, settings))
-    disagreeing = [r.device.name for r in results if r.predicted is not None]
-    if disagreeing:
-        notes.insert(0, f"{DISAGREEMENT} for {', '.join(disagreeing)}: please report it with the JSON report")
-    return Report(command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes))
-
-
-def _notes(results: Sequence[DeviceResult], settings: Settings) -> list[str]:
-    """One summary line for the human formats."""
-    if not results:
-        return ["no devices in this slice of the inventory"]
-    counts: dict[str, int] = {}
-    for result in results:
-        counts[result.status.value] = counts.get(result.status.value, 0) + 1
-    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    version = next((r.paramiko for r in results if r.paramiko), settings.paramiko)
-    how = "predicted from data only (--no-verify)" if not settings.verify else "verified by real handshakes"
-    line = f"{len(results)} device(s) with paramiko {version}: {summary}; {how}"
-    if any(r.status is DeviceStatus.UNREACHABLE for r in results):
-        line += "; unreachable devices make the run incomplete (exit 4 unless a finding fails it)"
-    return [line]
+    return engine.run(engine.ProbeRequest(inventory), settings, progress)

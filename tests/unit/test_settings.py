@@ -15,21 +15,19 @@ def _project(tmp_path: Path, table: str) -> Path:
 
 
 def test_defaults_without_project() -> None:
-    settings, extras = build_settings({}, None)
-    assert settings == Settings()
-    assert extras == {}
+    assert build_settings({}, None) == Settings()
 
 
 def test_pyproject_table_applies_and_cli_wins(tmp_path: Path) -> None:
     project = _project(
         tmp_path, 'fail-on = "warning"\ntimeout = 3\nformat = "json"\ndevices = "hosts.yaml"\nssh-stack = ["mylib"]'
     )
-    settings, extras = build_settings({"timeout": 7.5, "format": None}, project)
+    settings = build_settings({"timeout": 7.5, "format": None}, project)
     assert settings.fail_on is FailOn.WARNING
     assert settings.timeout == 7.5  # the command line wins
     assert settings.format is OutputFormat.JSON  # None on the command line means "not given"
     assert settings.ssh_stack_extra == ("mylib",)
-    assert extras["devices"] == project / "hosts.yaml"
+    assert settings.devices == project / "hosts.yaml"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +62,7 @@ def test_invalid_pyproject_toml_is_config_error(tmp_path: Path) -> None:
 
 def test_a_bare_string_is_one_name(tmp_path: Path) -> None:
     project = _project(tmp_path, 'ssh-stack = "mylib"\nssh-config = "ssh/config"\nknown-hosts = "/etc/ssh/known"')
-    settings, _ = build_settings({}, project)
+    settings = build_settings({}, project)
     assert settings.ssh_stack_extra == ("mylib",)
     assert settings.ssh_config == (project / "ssh" / "config",)
     assert settings.known_hosts == Path("/etc/ssh/known")
@@ -82,8 +80,8 @@ def test_python_version_is_checked(tmp_path: Path, value: str) -> None:
 
 
 def test_good_python_versions_pass() -> None:
-    assert build_settings({"python_version": "3.12"}, None)[0].python_version == "3.12"
-    assert build_settings({"python_version": "3.10.14"}, None)[0].python_version == "3.10.14"
+    assert build_settings({"python_version": "3.12"}, None).python_version == "3.12"
+    assert build_settings({"python_version": "3.10.14"}, None).python_version == "3.10.14"
 
 
 def test_bad_choice_lists_the_valid_values(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from auditor.engine import project_report
+from auditor import engine
 from auditor.formats.sarif import fingerprint, to_sarif
 from auditor.model import Finding, ProjectInfo, Report, Severity, Suppression
 from auditor.progress import NullProgress
@@ -29,7 +29,7 @@ def _real_report(lock: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
         ssh_config=(Path("fixtures/ssh_config/netmiko_legacy.ssh_config"),),
         fleet=Path("fixtures/fleet/ios15-and-modern.json"),
     )
-    return project_report("lock", Path(lock), settings, NullProgress())
+    return engine.run(engine.LockRequest(Path(lock)), settings, NullProgress())
 
 
 def _fingerprints(log: dict[str, Any]) -> list[str]:

@@ -1,0 +1,77 @@
+"""The engine: one entry point from a command's request to the :class:`~auditor.model.Report`.
+
+Every command goes the same way: settings → :func:`run` → a ``Report`` → render → exit code. The
+engine builds every report (one module per kind of run), orders the findings one way for all of
+them, and never prints or exits; progress goes through the caller's
+:class:`~auditor.progress.Progress`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from auditor.analysis.devices import device_checks as device_checks  # re-exported for whatif until it moves here
+from auditor.analysis.devices import locked_paramiko as locked_paramiko
+from auditor.engine.project import project_report
+from auditor.engine.requests import AuditRequest, DemoRequest, LockRequest, MergeRequest, ProbeRequest, Request
+from auditor.model import Finding, Report
+from auditor.progress import Progress
+from auditor.settings import Settings
+
+__all__ = [
+    "AuditRequest",
+    "DemoRequest",
+    "LockRequest",
+    "MergeRequest",
+    "ProbeRequest",
+    "Request",
+    "device_checks",
+    "locked_paramiko",
+    "run",
+]
+
+
+def finding_order(finding: Finding) -> tuple[int, str, str, str]:
+    """Sort key of every report's findings: errors first, then by rule, package and device."""
+    return (-finding.severity.rank, finding.rule, finding.package or "", finding.device or "")
+
+
+def run(request: Request, settings: Settings, progress: Progress) -> Report:
+    """Build the report ``request`` asks for.
+
+    Args:
+        request: what the command asks (its paths, inventory, requirements); see
+            :mod:`auditor.engine.requests`.
+        settings: every option of the run.
+        progress: told about long phases (metadata, resolution, probing).
+
+    Returns:
+        The report, findings sorted by :func:`finding_order` (stable: equal keys keep the order the
+        rules gave); a merge keeps the order of the reports it joins.
+
+    Raises:
+        AuditorError: every error a run can meet, each subclass with its documented exit code
+            (bad input 3, usage 2, incomplete services 3); anything else is a bug.
+    """
+    report = _build(request, settings, progress)
+    if isinstance(request, MergeRequest):
+        return report  # each shard's findings are in this order already; the join keeps the shards' order
+    return replace(report, findings=tuple(sorted(report.findings, key=finding_order)))
+
+
+def _build(request: Request, settings: Settings, progress: Progress) -> Report:
+    # Start-up: each kind of run imports only its own stack, so 'lock' (the pre-commit hook)
+    # never loads the probe, the lab or the saved-report reader.
+    if isinstance(request, ProbeRequest):
+        from auditor.engine.probe import probe_report
+
+        return probe_report(request, settings, progress)
+    if isinstance(request, MergeRequest):
+        from auditor.engine.merge import merge_report
+
+        return merge_report(request)
+    if isinstance(request, DemoRequest):
+        from auditor.engine.demo import demo_report
+
+        return demo_report(settings, progress)
+    return project_report(request, settings, progress)

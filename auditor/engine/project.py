@@ -1,0 +1,77 @@
+"""The ``lock`` and ``audit`` reports: every check that applies to a project, in one :class:`Report`.
+
+``lock`` and ``audit`` differ only in the devices they look at: ``lock`` predicts against a
+``--fleet`` snapshot when one is given; ``audit`` also probes a live inventory with exactly the
+Paramiko the lock pins. Both add the rules that read the same inputs: ``vulnerability``
+(pip-audit's service, or OSV records from ``--vuln-db``) and ``ignored-ssh-option``
+(``--ssh-config``, ``--ansible-cfg``). The engine never prints and never exits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from auditor.analysis.devices import device_checks, locked_paramiko, one_device_source
+from auditor.analysis.lock import analyze_lock
+from auditor.analysis.rule_context import build_context, with_devices
+from auditor.checks.registry import run_rules
+from auditor.engine.requests import AuditRequest, LockRequest
+from auditor.model import DeviceResult, Report, Skipped
+from auditor.progress import Progress
+from auditor.settings import Settings
+
+
+def project_report(request: LockRequest | AuditRequest, settings: Settings, progress: Progress) -> Report:
+    """Audit the project at ``request.path`` and, when given, its devices; one report.
+
+    Args:
+        request: :class:`LockRequest` (report ``command`` ``lock``) or :class:`AuditRequest`
+            (``audit``; its ``inventory`` is probed live with the locked Paramiko).
+        settings: every option; ``fleet`` predicts offline against a saved probe report,
+            ``vulnerabilities``/``vuln_db``/``offline`` drive the vulnerability rule,
+            ``ssh_config``/``ansible_cfg`` the ignored-ssh-option rule.
+        progress: told about metadata fetching and probing.
+
+    Returns:
+        The report: SSH-stack packages, findings, device results, skipped checks, notes and the
+        locked Paramiko version.
+
+    Raises:
+        LockfileError, InventoryError, ConfigError: bad input (exit 3).
+        UsageError: both an inventory and ``--fleet``.
+        ResolverError: uv could not fetch metadata or make the Paramiko environment.
+        VulnerabilityServiceError: the online vulnerability service cannot be reached.
+    """
+    inventory = request.inventory if isinstance(request, AuditRequest) else None
+    command = "audit" if isinstance(request, AuditRequest) else "lock"
+    one_device_source(inventory, settings.fleet)  # before the lock analysis: a usage error comes first
+    analysis = analyze_lock(request.path, replace(settings, fleet=None), progress)
+    lockfile = analysis.lockfile
+    paramiko = locked_paramiko(lockfile)
+    notes = list(analysis.notes)
+    devices: list[DeviceResult] = []
+    skipped: list[Skipped] = list(analysis.skipped)
+    # Everything else the rules need is read and fetched before the (slow) devices: a bad entry fails fast.
+    context = build_context(settings, lockfile=lockfile, ranges=analysis.ranges, project_dir=lockfile.path.parent)
+    if inventory is not None or settings.fleet is not None:
+        # Device findings come from the device rules below, over these results.
+        results, _, device_notes, device_skipped = device_checks(
+            inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins"
+        )
+        devices = list(results)
+        notes += device_notes
+        skipped += device_skipped
+    elif command == "audit":
+        notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
+    findings = run_rules(with_devices(context, devices, settings))
+    skipped += context.skipped
+    return Report(
+        command=command,
+        project=analysis.project,
+        packages=analysis.packages,
+        findings=tuple(findings),
+        devices=tuple(devices),
+        skipped=tuple(skipped),
+        notes=tuple(notes),
+        paramiko=paramiko,
+    )
