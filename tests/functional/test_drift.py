@@ -93,3 +93,32 @@ def test_drift_bad_date_is_one_line_exit_3(project: Path) -> None:
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert str(project) in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+LOCKS = Path(__file__).resolve().parents[2] / "fixtures" / "lock"
+
+
+@pytest.mark.parametrize("tool", ["poetry", "pdm", "pipenv", "pip-compile"])
+def test_drift_keeps_the_extra_that_caps_paramiko(tool: str) -> None:
+    """``netmiko[par4]`` caps paramiko below 5 through its extra: a fresh resolution must keep the extra."""
+    project = LOCKS / "netmiko-4.8.0-par4" / tool
+    before = tree_digest(project)
+    proc = sshdrift("drift", str(project), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert [c for c in report["changes"] if c["name"] == "paramiko"] == []
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
+    assert tree_digest(project) == before
+
+
+def test_drift_reads_the_constraints_file_of_requirements_in(tmp_path: Path) -> None:
+    """``-c constraints.txt`` in requirements.in is what pip-compile reads: drift resolves with it too."""
+    project = requirements_project(tmp_path / "reqs")
+    (project / "constraints.txt").write_text("paramiko<5\n", encoding="utf-8")
+    with (project / "requirements.in").open("a", encoding="utf-8") as f:
+        f.write("-c constraints.txt\n")
+    proc = sshdrift("drift", str(project / "requirements.txt"), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    paramiko = [c for c in report["changes"] if c["name"] == "paramiko"]
+    assert all(Version(c["after"]).major < 5 for c in paramiko if c["after"]), paramiko

@@ -23,6 +23,7 @@ from auditor.sources.lockfiles.interface import (
     LockfileFormat,
     ProjectTexts,
 )
+from auditor.sources.lockfiles.requirements import header_command
 from auditor.sources.lockfiles.uv import cap_uv_project
 from auditor.sources.tomlfile import entry_lines, parse_toml
 
@@ -105,7 +106,7 @@ class PylockToml(LockfileFormat):
 
     def cap_site(self, lock_path: Path) -> CapSite:
         """The pyproject.toml beside the file (uv's constraints, then re-exported); nothing writable without one."""
-        export = f"uv export --format pylock.toml -o {lock_path.name}"
+        export = header_command(lock_path, f"uv export --format pylock.toml -o {lock_path.name}")
         if (lock_path.parent / PYPROJECT).is_file():
             return CapSite(PYPROJECT, UV_CONSTRAINTS, export, True, f"{lock_path.name} cannot carry a cap")
         return CapSite(

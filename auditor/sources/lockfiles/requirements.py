@@ -262,6 +262,27 @@ def _constraint_files(text: str) -> list[str]:
     return [m.group(2) for m in matches if m and m.group(1) in ("-c", "--constraint")]
 
 
+_HEADER_COMMAND = re.compile(r"^#\s+((?:pip-compile|uv pip compile|uv export)\b.*?)\s*$")
+
+
+def header_command(lock_path: Path, default: str) -> str:
+    """The command the generator wrote into the file's header comment (pip-compile's and uv's), else ``default``.
+
+    Only the first lines are read: both tools put the command in the header, as ``#    <command>``.
+    ``--frozen`` / ``--locked`` are dropped: after a cap the lock must be resolved again, not reused.
+    """
+    try:
+        with lock_path.open(encoding="utf-8") as f:
+            head = [f.readline() for _ in range(12)]
+    except (OSError, UnicodeDecodeError):
+        return default
+    for line in head:
+        match = _HEADER_COMMAND.match(line)
+        if match:
+            return re.sub(r"\s--(frozen|locked)\b", "", match.group(1))
+    return default
+
+
 _PIN_LINE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(\[[^\]]*\])?\s*===?\s*\S+", re.MULTILINE)
 CONSTRAINTS_TXT = "constraints.txt"
 
@@ -310,9 +331,10 @@ class RequirementsTxt(LockfileFormat):
             except (OSError, UnicodeDecodeError):
                 named = []
             file = named[0] if named else CONSTRAINTS_TXT
-            return CapSite(file, f"passed with '-c {file}' from {source_in.name}", REGENERATE, True)
+            compile_ = header_command(lock_path, REGENERATE)
+            return CapSite(file, f"passed with '-c {file}' from {source_in.name}", compile_, True)
         if (lock_path.parent / PYPROJECT).is_file():
-            export = f"uv export -o {lock_path.name}"
+            export = header_command(lock_path, f"uv export -o {lock_path.name}")
             return CapSite(PYPROJECT, UV_CONSTRAINTS, export, True, f"{lock_path.name} cannot carry a cap")
         return CapSite(
             "a constraints file passed with -c (or to requirements.in)",

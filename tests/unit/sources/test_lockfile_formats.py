@@ -110,3 +110,24 @@ def test_pdm_overrides_are_read_as_overrides(tmp_path: Path) -> None:
     overrides = [c for c in load_lockfile(project).declarations if c.kind == "override"]
     assert [(c.package, SpecifierSet(c.specifier)) for c in overrides] == [("paramiko", SpecifierSet(">=2.9.5,<6"))]
     assert overrides[0].line is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "command"),
+    [
+        (
+            "netmiko-4.4.0/pip-compile/requirements.txt",
+            "pip-compile --generate-hashes --no-emit-find-links --no-emit-index-url --output-file=requirements.txt "
+            "--strip-extras requirements.in",
+        ),
+        ("netmiko-4.4.0/uv-pip-compile/requirements.txt", "pip-compile"),  # no header: the default
+        # --frozen would export the old resolution again: after a cap the lock must be resolved anew.
+        ("paramiko-direct/pylock/pylock.toml", "uv export --format pylock.toml -o pylock.toml"),
+    ],
+)
+def test_the_regenerate_command_is_the_one_in_the_header(path: str, command: str) -> None:
+    lock = LOCKS / path
+    fmt = detect_format(lock, lock.read_text(encoding="utf-8"))
+    site = fmt.cap_site(lock)
+    assert site.regenerate == command
+    assert f"'{command}'" in fmt.cap_advice(site, "paramiko<5")
