@@ -12,6 +12,7 @@ from auditor.checks.breaking_release import BreakingReleaseRule
 from auditor.checks.change_rules import Downgrade, ResolutionDrift
 from auditor.checks.context import RuleContext
 from auditor.checks.devices import HostKeyChanged, IncompatibleDevice, LegacyOnlyDevice
+from auditor.checks.host_key_policy import HostKeyPolicy
 from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.checks.interface import Rule
 from auditor.checks.open_ended import OpenEndedRange
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     LegacyOnlyDevice(),
     HostKeyChanged(),
     RemovedApi(),
+    HostKeyPolicy(),
     AcceptedRiskRule(),
 )
 """Every rule, in README order; ids are unique (a test checks)."""

@@ -68,6 +68,8 @@ class ApiUse:
     kind: str
     """``import`` (``import paramiko.dsskey``) | ``reference`` (an attribute or name) | ``call``."""
     arguments: tuple[Argument, ...] = ()
+    spread: bool = False
+    """True when the call passes ``**mapping``: keywords not in :attr:`arguments` may be set too."""
 
     @property
     def package(self) -> str:
@@ -187,9 +189,11 @@ class _ModuleReader(ast.NodeVisitor):
 
     # ---------------------------------------------------------------- recording
 
-    def record(self, node: ast.expr, name: str, kind: str, arguments: tuple[Argument, ...] = ()) -> None:
+    def record(
+        self, node: ast.expr, name: str, kind: str, arguments: tuple[Argument, ...] = (), spread: bool = False
+    ) -> None:
         """Append one use at ``node``'s line."""
-        self.uses.append(ApiUse(self.file, node.lineno, name, kind, arguments))
+        self.uses.append(ApiUse(self.file, node.lineno, name, kind, arguments, spread))
 
     @staticmethod
     def arguments(call: ast.Call) -> tuple[Argument, ...]:
@@ -262,7 +266,8 @@ class _ModuleReader(ast.NodeVisitor):
         if name is None:
             self.visit(node.func)
         else:
-            self.record(node, name, "call", self.arguments(node))
+            spread = any(keyword.arg is None for keyword in node.keywords)
+            self.record(node, name, "call", self.arguments(node), spread)
             if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
                 self.visit(node.func.value)
         for arg in node.args:

@@ -16,6 +16,7 @@ DESIGN_RULE_IDS = {
     "legacy-only-device",
     "host-key-changed",
     "removed-api",
+    "host-key-policy",
     "accepted-risk",
 }
 
