@@ -3,7 +3,7 @@
 :func:`read_project_code` lists the project's ``*.py`` files (git's view when the project is in a git
 work tree: tracked and untracked files minus what ``.gitignore`` ignores; else a walk that honours the
 project's own ``.gitignore`` through :mod:`pathspec`), keeps those ``[tool.sshdrift]`` ``include`` /
-``exclude`` select, and parses only the files that mention an SSH-stack package (:data:`PACKAGES`) with
+``exclude`` select, and parses only the files that import an SSH-stack package (:data:`PACKAGES`) with
 :mod:`ast`. Nothing is imported or run.
 
 Each use of the stack's API becomes an :class:`ApiUse`: the qualified name it resolves to
@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 PACKAGES: tuple[str, ...] = ("paramiko", "netmiko", "scrapli", "napalm", "ncclient", "asyncssh", "nornir_netmiko")
 """Top-level import names whose API the reader records (the SSH stack's client libraries)."""
 
-_MENTIONS = tuple(name.encode() for name in PACKAGES)
+_NAMES = "|".join(PACKAGES).encode()
+_IMPORTS = re.compile(rb"^[ \t]*(?:from[ \t]+(?:" + _NAMES + rb")\b|import[ \t][^\n]*\b(?:" + _NAMES + rb")\b)", re.M)
+"""A line importing an SSH-stack package: only files with one can use its API (names resolve through imports)."""
 _SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox"})
 _RETURNS_CLASS = {"napalm.get_network_driver": "napalm.NetworkDriver"}
 """Factories that return a class rather than an instance (napalm's driver lookup)."""
@@ -94,7 +96,7 @@ class ProjectCode:
     files: int
     """Python files selected (after .gitignore and include/exclude)."""
     parsed: int
-    """Files that mention an SSH-stack package and were parsed."""
+    """Files that import an SSH-stack package and were parsed."""
     uses: tuple[ApiUse, ...]
     """Every use, by file then line."""
     unreadable: tuple[tuple[str, str], ...] = ()
@@ -393,7 +395,7 @@ def _read_files(root: Path, files: Iterable[str]) -> Iterator[tuple[str, list[Ap
         except OSError as exc:
             yield rel, f"cannot be read ({exc.strerror or exc})"
             continue
-        if not any(m in data for m in _MENTIONS):
+        if _IMPORTS.search(data) is None:
             continue
         try:
             yield rel, read_module(data.decode("utf-8"), rel)

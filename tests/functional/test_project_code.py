@@ -1,0 +1,103 @@
+"""The CLI on the netops fixture project (fixtures/code/): the project's own code, judged against its real uv locks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.code_projects import netops_project
+from tests.functional.projects import sshdrift
+
+
+def _findings(report: dict[str, Any], rule: str) -> list[tuple[str, int, str]]:
+    return [(f["file"], f["line"], f["severity"]) for f in report["findings"] if f["rule"] == rule]
+
+
+@pytest.mark.parametrize(
+    ("paramiko", "removed"),
+    [
+        ("3.5.1", []),
+        ("4.0.0", [("netops/backup.py", 17, "error")]),
+        (
+            "5.1.0",
+            [
+                ("netops/backup.py", 11, "error"),
+                ("netops/backup.py", 17, "error"),
+                ("netops/legacy_switches.py", 15, "error"),
+                ("netops/legacy_switches.py", 23, "error"),
+            ],
+        ),
+    ],
+)
+def test_lock_reports_removed_api_with_file_and_line(tmp_path: Path, paramiko: str, removed: list[Any]) -> None:
+    project = netops_project(tmp_path, paramiko)
+    # --offline: nothing here needs the index; a cold cache only leaves requires-dist unevaluated (skipped).
+    proc = sshdrift("lock", str(project), "--offline", "--no-vulnerabilities", "--format", "json")
+    report = json.loads(proc.stdout)
+    assert sorted(_findings(report, "removed-api")) == removed
+    # The fixture's [tool.sshdrift] exclude = ["tests/**"]: its lab test is not read.
+    assert sorted(_findings(report, "host-key-policy")) == [
+        ("netops/backup.py", 9, "warning"),
+        ("netops/legacy_switches.py", 23, "warning"),
+        ("netops/nornir_tasks.py", 14, "warning"),
+    ]
+    assert proc.returncode == 1  # scp's open-ended range is an error on every lock, removed-api on the newer ones
+
+
+def test_sarif_regions_point_at_the_lines(tmp_path: Path) -> None:
+    project = netops_project(tmp_path, "5.1.0")
+    proc = sshdrift("lock", str(project), "--offline", "--no-vulnerabilities", "--format", "sarif", cwd=project)
+    run = json.loads(proc.stdout)["runs"][0]
+    located = sorted(
+        (
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            r["locations"][0]["physicalLocation"]["region"]["startLine"],
+        )
+        for r in run["results"]
+        if r["ruleId"] == "removed-api"
+    )
+    assert located == [
+        ("netops/backup.py", 11),
+        ("netops/backup.py", 17),
+        ("netops/legacy_switches.py", 15),
+        ("netops/legacy_switches.py", 23),
+    ]
+    assert {"removed-api", "host-key-policy"} <= {rule["id"] for rule in run["tool"]["driver"]["rules"]}
+
+
+def test_include_exclude_from_pyproject(tmp_path: Path) -> None:
+    project = netops_project(tmp_path, "5.1.0")
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(
+        pyproject.read_text(encoding="utf-8").replace('exclude = ["tests/**"]', 'include = ["netops/backup.py"]'),
+        encoding="utf-8",
+    )
+    proc = sshdrift("lock", str(project), "--offline", "--no-vulnerabilities", "--format", "json")
+    report = json.loads(proc.stdout)
+    assert {f for f, _, _ in _findings(report, "removed-api") + _findings(report, "host-key-policy")} == {
+        "netops/backup.py"
+    }
+
+
+@pytest.mark.network
+def test_whatif_names_the_lines_that_would_stop_working(tmp_path: Path) -> None:
+    project = netops_project(tmp_path, "3.5.1")
+    proc = sshdrift("whatif", "paramiko==5.1.0", "--project", str(project), "--no-vulnerabilities", "--format", "json")
+    report = json.loads(proc.stdout)
+    assert sorted(_findings(report, "removed-api")) == [
+        ("netops/backup.py", 11, "error"),
+        ("netops/backup.py", 17, "error"),
+        ("netops/legacy_switches.py", 15, "error"),
+        ("netops/legacy_switches.py", 23, "error"),
+    ]
+    stops = [n for n in report["notes"] if "would stop working with paramiko 5.1.0" in n]
+    assert [n.split(" ", 1)[0] for n in stops] == [
+        "netops/backup.py:11",
+        "netops/backup.py:17",
+        "netops/legacy_switches.py:15",
+        "netops/legacy_switches.py:23",
+    ]
+    assert proc.returncode == 1
