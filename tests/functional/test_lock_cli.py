@@ -136,16 +136,35 @@ def test_offline_with_recorded_constraints_needs_no_cache(tmp_path: Path) -> Non
 
 
 @pytest.mark.parametrize("tool", ["uv", "pipenv", "pylock", "uv-export"])
-def test_offline_with_empty_cache_lists_what_it_could_not_evaluate(tool: str, tmp_path: Path) -> None:
+def test_offline_with_empty_cache_is_complete_from_the_shipped_data(tool: str, tmp_path: Path) -> None:
+    """Every release up to the date of sshdrift's requires-dist data needs neither the network nor a cache."""
     proc = run_lock(str(LOCKS / "netmiko-4.4.0" / tool), "--format", "json", "--offline", cache=tmp_path)
+    data = report(proc)
+    assert data["skipped"] == []
+    finding = next(f for f in data["findings"] if (f["rule"], f["package"]) == ("open-ended-range", "paramiko"))
+    assert finding["severity"] == "error"
+    assert proc.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("tool", "pinned"), [("uv", 'name = "netmiko"\nversion = "4.4.0"'), ("uv-export", "netmiko==4.4.0")]
+)
+def test_offline_with_empty_cache_lists_a_release_newer_than_the_data(tool: str, pinned: str, tmp_path: Path) -> None:
+    # A netmiko released after the shipped data was read: only a cache (one online run) knows its requires-dist.
+    project = tmp_path / "project"
+    project.mkdir()
+    for source in (LOCKS / "netmiko-4.4.0" / tool).iterdir():
+        text = source.read_text(encoding="utf-8")
+        (project / source.name).write_text(text.replace(pinned, pinned.replace("4.4.0", "4.99.0")), encoding="utf-8")
+    proc = run_lock(str(project), "--format", "json", "--offline", cache=tmp_path / "cache")
     data = report(proc)
     skipped = {s["subject"]: s for s in data["skipped"]}
     assert "paramiko" in skipped, data["skipped"]
     # One entry per SSH-stack package, naming the dependents whose requires-dist is missing and why.
     assert skipped["paramiko"]["incomplete"] is True
-    assert "--offline" in skipped["paramiko"]["reason"]
-    if tool in ("uv", "uv-export"):  # formats with edges name the very dependents
-        assert "netmiko 4.4.0" in skipped["paramiko"]["reason"]
+    reason = skipped["paramiko"]["reason"]
+    assert "netmiko 4.99.0" in reason and "newer than sshdrift's requires-dist data" in reason, reason
+    assert "--offline" in reason and "once online" in reason
     assert not [s for s in skipped if s.startswith("netmiko ")], "no second entry per pin"
     assert not [f for f in data["findings"] if f["package"] == "paramiko"]
     tripping = [f for f in data["findings"] if f["severity"] == "error"]

@@ -1,7 +1,8 @@
-"""The pre-commit hooks of .pre-commit-hooks.yaml: the lock hook must run offline, on a fresh cache."""
+"""The pre-commit hooks of .pre-commit-hooks.yaml: the lock hook judges a lock offline, on an empty cache."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -18,6 +19,8 @@ HOOKS = ROOT / ".pre-commit-hooks.yaml"
 PROJECT = ROOT / "fixtures" / "lock" / "netmiko-4.4.0" / "uv"
 DEAD_PROXY = "http://127.0.0.1:9"
 """Loopback discard port: any HTTP attempt through it fails at once, so "offline" is proven, not assumed."""
+DEAD_INDEX = "http://index.invalid/simple"
+"""An index under a reserved name (RFC 2606) that never resolves: uv could not fetch from it if it tried."""
 
 
 def _hooks() -> dict[str, dict[str, Any]]:
@@ -28,7 +31,10 @@ def _offline_env(cache: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "NO_PROXY", "no_proxy")}
     env.update(
         SSHDRIFT_CACHE_DIR=str(cache),
+        XDG_CACHE_HOME=str(cache / "xdg"),
         UV_OFFLINE="1",
+        UV_INDEX_URL=DEAD_INDEX,
+        UV_DEFAULT_INDEX=DEAD_INDEX,
         HTTP_PROXY=DEAD_PROXY,
         HTTPS_PROXY=DEAD_PROXY,
         ALL_PROXY=DEAD_PROXY,
@@ -62,7 +68,8 @@ def test_hook_definitions() -> None:
     assert audit["stages"] == ["manual"] and audit["entry"].startswith("sshdrift audit")
 
 
-def test_lock_hook_runs_offline_on_an_empty_cache(tmp_path: Path) -> None:
+def test_lock_hook_judges_completely_offline_on_an_empty_cache(tmp_path: Path) -> None:
+    """No network, no cache: the requires-dist shipped with sshdrift answers, so the hook gives a verdict."""
     project = tmp_path / "project"
     shutil.copytree(PROJECT, project)
     cache = tmp_path / "empty-cache"
@@ -72,14 +79,31 @@ def test_lock_hook_runs_offline_on_an_empty_cache(tmp_path: Path) -> None:
     proc = subprocess.run(
         argv, cwd=project, env=_offline_env(cache), capture_output=True, text=True, timeout=120, check=False
     )
-    # Never 3 (could not read) or 5 (internal error) for lack of a network, and never a pass: with no
-    # requires-dist cached, paramiko's range is listed as not evaluated and the run is incomplete (exit 4),
-    # with the next step; once the cache is warm (one online run) the same hook runs offline for real.
     assert "Traceback" not in proc.stderr
-    assert proc.returncode == 4, proc.stdout + proc.stderr
+    # netmiko 4.4.0 declares paramiko>=2.9.5 with no upper bound: a finding (exit 1), not "incomplete" (4).
+    assert proc.returncode == 1, proc.stdout + proc.stderr
     assert proc.stdout.startswith("sshdrift lock")
-    assert "run 'sshdrift lock' once online" in proc.stdout
-    assert proc.stdout.rstrip().splitlines()[-1].startswith("INCOMPLETE  0 errors, 0 warnings;")
+    assert "not evaluated" not in proc.stdout and "once online" not in proc.stdout, proc.stdout
+    assert re.search(r"^error\s+open-ended-range\s+paramiko\b", proc.stdout, re.MULTILINE), proc.stdout
+    assert "requires-dist read for 7 of 7 locked packages" in proc.stdout
+    assert proc.stdout.rstrip().splitlines()[-1].startswith("FAIL  ")
+    # The same run as JSON: the open range comes through netmiko's own declaration.
+    proc = subprocess.run(
+        [*argv, "--format", "json"],
+        cwd=project,
+        env=_offline_env(cache),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [s for s in data["skipped"] if s["subject"] != "vulnerability"] == []
+    finding = next(f for f in data["findings"] if (f["rule"], f["package"]) == ("open-ended-range", "paramiko"))
+    assert finding["severity"] == "error" and finding["via"][0] == "netmiko", finding
+    paramiko = next(p for p in data["packages"] if p["name"] == "paramiko")
+    assert {"by": "netmiko", "specifier": ">=2.9.5"} in paramiko["constraints"], paramiko
 
 
 @pytest.mark.network

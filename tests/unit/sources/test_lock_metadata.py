@@ -34,9 +34,49 @@ def test_metadata_headers_only() -> None:
 
 
 def test_offline_without_cache_is_missing_not_empty() -> None:
-    result = metadata.requires_dist([("netmiko", "4.4.0")], offline=True)
+    # rich is no part of the SSH stack, so sshdrift's requires-dist data does not cover it.
+    result = metadata.requires_dist([("rich", "13.7.1")], offline=True)
     assert result.found == {}
-    assert "offline" in result.missing[("netmiko", "4.4.0")]
+    reason = result.missing[("rich", "13.7.1")]
+    assert "offline" in reason and "once online" in reason
+
+
+def test_offline_cold_reads_the_shipped_data() -> None:
+    """Every release up to the data's date answers from sshdrift itself; a newer one is listed, dated."""
+    shipped = metadata.shipped_requires_dist()
+    assert shipped is not None
+    result = metadata.requires_dist([("netmiko", "4.4.0"), ("scp", "0.15.0"), ("paramiko", "99.0.0")], offline=True)
+    # netmiko 4.4.0 declares paramiko>=2.9.5 with no upper bound; scp a bare paramiko (core metadata as uploaded).
+    assert any(
+        r.replace(" ", "").replace("(", "").startswith("paramiko>=2.9.5") for r in result.found[("netmiko", "4.4.0")]
+    )
+    assert result.found[("scp", "0.15.0")] == ("paramiko",)
+    reason = result.missing[("paramiko", "99.0.0")]
+    assert f"newer than sshdrift's requires-dist data ({shipped.date})" in reason and "once online" in reason
+    assert list(metadata.cache_dir().glob("*")) == [], "the shipped data is read, not copied into the cache"
+
+
+def test_shipped_data_covers_every_ssh_stack_package_on_the_index() -> None:
+    from auditor.sources.ssh_stack import ssh_stack
+
+    shipped = metadata.shipped_requires_dist()
+    assert shipped is not None
+    # scrapli's old transport plugins were never published on the package index; everything else is covered.
+    never_published = {"scrapli-paramiko", "scrapli-ssh2", "scrapli-asyncssh"}
+    assert set(ssh_stack()) - never_published <= set(shipped.releases)
+    assert len(shipped.releases["paramiko"]) > 80 and "4.0.0" in shipped.releases["paramiko"]
+    assert "ansible-core" in shipped.releases and "nornir-netmiko" in shipped.releases
+
+
+def test_cache_wins_over_the_shipped_data() -> None:
+    metadata._write_cache(("scp", "0.15.0"), ("paramiko<5",))
+    assert metadata.requires_dist([("scp", "0.15.0")], offline=True).found == {("scp", "0.15.0"): ("paramiko<5",)}
+
+
+def test_versions_match_as_pep_440_versions() -> None:
+    shipped = metadata.shipped_requires_dist()
+    assert shipped is not None
+    assert shipped.lookup(("netmiko", "4.4")) == shipped.lookup(("netmiko", "4.4.0"))
 
 
 def test_cache_dir_follows_the_environment(_cache: Path) -> None:
@@ -45,13 +85,12 @@ def test_cache_dir_follows_the_environment(_cache: Path) -> None:
 
 @pytest.mark.network
 def test_one_batched_fetch_then_offline_from_cache() -> None:
-    pins = [("netmiko", "4.4.0"), ("scp", "0.15.0"), ("paramiko", "4.0.0")]
+    # Packages the shipped data does not cover, so uv really fetches them.
+    pins = [("rich", "13.7.1"), ("markdown-it-py", "3.0.0")]
     online = metadata.requires_dist(pins, offline=False, progress=NullProgress())
     assert online.missing == {}
-    assert any(
-        r.replace(" ", "").startswith("paramiko(>=2.9.5)") or r == "paramiko>=2.9.5" for r in online.found[pins[0]]
-    )
-    assert online.found[("scp", "0.15.0")] == ("paramiko",)
+    assert any(r.replace(" ", "").startswith("markdown-it-py>=2.2.0") for r in online.found[pins[0]])
+    assert any(r.replace(" ", "").startswith("mdurl") for r in online.found[pins[1]])
     offline = metadata.requires_dist(pins, offline=True)
     assert offline.found == online.found
 
@@ -62,3 +101,10 @@ def test_uv_failure_is_one_resolver_error() -> None:
         metadata.requires_dist([("paramiko", "0.0.0.dev999")], offline=False)
     assert "\n" not in str(info.value)
     assert str(info.value).startswith("uv: could not fetch the metadata")
+
+
+def test_a_release_missing_from_the_data_but_not_newer_says_so() -> None:
+    shipped = metadata.shipped_requires_dist()
+    assert shipped is not None
+    reason = shipped.lookup(("paramiko", "1.7.0.post999"))
+    assert isinstance(reason, str) and "not on the index when" in reason and shipped.date in reason
