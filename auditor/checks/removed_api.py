@@ -12,6 +12,8 @@ algorithms of user-key authentication (``Transport._preferred_pubkeys``), so a l
 ``disabled_algorithms={"pubkeys": ["rsa-sha2-256", "rsa-sha2-512"]}`` (or netmiko's
 ``disable_sha2_fix=True``, which disables exactly those two) leaves an RSA key nothing to sign with:
 paramiko's ``AuthHandler`` raises "An RSA key was specified, but no RSA pubkey algorithms are configured!".
+``tests/integration/test_rsa_signing.py`` checks it with real key authentication against sshd: paramiko
+4.0.0 falls back to ``ssh-rsa``, 5.1.0 fails with that message.
 """
 
 from __future__ import annotations
