@@ -2,7 +2,7 @@
 
 All are frozen dataclasses: a result is a value, never an exception. "Could not
 check" is a value too (:class:`Skipped`). The JSON report of DESIGN.md
-(``schema_version`` 1) is exactly :meth:`Report.to_json`.
+(``schema_version`` 2) is exactly :meth:`Report.to_json`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,12 @@ from auditor.choices import FailOn as FailOn  # re-exported: the model speaks of
 from auditor.choices import Severity as Severity
 from auditor.errors import ExitCode
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""The JSON report's ``schema_version``: 2 adds each device's ``verdicts`` (one per client judged); the v1
+device fields stay, for the primary client, for one release (DESIGN.md "JSON report")."""
+
+READABLE_SCHEMA_VERSIONS = (1, 2)
+"""Saved reports sshdrift reads back (``--fleet``, ``merge``): a v1 report's devices have no ``verdicts``."""
 
 
 # --------------------------------------------------------------------------- lock side
@@ -363,13 +368,78 @@ class DeviceStatus(str, enum.Enum):
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """One client's judgement of one device: the JSON report's ``verdicts`` entry (schema_version 2)."""
+
+    client: str
+    """The client's registry name (``paramiko``)."""
+    version: str | None
+    """The client release judged (``5.1.0``)."""
+    status: DeviceStatus
+    backend: tuple[tuple[str, str], ...] = ()
+    """``(package, version)`` of the backend the client ran with (``cryptography``), sorted; empty when unknown."""
+    source: str | None = None
+    """Where the version came from: ``uv.lock``, ``--paramiko 5.1.0``, ``installed in PATH``, ``fleet snapshot``."""
+    negotiated: Negotiated | None = None
+    verified: bool = False
+    """True when a real handshake of this client confirmed (or refuted) the prediction."""
+    reasons: tuple[str, ...] = ()
+    """This client's one-line reasons for a status other than compatible."""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Verdict:
+        """The inverse of :meth:`to_json`, for saved reports.
+
+        Raises:
+            ValueError: not an object, or a member of the wrong type or value (the message names it).
+        """
+        if not isinstance(data, dict) or not isinstance(data.get("client"), str):
+            raise ValueError("a verdict must be an object with a 'client' string")
+        backend = data.get("backend") or {}
+        reasons = data.get("reasons") or []
+        negotiated = data.get("negotiated")
+        if not isinstance(backend, dict) or not isinstance(reasons, list) or not isinstance(negotiated, dict | None):
+            raise ValueError(f"verdict of {data['client']}: 'backend', 'reasons' or 'negotiated' has the wrong type")
+        try:
+            return cls(
+                client=data["client"],
+                version=str(data["version"]) if data.get("version") is not None else None,
+                status=DeviceStatus(data.get("status")),
+                backend=tuple(sorted((str(k), str(v)) for k, v in backend.items())),
+                source=str(data["source"]) if data.get("source") is not None else None,
+                negotiated=Negotiated(**{k: str(v) for k, v in negotiated.items()}) if negotiated else None,
+                verified=bool(data.get("verified", False)),
+                reasons=tuple(str(r) for r in reasons),
+            )
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"verdict of {data['client']}: {exc}") from None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"client", "version", "backend": {package: version}, "source", "status", "negotiated", "verified", "reasons"}``."""
+        return {
+            "client": self.client,
+            "version": self.version,
+            "backend": dict(self.backend),
+            "source": self.source,
+            "status": self.status.value,
+            "negotiated": self.negotiated.to_json() if self.negotiated else None,
+            "verified": self.verified,
+            "reasons": list(self.reasons),
+        }
+
+
+PRIMARY_CLIENT = "paramiko"
+"""The client whose verdict the v1 device fields (``paramiko``, ``negotiated``, ``verified``, ``reasons``) carry."""
+
+
+@dataclass(frozen=True)
 class DeviceResult:
-    """What the probe learnt about one device, for one Paramiko version."""
+    """What the probe learnt about one device; the status and v1 fields are the primary client's verdict."""
 
     device: Device
     status: DeviceStatus
     banner: str | None = None
-    """The server's identification string (RFC 4253 §4.2), without CR LF."""
+    """The server's identification string (RFC 4253 §4.2), without CR LF; kept whenever it was read."""
     offered: Offered | None = None
     paramiko: str | None = None
     """The Paramiko version judged against (``5.1.0``)."""
@@ -388,9 +458,28 @@ class DeviceResult:
     """ISO 8601 UTC time of the grab."""
     platform: Platform | None = None
     """The platform recognized from ``banner`` and ``offered`` (and the inventory's ``device_type``), if any."""
+    verdicts: tuple[Verdict, ...] = ()
+    """One verdict per client judged; empty means only the primary client's, read from the v1 fields."""
+
+    @property
+    def judged(self) -> tuple[Verdict, ...]:
+        """Every client's verdict: :attr:`verdicts`, or the primary client's made from the v1 fields."""
+        if self.verdicts:
+            return self.verdicts
+        if self.paramiko is None:
+            return ()
+        primary = Verdict(
+            client=PRIMARY_CLIENT,
+            version=self.paramiko,
+            status=self.status,
+            negotiated=self.negotiated,
+            verified=self.verified,
+            reasons=self.reasons,
+        )
+        return (primary,)
 
     def to_json(self) -> dict[str, Any]:
-        """DESIGN shape of one ``devices`` entry (extended with fingerprint, strict kex, time, platform)."""
+        """DESIGN shape of one ``devices`` entry: v1 fields (primary client), ``verdicts``, fingerprint, time, platform."""
         return {
             "name": self.device.name,
             "host": self.device.host,
@@ -403,6 +492,7 @@ class DeviceResult:
             "negotiated": self.negotiated.to_json() if self.negotiated else None,
             "verified": self.verified,
             "reasons": list(self.reasons),
+            "verdicts": [verdict.to_json() for verdict in self.judged],
             "host_key_fingerprint": self.host_key_fingerprint,
             "strict_kex": self.strict_kex,
             "predicted": self.predicted.value if self.predicted else None,
@@ -552,7 +642,7 @@ class Report:
         return ExitCode.CLEAN
 
     def to_json(self) -> dict[str, Any]:
-        """The DESIGN.md JSON report, ``schema_version`` 1, with our extensions appended."""
+        """The DESIGN.md JSON report, ``schema_version`` 2, with our extensions appended."""
         out: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "sshdrift", "version": __version__},

@@ -16,7 +16,7 @@ else:  # pragma: no cover
 
 @functools.cache
 def rules_dir() -> Path:
-    """The directory holding ``ssh-stack.toml``, ``releases.toml`` and ``paramiko-algorithms.json``.
+    """The directory holding ``ssh-stack.toml``, ``releases.toml`` and ``clients/<client>.json``.
 
     A wheel ships it as ``auditor/rules``; an editable checkout has it at the repository root.
 

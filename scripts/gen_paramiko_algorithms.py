@@ -1,4 +1,4 @@
-"""Regenerate ``rules/paramiko-algorithms.json``: what each Paramiko release's default client really sends.
+"""Regenerate ``rules/clients/paramiko.json``: what each Paramiko release's default client really sends.
 
 For every Paramiko release from 2.0.9 to the newest, this script makes a uv environment with an
 era-appropriate Python and dependencies (see ``../shared/reference/ssh-stack-facts.md``: 2.0-2.3 import
@@ -42,7 +42,7 @@ from auditor.fileio import write_atomic  # noqa: E402
 from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
 
 OLDEST = Version("2.0.9")
-OUTPUT = ROOT / "rules" / "paramiko-algorithms.json"
+OUTPUT = ROOT / "rules" / "clients" / "paramiko.json"
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")) / "versions"
 SERVER_BANNER = b"SSH-2.0-sshdrift_gen_paramiko_algorithms\r\n"
 

@@ -61,7 +61,7 @@ def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> l
     if not ssh_config:
         return list(devices)
     # Start-up: Paramiko (and its cryptography) is imported only when ssh_config files are given.
-    from auditor.probe.paramiko_glue import proxy_jump_for
+    from auditor.probe.sshlib import proxy_jump_for
 
     out = []
     for device in devices:
@@ -126,10 +126,13 @@ def device_checks(
         return results, findings, [note, f"predicted for paramiko {paramiko} ({why})"], []
     assert inventory is not None
     # Start-up: the probe stack is imported only when devices are probed, never on the lock path.
+    from auditor.analysis.rule_context import probe_findings
     from auditor.probe.service import probe_devices
 
     # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
-    results, findings = probe_devices(inventory_devices(inventory, settings), settings, progress, paramiko=paramiko)
+    devices = inventory_devices(inventory, settings)
+    results = probe_devices(devices, settings, progress, paramiko=paramiko, source=why)
+    findings = probe_findings(results, settings)
     how = (
         "verified by real handshakes in a uv-made environment of that release"
         if settings.verify

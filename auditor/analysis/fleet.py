@@ -30,4 +30,4 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
     report = load_report(snapshot)
     results, note = predict_fleet(report.devices, snapshot, paramiko_version)
     # No handshake happened: host keys are not compared.
-    return results, device_findings(results, known_hosts=None), note
+    return results, device_findings(results), note

@@ -21,7 +21,7 @@ from auditor.checks.registry import RULES
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
 from auditor.errors import ConfigError
-from auditor.model import DeviceResult, Lockfile, Skipped
+from auditor.model import DeviceResult, Finding, Lockfile, Skipped
 from auditor.services.interface import VulnerabilityRecords
 from auditor.services.vulnerabilities import service_for
 from auditor.settings import Settings
@@ -145,6 +145,25 @@ def _ssh_options(settings: Settings) -> list[ConfigOption]:
     return options
 
 
+def probe_findings(results: Sequence[DeviceResult], settings: Settings) -> list[Finding]:
+    """The device rules over a live probe's results, with known_hosts read as :func:`build_context` reads it.
+
+    Args:
+        results: the probe's results (:func:`auditor.probe.service.probe_devices`), one client release each.
+        settings: ``verify`` and ``known_hosts`` (the file verified host keys are compared with).
+
+    Returns:
+        ``incompatible-device``, ``legacy-only-device`` and ``host-key-changed`` findings, in result order.
+
+    Raises:
+        ConfigError: ``--known-hosts`` is missing or unreadable.
+    """
+    from auditor.checks.devices import DEVICE_RULES
+
+    context = RuleContext(devices=tuple(results), host_keys=_host_keys(results, settings))
+    return [finding for result in results for rule in DEVICE_RULES for finding in rule.find_one(result, context)]
+
+
 def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tuple[str, str, int], HostKeyVerdict]:
     """known_hosts' verdict for every device whose verified handshake saw a host key.
 
@@ -154,6 +173,6 @@ def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tupl
     if not settings.verify or not any(r.host_key_fingerprint is not None for r in devices):
         return {}
     # Start-up: Paramiko (and its cryptography) is imported only when a handshake saw a host key.
-    from auditor.probe.paramiko_glue import load_known_hosts
+    from auditor.probe.sshlib import load_known_hosts
 
     return host_key_verdicts(devices, load_known_hosts(settings.known_hosts))

@@ -10,7 +10,7 @@
 * ``host-key-changed`` (error): the host key seen in the verified handshake is not the one
   known_hosts holds for that host and port (same key type).
 
-Release facts come from ``rules/paramiko-algorithms.json`` through :mod:`auditor.probe.algorithms`.
+Release facts come from ``rules/clients/paramiko.json`` through :mod:`auditor.probe.algorithms`.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 One run, one report, one exit code (the worst wins: findings at ``--fail-on`` give 1, else an
 unreachable device gives 4; :meth:`auditor.model.Report.exit_code`). The devices are probed with
 the version the lockfile pins, in a uv-made environment holding exactly ``paramiko==<locked>``
-(:func:`auditor.probe.environments.interpreter_for`), not with whatever Paramiko sshdrift itself
+(:meth:`auditor.probe.clients.Client.environment`), not with whatever Paramiko sshdrift itself
 runs. With ``--fleet FILE`` (a saved probe report) the same question is answered offline from
 the snapshot's name-lists (:mod:`auditor.checks.fleet`), with a note on the snapshot's age.
 """

@@ -28,6 +28,7 @@ from packaging.utils import canonicalize_name
 from auditor.analysis.device_bound import FixPlan, plan_fix
 from auditor.analysis.fix import fix_lockfile
 from auditor.analysis.lock import LockAnalysis, analyze_lock
+from auditor.analysis.rule_context import probe_findings
 from auditor.errors import AuditorError, ResolverError
 from auditor.lab import Lab, LabDevice
 from auditor.model import DemoFix, DeviceResult, Edit, Finding, LabEntry, ProjectInfo, Report
@@ -230,17 +231,20 @@ def _probe(
     # Zero downloads when sshdrift's own environment already holds the locked release.
     spec = "installed" if settings.verify and _installed_paramiko() == locked else locked
     how = "this interpreter" if spec == "installed" else "a uv-made environment"
+    source = "the locked version"
     try:
-        results, findings = probe_devices(devices, settings, progress, paramiko=spec)
+        results = probe_devices(devices, settings, progress, paramiko=spec, source=source)
     except ResolverError as exc:
         if not settings.verify:
             raise
-        results, findings = probe_devices(devices, replace(settings, verify=False), progress, paramiko=locked)
+        unverified = replace(settings, verify=False)
+        results = probe_devices(devices, unverified, progress, paramiko=locked, source=source)
         return (
             results,
-            findings,
+            probe_findings(results, unverified),
             [f"paramiko {locked}: predicted from data only, no handshake ({exc.message})"],
         )
+    findings = probe_findings(results, settings)
     if not settings.verify:
         return results, findings, [f"paramiko {locked}: predicted from data only (--no-verify)"]
     return results, findings, [f"paramiko {locked} (the locked version) verified by real handshakes in {how}"]

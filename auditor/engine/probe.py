@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from auditor.analysis.devices import inventory_devices
+from auditor.analysis.rule_context import probe_findings
 from auditor.engine.requests import ProbeRequest
 from auditor.model import DeviceResult, DeviceStatus, Report
 from auditor.probe.service import DISAGREEMENT, probe_devices
@@ -37,7 +38,8 @@ def probe_report(request: ProbeRequest, settings: Settings, progress: Progress) 
         ConfigError, ResolverError, UsageError, LockfileError: the Paramiko asked for cannot be found
             or installed, or an ssh_config / known_hosts file is bad.
     """
-    results, findings = probe_devices(inventory_devices(request.inventory, settings), settings, progress)
+    results = probe_devices(inventory_devices(request.inventory, settings), settings, progress)
+    findings = probe_findings(results, settings)
     notes = list(_notes(results, settings))
     disagreeing = [r.device.name for r in results if r.predicted is not None]
     if disagreeing:

@@ -1,4 +1,10 @@
-"""``--format json``: the DESIGN.md report, ``schema_version`` 1."""
+"""``--format json``: the DESIGN.md report, ``schema_version`` 2.
+
+Version 2 adds, per device, ``verdicts``: one object per client judged (``client``, ``version``,
+``backend`` versions, ``source``, ``status``, ``negotiated``, ``verified``, ``reasons``). The version-1
+device fields (``paramiko``, ``negotiated``, ``verified``, ``reasons``, ``status``) stay for the primary
+client (Paramiko) for one release, so existing consumers keep working.
+"""
 
 from __future__ import annotations
 

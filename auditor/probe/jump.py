@@ -1,7 +1,7 @@
 """The KEXINIT grab for devices behind a jump host: one authenticated connection per gateway, one channel per device.
 
 The grab travels through a ``direct-tcpip`` channel (RFC 4254 §7.2) of one Paramiko connection
-to each gateway, shared by all the devices behind it; :func:`auditor.probe.grab.grab_over_socket`
+to each gateway (:mod:`auditor.probe.sshlib`), shared by all the devices behind it; :func:`auditor.probe.grab.grab_over_socket`
 does the reading. A gateway that cannot be reached or refuses us makes each of its devices
 ``unreachable`` with the gateway's reason; other devices are unaffected.
 """
@@ -44,11 +44,11 @@ def grab_through_jumps(
     Returns:
         One result per device, in input order; never raises for a device or gateway failure.
     """
-    from auditor.probe import paramiko_glue
+    from auditor.probe import sshlib
     from auditor.probe.grab import grab_over_socket
 
     reporter = progress or NullProgress()
-    known = paramiko_glue.load_known_hosts(known_hosts)
+    known = sshlib.load_known_hosts(known_hosts)
     results: list[GrabResult | None] = [None] * len(devices)
     by_gateway: dict[str, list[int]] = {}
     for index, device in enumerate(devices):
@@ -59,14 +59,14 @@ def grab_through_jumps(
 
     for spec, indexes in by_gateway.items():
         try:
-            gateway = paramiko_glue.open_gateway(spec, key_file=key_file, known_hosts=known, timeout=timeout)
+            gateway = sshlib.open_gateway(spec, key_file=key_file, known_hosts=known, timeout=timeout)
         except (ConnectionError, ConfigError) as exc:
             for index in indexes:
                 results[index] = Unreachable(devices[index], str(exc), now())
                 reporter.advance()
             continue
 
-        def grab_one(index: int, gateway: paramiko_glue.Gateway = gateway) -> None:
+        def grab_one(index: int, gateway: sshlib.Gateway = gateway) -> None:
             device = devices[index]
             try:
                 channel = gateway.open_channel(device.host, device.port, timeout=timeout)

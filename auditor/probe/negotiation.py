@@ -1,7 +1,7 @@
 """Algorithm negotiation between a client's and a server's KEXINIT (RFC 4253 §7.1), as Paramiko does it.
 
-Pure functions over :class:`auditor.model.Offered`; prediction for a Paramiko release combines them
-with the data in ``rules/paramiko-algorithms.json`` (:mod:`auditor.probe.algorithms`).
+Pure functions over :class:`auditor.model.Offered`; prediction for a client release combines them
+with that client's offer data (``rules/clients/<client>.json``, through :mod:`auditor.probe.clients`).
 """
 
 from __future__ import annotations
@@ -113,22 +113,26 @@ def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool =
     )
 
 
-def predict(paramiko_version: str, server: Offered) -> Prediction:
-    """Predict negotiation between a Paramiko release's default client and a server, from data.
+def predict(paramiko_version: str, server: Offered, client: str = "paramiko") -> Prediction:
+    """Predict negotiation between a client release's default client and a server, from data (RFC 4253 §7.1).
 
     Args:
-        paramiko_version: an exact release, e.g. ``"5.1.0"`` (see :func:`auditor.probe.algorithms.known_releases`).
+        paramiko_version: an exact release of ``client``, e.g. ``"5.1.0"`` (see
+            :func:`auditor.probe.algorithms.known_releases`).
         server: the server's name-lists as its KEXINIT offered them.
+        client: the client's registry name (:data:`auditor.probe.clients.CLIENTS`).
 
     Returns:
         A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
 
     Raises:
-        AuditorError: no data for that release (from :func:`auditor.probe.algorithms.client_offer`).
+        AuditorError: no data for that release (from the client's offer data).
+        UsageError: no such client.
     """
-    from auditor.probe.algorithms import client_offer
+    from auditor.probe.clients import get_client
 
-    outcome = negotiate(client_offer(paramiko_version), server, require_mac_with_aead=True)
+    judged = get_client(client)
+    outcome = negotiate(judged.offer(paramiko_version), server, require_mac_with_aead=judged.require_mac_with_aead)
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)
     return Prediction(paramiko=paramiko_version, negotiated=outcome, failure=None)

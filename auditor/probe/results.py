@@ -1,7 +1,7 @@
 """Intermediate probe values shared by the grab, the prediction and the verification.
 
 These never leave the probe: :mod:`auditor.probe.service` folds them into
-:class:`auditor.model.DeviceResult`.
+:class:`auditor.model.DeviceResult` and its :class:`auditor.model.Verdict` values.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ CATEGORY_LABELS = {
     "compression_c2s": "compression",
     "compression_s2c": "compression",
 }
-"""Words Paramiko uses in its "no acceptable ..." messages, by category."""
+"""Words Paramiko uses in its "no acceptable ..." messages, by category (our reasons use them for every client)."""
 
 CERTIFICATE_SUFFIX = "-cert-v01@openssh.com"
 """Suffix of OpenSSH certificate host-key algorithms (OpenSSH PROTOCOL.certkeys)."""
@@ -44,13 +44,15 @@ class Grabbed:
 
 @dataclass(frozen=True)
 class Unreachable:
-    """No SSH conversation happened: refused, timeout, DNS failure, reset before the banner."""
+    """No complete SSH conversation happened: refused, timeout, DNS failure, reset before the banner."""
 
     device: Device
     reason: str
     """One line, e.g. ``connection refused`` or ``timeout after 5 s while connecting``."""
     probed_at: str
     """ISO 8601 UTC time of the attempt."""
+    banner: str | None = None
+    """The identification string, when it came before the server stalled."""
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,8 @@ class NoOverlap:
     server: tuple[str, ...]
     """The server's name-list for that category, as offered."""
 
-    def reason(self, paramiko: str) -> str:
-        """Paramiko-style one-line reason naming both sides' lists.
+    def reason(self, version: str, client: str = "paramiko") -> str:
+        """Paramiko-style one-line reason naming both sides' lists and the client release (``paramiko 5.1.0``).
 
         The server's list is given in full (it is the device's evidence). Paramiko's host-key list
         carries a ``-cert-v01@openssh.com`` variant of every key type (PROTOCOL.certkeys), which no
@@ -91,18 +93,18 @@ class NoOverlap:
         label = CATEGORY_LABELS.get(self.category, self.category)
         server = ", ".join(self.server) or "nothing"
         plain = [name for name in self.client if not name.endswith(CERTIFICATE_SUFFIX)]
-        client = ", ".join(plain or self.client) or "nothing"
+        offers = ", ".join(plain or self.client) or "nothing"
         if plain and len(plain) < len(self.client):
-            client += f" and {len(self.client) - len(plain)} {CERTIFICATE_SUFFIX} variants"
-        return f"no acceptable {label}: server offers {server}; paramiko {paramiko} offers {client}"
+            offers += f" and {len(self.client) - len(plain)} {CERTIFICATE_SUFFIX} variants"
+        return f"no acceptable {label}: server offers {server}; {client} {version} offers {offers}"
 
 
 @dataclass(frozen=True)
 class Prediction:
-    """What negotiation between a Paramiko release's default client and a server gives, from data."""
+    """What negotiation between a client release's default client and a server gives, from data."""
 
     paramiko: str
-    """The Paramiko release predicted for (``5.1.0``)."""
+    """The client release predicted for (``5.1.0``); the name stays from when Paramiko was the only client."""
     negotiated: Negotiated | None
     """The algorithms agreed, or None on failure."""
     failure: NoOverlap | None
@@ -116,17 +118,22 @@ class Prediction:
 
 @dataclass(frozen=True)
 class HandshakeOutcome:
-    """The result of a real ``Transport.start_client`` (no authentication) against one device."""
+    """The result of one client's real handshake (no authentication) against one device."""
 
     device: Device
     status: DeviceStatus
-    paramiko: str
+    version: str
+    """The client release that ran it (``5.1.0``)."""
     negotiated: Negotiated | None = None
     reason: str | None = None
-    """Paramiko's one-line failure (``Incompatible ssh peer (no acceptable macs)``), None when compatible."""
+    """The client's one-line failure (``Incompatible ssh peer (no acceptable macs)``), None when compatible."""
     host_key_type: str | None = None
     """The host-key algorithm name of the key received (``ssh-ed25519``)."""
     host_key_base64: str | None = None
     """The server's public host key blob, base64, for known_hosts comparison."""
     host_key_fingerprint: str | None = None
     """``SHA256:<base64 without padding>`` as OpenSSH prints it."""
+    banner: str | None = None
+    """The server's identification string as the client read it."""
+    client: str = "paramiko"
+    """The client's registry name."""

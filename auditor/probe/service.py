@@ -1,12 +1,13 @@
-"""The probe as one call: grab every device, predict for the chosen Paramiko, verify with a real handshake, fold.
+"""The probe as one call: grab every device, predict for the chosen client release, verify with a real handshake, fold.
 
-Order of work (DESIGN "Flow"): resolve the interpreter first (so a bad ``--paramiko`` fails before
-any network traffic), then the banner/KEXINIT grab (direct devices over asyncio, jump-host devices
-through their gateway), the prediction from data for the exact Paramiko version (RFC 4253 §7.1),
-the verification (``Transport.start_client`` in a subprocess of that version's interpreter) for
-every device whose grab succeeded, and finally one :class:`DeviceResult` per device plus the device
-findings. A device that cannot be reached or breaks the protocol becomes a result of its own and
-never costs another device its result.
+Order of work (DESIGN "Flow"): settle the client's environment first (so a bad ``--paramiko`` fails
+before any network traffic), then the banner/KEXINIT grab (direct devices over asyncio, jump-host
+devices through their gateway), the prediction from the client's offer data for the exact release
+(RFC 4253 §7.1), the verification (the client's real handshake, :meth:`Client.verify`) for every
+device whose grab succeeded, and finally one :class:`DeviceResult` per device with one
+:class:`Verdict` per client judged. A device that cannot be reached or breaks the protocol becomes a
+result of its own and never costs another device its result. Findings are made from the results by
+:mod:`auditor.checks.devices`; the probe makes none.
 
 When the prediction and the real handshake disagree, the result says so loudly (``predicted`` is
 set and the first reason names the disagreement): it is a bug in sshdrift's data.
@@ -14,14 +15,22 @@ set and the first reason names the disagreement): it is a bug in sshdrift's data
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
-from auditor.model import Device, DeviceResult, DeviceStatus, Finding, Negotiated, Offered
+from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
+from auditor.probe.clients import (
+    PRIMARY_CLIENT,
+    Client,
+    ClientEnvironment,
+    DeviceKey,
+    EnvironmentRequest,
+    VerifyOptions,
+    device_key,
+    get_client,
+)
 from auditor.probe.platforms import recognize
 from auditor.probe.results import (
     CATEGORY_LABELS,
@@ -36,19 +45,10 @@ from auditor.progress import Progress
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
-    from auditor.probe.paramiko_glue import KnownHosts
+    from auditor.probe.sshlib import KnownHosts
 
 DISAGREEMENT = "prediction disagrees with the real handshake: a bug in sshdrift's data"
 """Prefix of the reason added when data and reality differ (please report it)."""
-
-_MESSAGE_CATEGORY = {
-    "kex algorithm": "kex",
-    "host key": "host_key",
-    "ciphers": "cipher_c2s",
-    "macs": "mac_c2s",
-    "compression": "compression_c2s",
-}
-"""Paramiko's "no acceptable ..." words → our category."""
 
 
 def probe_devices(
@@ -57,83 +57,101 @@ def probe_devices(
     progress: Progress,
     *,
     paramiko: str | None = None,
-) -> tuple[list[DeviceResult], list[Finding]]:
-    """Probe ``devices`` for one Paramiko and return their results (input order) and device findings.
+    client: str = PRIMARY_CLIENT,
+    source: str | None = None,
+) -> list[DeviceResult]:
+    """Probe ``devices`` for one client release and return their results, in input order.
 
     Args:
         devices: the inventory slice to probe.
         settings: ``timeout`` (seconds per device, for the grab and for the handshake), ``concurrency``,
-            ``verify``, ``python``/``project``/``offline`` (to find the interpreter), ``save_kexinit``,
-            ``known_hosts``, ``jump_key``.
+            ``verify``, ``python``/``project``/``python_version``/``offline`` (to find the release),
+            ``save_kexinit``, ``known_hosts``, ``jump_key``.
         progress: receives one phase for the grab and one for the verification.
         paramiko: ``installed`` | ``locked`` | ``X.Y.Z``; default ``settings.paramiko``.
+        client: the registry name of the client to judge with (:data:`auditor.probe.clients.CLIENTS`).
+        source: where the release came from, for the verdict (``uv.lock``); default what ``paramiko`` says.
 
     Returns:
-        ``(results, findings)``: one :class:`DeviceResult` per device, and the ``incompatible-device``,
-        ``legacy-only-device`` and ``host-key-changed`` findings.
+        One :class:`DeviceResult` per device, its verdict for ``client`` in ``verdicts`` and in the v1
+        fields. Findings are made from them by :mod:`auditor.checks.devices`.
 
     Raises:
-        AuditorError: the Paramiko asked for cannot be found or installed (before any device is probed),
-            or a known_hosts / ssh_config file is unreadable.
+        AuditorError: the release asked for cannot be found or installed (before any device is probed),
+            a known_hosts / ssh_config file is unreadable, or (``--no-verify``) there is no offer data for it.
     """
-    from auditor.checks.devices import device_findings
-    from auditor.probe.environments import installed_version, interpreter_for, locked_version
-
-    spec = paramiko or settings.paramiko
-    python: Path | None = None
-    if settings.verify:
-        python, version = interpreter_for(spec, settings=settings)
-    elif spec == "installed":
-        import sys
-
-        version = installed_version(settings.python or Path(sys.executable))
-    elif spec == "locked":
-        version = locked_version(settings)
-    else:
-        version = spec  # an exact release: predict() below rejects one it has no data for
+    judged = get_client(client)
+    request = EnvironmentRequest(
+        spec=paramiko or settings.paramiko,
+        python=settings.python,
+        project=settings.project,
+        python_version=settings.python_version,
+        offline=settings.offline,
+    )
+    environment = judged.environment(request, verify=settings.verify)
+    if source:
+        environment = replace(environment, source=source)
     # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
     known_hosts = _known_hosts(settings) if devices and settings.verify else None
 
     grabs = _grab(devices, settings, progress)
-    predictions: dict[int, Prediction | AuditorError] = {}
-    for index, grab in enumerate(grabs):
-        if isinstance(grab, Grabbed):
-            predictions[index] = _predict(version, grab.kexinit.offered)
+    predictions = _predictions(grabs, environment)
     if not settings.verify:
         failed = [p for p in predictions.values() if isinstance(p, AuditorError)]
         if failed:
             raise failed[0]
-
-    outcomes: dict[tuple[str, str, int], HandshakeOutcome] = {}
-    if settings.verify and python is not None:
-        from auditor.probe.handshake import verify_devices
-
-        targets = [grab.device for grab in grabs if isinstance(grab, Grabbed)]
-        if targets:
-            progress.start(f"verifying with paramiko {version}", len(targets))
-            try:
-                outcomes = verify_devices(
-                    targets,
-                    python=python,
-                    paramiko=version,
-                    timeout=settings.timeout,
-                    concurrency=settings.concurrency,
-                    progress=progress,
-                    jump_key=settings.jump_key,
-                    known_hosts=known_hosts.path if known_hosts is not None else None,
-                )
-            finally:
-                progress.stop()
-
+    outcomes = _verify(judged, grabs, environment, settings, known_hosts, progress) if settings.verify else {}
     results = []
     for index, grab in enumerate(grabs):
-        outcome = outcomes.get((grab.device.name, grab.device.host, grab.device.port))
-        results.append(fold(grab, predictions.get(index), outcome, version, verify=settings.verify))
-    return results, device_findings(results, known_hosts=known_hosts)
+        outcome = outcomes.get(device_key(grab.device))
+        result = fold(
+            grab, predictions.get(index), outcome, environment.version, verify=settings.verify, environment=environment
+        )
+        results.append(result)
+    return results
+
+
+def _predictions(grabs: Sequence[GrabResult], environment: ClientEnvironment) -> dict[int, Prediction | AuditorError]:
+    """The prediction for every grabbed device, by index (a missing release's data is kept as the error)."""
+    from auditor.probe.negotiation import predict
+
+    out: dict[int, Prediction | AuditorError] = {}
+    for index, grab in enumerate(grabs):
+        if isinstance(grab, Grabbed):
+            try:
+                out[index] = predict(environment.version, grab.kexinit.offered, environment.client)
+            except AuditorError as exc:
+                out[index] = exc
+    return out
+
+
+def _verify(
+    judged: Client,
+    grabs: Sequence[GrabResult],
+    environment: ClientEnvironment,
+    settings: Settings,
+    known_hosts: KnownHosts | None,
+    progress: Progress,
+) -> Mapping[DeviceKey, HandshakeOutcome]:
+    """The client's real handshakes with every grabbed device, in one progress phase."""
+    targets = [grab.device for grab in grabs if isinstance(grab, Grabbed)]
+    if not targets:
+        return {}
+    options = VerifyOptions(
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        jump_key=settings.jump_key,
+        known_hosts=known_hosts.path if known_hosts is not None else None,
+    )
+    progress.start(f"verifying with {judged.name} {environment.version}", len(targets))
+    try:
+        return judged.verify(targets, environment, options, progress)
+    finally:
+        progress.stop()
 
 
 def _known_hosts(settings: Settings) -> KnownHosts | None:
-    from auditor.probe.paramiko_glue import load_known_hosts
+    from auditor.probe.sshlib import load_known_hosts
 
     return load_known_hosts(settings.known_hosts)
 
@@ -175,15 +193,6 @@ def _grab(devices: Sequence[Device], settings: Settings, progress: Progress) -> 
     return [r for r in results if r is not None]
 
 
-def _predict(version: str, offered: Offered) -> Prediction | AuditorError:
-    from auditor.probe.negotiation import predict
-
-    try:
-        return predict(version, offered)
-    except AuditorError as exc:
-        return exc
-
-
 def fold(
     grab: GrabResult,
     prediction: Prediction | AuditorError | None,
@@ -191,19 +200,36 @@ def fold(
     version: str,
     *,
     verify: bool,
+    environment: ClientEnvironment | None = None,
 ) -> DeviceResult:
-    """One device's grab, prediction and handshake outcome as its :class:`DeviceResult`.
+    """One device's grab, prediction and handshake outcome as its :class:`DeviceResult` and :class:`Verdict`.
 
     The verified outcome decides the status when there is one; the prediction otherwise. A
     disagreement between them sets ``predicted`` and puts :data:`DISAGREEMENT` first in the reasons.
+
+    Args:
+        grab: what the grab read (or why it could not).
+        prediction: from the client's offer data, the error of a release without data, or None.
+        outcome: the client's real handshake, or None (not verified, or no result in time).
+        version: the client release judged.
+        verify: whether handshakes were asked for (``--no-verify`` is said in the reasons).
+        environment: the client environment judged with (client, backend, source), for the verdict;
+            None means the primary client with nothing known of its backend.
     """
+    environment = environment or ClientEnvironment(PRIMARY_CLIENT, version)
+    judged = get_client(environment.client)
     device = grab.device
     if isinstance(grab, Unreachable):
-        return DeviceResult(
-            device, DeviceStatus.UNREACHABLE, paramiko=version, reasons=(grab.reason,), probed_at=grab.probed_at
+        result = DeviceResult(
+            device,
+            DeviceStatus.UNREACHABLE,
+            banner=grab.banner,
+            paramiko=version,
+            reasons=(grab.reason,),
+            probed_at=grab.probed_at,
         )
-    if isinstance(grab, ProtocolFailure):
-        return DeviceResult(
+    elif isinstance(grab, ProtocolFailure):
+        result = DeviceResult(
             device,
             DeviceStatus.ERROR,
             banner=grab.banner,
@@ -211,25 +237,55 @@ def fold(
             reasons=(grab.reason,),
             probed_at=grab.probed_at,
         )
-    offered = grab.kexinit.offered
-    base = DeviceResult(
-        device,
-        DeviceStatus.ERROR,
-        banner=grab.banner,
-        offered=offered,
-        paramiko=version,
-        strict_kex=grab.kexinit.strict_kex,
-        probed_at=grab.probed_at,
-        platform=recognize(grab.banner, offered, device.device_type),
+    else:
+        base = DeviceResult(
+            device,
+            DeviceStatus.ERROR,
+            banner=grab.banner,
+            offered=grab.kexinit.offered,
+            paramiko=version,
+            strict_kex=grab.kexinit.strict_kex,
+            probed_at=grab.probed_at,
+            platform=recognize(grab.banner, grab.kexinit.offered, device.device_type),
+        )
+        result = _judge(base, prediction, outcome, judged, verify=verify)
+    return _with_verdict(result, environment)
+
+
+def _with_verdict(result: DeviceResult, environment: ClientEnvironment) -> DeviceResult:
+    """``result`` with its client's :class:`Verdict` (the v1 fields plus client, backend and source)."""
+    verdict = Verdict(
+        client=environment.client,
+        version=result.paramiko,
+        status=result.status,
+        backend=environment.backend,
+        source=environment.source or None,
+        negotiated=result.negotiated,
+        verified=result.verified,
+        reasons=result.reasons,
     )
+    return replace(result, verdicts=(verdict,))
+
+
+def _judge(
+    base: DeviceResult,
+    prediction: Prediction | AuditorError | None,
+    outcome: HandshakeOutcome | None,
+    judged: Client,
+    *,
+    verify: bool,
+) -> DeviceResult:
+    """A grabbed device's status: from the handshake when there is one, else from the prediction."""
+    version = base.paramiko or "?"
     predicted = prediction if isinstance(prediction, Prediction) else None
     reasons: list[str] = []
     if isinstance(prediction, AuditorError):
         reasons.append(f"no prediction: {prediction.message}")
     predicted_reason = (
-        predicted.failure.reason(version) if predicted is not None and predicted.failure is not None else None
+        predicted.failure.reason(version, judged.name)
+        if predicted is not None and predicted.failure is not None
+        else None
     )
-
     if outcome is None:
         if predicted is None:
             reasons.append("not verified: the handshake gave no result" if verify else "not verified (--no-verify)")
@@ -237,32 +293,56 @@ def fold(
         if predicted_reason:
             reasons.append(predicted_reason)
         if verify:
-            reasons.append(f"not verified: the paramiko {version} handshake gave no result within the time allowed")
-        return replace(base, status=predicted.status, negotiated=predicted.negotiated, reasons=tuple(reasons))
-
-    handshake = f"paramiko {version} handshake: {outcome.reason}" if outcome.reason else ""
-    if outcome.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR):
-        what = "could not reach the device" if outcome.status is DeviceStatus.UNREACHABLE else "failed"
-        reasons.append(f"the paramiko {version} handshake {what}: {outcome.reason or 'no reason given'}")
-        if predicted is not None:
             reasons.append(
-                f"predicted from data: {predicted.status.value}"
-                + (f" ({predicted_reason})" if predicted_reason else "")
+                f"not verified: the {judged.name} {version} handshake gave no result within the time allowed"
             )
-        return replace(
-            base,
-            status=outcome.status,
-            verified=outcome.status is DeviceStatus.ERROR,
-            host_key_fingerprint=outcome.host_key_fingerprint,
-            reasons=tuple(reasons),
-        )
+        return replace(base, status=predicted.status, negotiated=predicted.negotiated, reasons=tuple(reasons))
+    if outcome.status in (DeviceStatus.UNREACHABLE, DeviceStatus.ERROR):
+        return _failed_handshake(base, predicted, predicted_reason, outcome, judged, reasons)
+    return _negotiated(base, predicted, predicted_reason, outcome, judged, reasons)
 
-    disagreement = _disagreement(predicted, outcome) if predicted is not None else None
+
+def _failed_handshake(
+    base: DeviceResult,
+    predicted: Prediction | None,
+    predicted_reason: str | None,
+    outcome: HandshakeOutcome,
+    judged: Client,
+    reasons: list[str],
+) -> DeviceResult:
+    """A handshake that could not reach the device or failed outside negotiation: its status wins."""
+    what = "could not reach the device" if outcome.status is DeviceStatus.UNREACHABLE else "failed"
+    reasons.append(f"the {judged.name} {base.paramiko} handshake {what}: {outcome.reason or 'no reason given'}")
+    if predicted is not None:
+        reasons.append(
+            f"predicted from data: {predicted.status.value}" + (f" ({predicted_reason})" if predicted_reason else "")
+        )
+    return replace(
+        base,
+        status=outcome.status,
+        verified=outcome.status is DeviceStatus.ERROR,
+        host_key_fingerprint=outcome.host_key_fingerprint,
+        reasons=tuple(reasons),
+    )
+
+
+def _negotiated(
+    base: DeviceResult,
+    predicted: Prediction | None,
+    predicted_reason: str | None,
+    outcome: HandshakeOutcome,
+    judged: Client,
+    reasons: list[str],
+) -> DeviceResult:
+    """A handshake that negotiated or found no overlap: verified, compared with the prediction."""
+    disagreement = _disagreement(predicted, outcome, judged) if predicted is not None else None
     if disagreement:
         reasons.insert(0, f"{DISAGREEMENT} ({disagreement}); please report it")
     if outcome.status is DeviceStatus.INCOMPATIBLE:
         agreeing = predicted_reason if predicted is not None and not disagreement else None
-        reasons.append(agreeing or _reason_from_handshake(outcome, offered))
+        assert base.offered is not None
+        reasons.append(agreeing or _reason_from_handshake(outcome, base.offered, judged))
+        handshake = f"{judged.name} {base.paramiko} handshake: {outcome.reason}" if outcome.reason else ""
         reasons.append(f"verified by a real {handshake}" if handshake else "verified by a real handshake")
     return replace(
         base,
@@ -275,35 +355,27 @@ def fold(
     )
 
 
-def failed_category(reason: str | None) -> str | None:
-    """The category of a Paramiko "no acceptable X" message (``kex``, ``host_key``, ``cipher_c2s``, ...)."""
-    match = re.search(r"no acceptable ([a-z ]+?)\)?$", (reason or "").strip())
-    return _MESSAGE_CATEGORY.get(match.group(1).strip()) if match else None
-
-
-def _reason_from_handshake(outcome: HandshakeOutcome, offered: Offered) -> str:
+def _reason_from_handshake(outcome: HandshakeOutcome, offered: Offered, judged: Client) -> str:
     """A "no acceptable X: server offers ..." line from the handshake's message and the grabbed lists."""
-    category = failed_category(outcome.reason)
+    category = judged.failure_category(outcome.reason)
     if category is None:
         return outcome.reason or "negotiation failed"
     label = CATEGORY_LABELS.get(category, category)
     return f"no acceptable {label}: server offers {', '.join(getattr(offered, category)) or 'nothing'}"
 
 
-def _disagreement(predicted: Prediction, outcome: HandshakeOutcome) -> str | None:
+def _disagreement(predicted: Prediction, outcome: HandshakeOutcome, judged: Client) -> str | None:
     """How the prediction and a compatible/incompatible handshake differ, or None when they agree."""
     if predicted.status is not outcome.status:
         return f"predicted {predicted.status.value}, the handshake was {outcome.status.value}"
     if predicted.failure is not None:
-        seen = failed_category(outcome.reason)
+        seen = judged.failure_category(outcome.reason)
         same = seen is None or CATEGORY_LABELS.get(seen) == CATEGORY_LABELS.get(predicted.failure.category)
         if not same:
             return f"predicted no acceptable {CATEGORY_LABELS.get(predicted.failure.category)}, the handshake said {outcome.reason}"
         return None
     if predicted.negotiated is not None and outcome.negotiated is not None:
-        differing = _negotiated_difference(predicted.negotiated, outcome.negotiated)
-        if differing:
-            return differing
+        return _negotiated_difference(predicted.negotiated, outcome.negotiated)
     return None
 
 

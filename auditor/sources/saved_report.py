@@ -1,4 +1,4 @@
-"""Read back a JSON report that sshdrift wrote (``--format json``, ``schema_version`` 1).
+"""Read back a JSON report that sshdrift wrote (``--format json``, ``schema_version`` 1 or 2).
 
 Saved reports are inputs too: a probe's report is a **fleet snapshot** (``--fleet FILE``: the
 devices' offered name-lists, used for offline prediction), and the reports of sharded runs are
@@ -15,7 +15,7 @@ from typing import Any
 
 from auditor.errors import InventoryError
 from auditor.model import (
-    SCHEMA_VERSION,
+    READABLE_SCHEMA_VERSIONS,
     Change,
     Constraint,
     Device,
@@ -30,6 +30,7 @@ from auditor.model import (
     Report,
     Severity,
     Skipped,
+    Verdict,
 )
 
 _HINT = "pass a report saved with 'sshdrift probe --format json --output FILE'"
@@ -109,6 +110,7 @@ def _device(data: Any) -> DeviceResult:
         predicted=predicted,
         probed_at=_str(data, "probed_at", optional=True),
         platform=_platform(data.get("platform"), name),
+        verdicts=_verdicts(name, data),
     )
 
 
@@ -126,6 +128,14 @@ def _platform(data: Any, device: str) -> Platform | None:
         )
     except (TypeError, KeyError, AttributeError):
         raise _Bad(f"device {device}: 'platform' must be an object with id, title, certainty and source") from None
+
+
+def _verdicts(name: str, data: Mapping[str, Any]) -> tuple[Verdict, ...]:
+    """A device's ``verdicts`` (schema_version 2; none in a v1 report)."""
+    try:
+        return tuple(Verdict.from_json(v) for v in _list(data, "verdicts"))
+    except ValueError as exc:
+        raise _Bad(f"device {name}: {exc}") from None
 
 
 def _finding(data: Any) -> Finding:
@@ -193,12 +203,12 @@ def parse_report(data: Any) -> Report:
     """Build a :class:`Report` from the parsed JSON of a saved report.
 
     Raises:
-        ValueError: the data is not a schema-version-1 sshdrift report (the message says which member).
+        ValueError: the data is not a schema-version-1 or -2 sshdrift report (the message says which member).
     """
     if not isinstance(data, dict):
         raise _Bad("the top level must be a JSON object")
-    if data.get("schema_version") != SCHEMA_VERSION:
-        raise _Bad(f"schema_version {data.get('schema_version')!r} is not {SCHEMA_VERSION}")
+    if data.get("schema_version") not in READABLE_SCHEMA_VERSIONS:
+        raise _Bad(f"schema_version {data.get('schema_version')!r} is not 1 or 2")
     project_raw = data.get("project")
     project = None
     if isinstance(project_raw, dict):

@@ -1,7 +1,7 @@
 """Read ssh_config files with line numbers (``--ssh-config FILE``, ``[tool.sshdrift] ssh-config``).
 
 Paramiko's own :class:`paramiko.config.SSHConfig` decides whether a file is readable the way
-netmiko and napalm will read it (imported lazily: only :mod:`auditor.probe.paramiko_glue`
+netmiko and napalm will read it (imported lazily: only :mod:`auditor.probe.sshlib`
 imports Paramiko at import time). Paramiko keeps no line numbers and ignores ``Include``, so a
 light scanner following ssh_config(5) records every option with its file, line and the
 ``Host``/``Match`` block it sits in, and follows ``Include`` (globs, ``~``; relative paths

@@ -89,7 +89,7 @@ def test_merge_concatenates_devices_and_deduplicates_findings(tmp_path: Path) ->
     assert merged["devices"][0]["offered"]["kex"] == list(IOS15.kex)
     assert merged["devices"][1]["negotiated"]["kex"] == "diffie-hellman-group14-sha1"
     assert merged["command"] == "probe"
-    assert merged["schema_version"] == 1
+    assert merged["schema_version"] == 2
 
 
 def test_merge_exit_code_is_computed_on_the_whole(tmp_path: Path) -> None:
@@ -110,7 +110,7 @@ def test_merge_exit_code_is_computed_on_the_whole(tmp_path: Path) -> None:
         ("", "not JSON"),
         ("{truncated", "not JSON"),
         ("[1, 2]", "top level must be a JSON object"),
-        ('{"schema_version": 2, "devices": []}', "schema_version 2 is not 1"),
+        ('{"schema_version": 3, "devices": []}', "schema_version 3 is not 1 or 2"),
         ('{"schema_version": 1, "devices": {}}', "'devices' must be a list"),
         ('{"schema_version": 1, "devices": [{"name": "r1"}]}', "'host' must be a string"),
         (

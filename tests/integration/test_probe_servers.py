@@ -79,10 +79,12 @@ class ProbeRuns(dict[str, tuple[list[DeviceResult], list[Finding]]]):
         self.known_hosts = known_hosts
 
     def __missing__(self, version: str) -> tuple[list[DeviceResult], list[Finding]]:
+        from auditor.checks.devices import device_findings
         from auditor.probe.service import probe_devices
 
         settings = Settings(paramiko=version, timeout=15.0, known_hosts=self.known_hosts)
-        self[version] = probe_devices(self.devices, settings, NullProgress())
+        results = probe_devices(self.devices, settings, NullProgress())
+        self[version] = (results, device_findings(results))
         return self[version]
 
 
@@ -160,7 +162,7 @@ def test_no_verify_predicts_without_handshake(profile_devices: list[Device], emp
     from auditor.probe.service import probe_devices
 
     settings = Settings(paramiko="5.1.0", verify=False, timeout=10.0, known_hosts=empty_known_hosts)
-    results, _ = probe_devices(profile_devices, settings, NullProgress())
+    results = probe_devices(profile_devices, settings, NullProgress())
     ios = next(r for r in results if r.device.name == "cisco_ios15_classic")
     assert ios.status is DeviceStatus.INCOMPATIBLE and not ios.verified and ios.host_key_fingerprint is None
 
@@ -205,6 +207,12 @@ def test_done_when_classic_ios(server_lab: servers.ServerLab, tmp_path: Path, em
     assert device["reasons"][0].startswith("no acceptable kex algorithm: server offers " + ", ".join(kex))
     rules = {f["rule"] for f in json.loads(broken.stdout)["findings"]}
     assert "incompatible-device" in rules
+    # schema_version 2: the verdict names the client, its release, backend and where the release came from.
+    assert json.loads(broken.stdout)["schema_version"] == 2
+    (verdict,) = device["verdicts"]
+    assert (verdict["client"], verdict["version"], verdict["source"]) == ("paramiko", "5.1.0", "--paramiko 5.1.0")
+    assert verdict["status"] == device["status"] and verdict["reasons"] == device["reasons"] and verdict["verified"]
+    assert set(verdict["backend"]) >= {"cryptography"}
 
     fine = _sshdrift("probe", hosts, "--paramiko", "3.5.1", "--format", "json", "--known-hosts", empty_known_hosts)
     assert fine.returncode == 0, fine.stderr

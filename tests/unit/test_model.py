@@ -64,7 +64,7 @@ def test_json_report_has_design_shape() -> None:
         ),
     )
     data = report.to_json()
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["tool"]["name"] == "sshdrift"
     assert set(data) >= {"schema_version", "tool", "project", "packages", "findings", "devices"}
     assert data["findings"][0] == {

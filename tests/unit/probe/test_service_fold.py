@@ -1,7 +1,7 @@
 """Folding grab + prediction + handshake into a DeviceResult, and the device rules, on real values.
 
 The offered lists are classic IOS 15's (device-profiles.md, ``cisco_ios15_classic``) and a modern
-OpenSSH's; predictions come from the real data in ``rules/paramiko-algorithms.json``.
+OpenSSH's; predictions come from the real data in ``rules/clients/paramiko.json``.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def test_incompatible_verified_and_agreeing() -> None:
         "no acceptable kex algorithm: server offers diffie-hellman-group-exchange-sha1, diffie-hellman-group14-sha1"
     )
     assert "verified by a real paramiko 5.1.0 handshake" in result.reasons[1]
-    (finding,) = device_findings([result], known_hosts=None)
+    (finding,) = device_findings([result])
     assert finding.rule == "incompatible-device" and finding.severity.value == "error"
     assert finding.fix is not None and finding.fix.startswith("pin paramiko<5 ")
 
@@ -109,7 +109,7 @@ def test_legacy_only_device_names_the_release_that_removes_its_algorithms() -> N
     assert prediction.negotiated is not None
     outcome = HandshakeOutcome(R1, DeviceStatus.COMPATIBLE, "4.0.0", negotiated=prediction.negotiated)
     result = fold(_grabbed(IOS15), prediction, outcome, "4.0.0", verify=True)
-    findings = device_findings([result], known_hosts=None)
+    findings = device_findings([result])
     rules = {f.rule: f for f in findings}
     assert set(rules) == {"legacy-only-device"}
     assert "paramiko 5.0.0" in rules["legacy-only-device"].message
@@ -120,7 +120,7 @@ def test_modern_device_has_no_findings() -> None:
     prediction = predict("5.1.0", MODERN)
     assert prediction.negotiated is not None
     outcome = HandshakeOutcome(R1, DeviceStatus.COMPATIBLE, "5.1.0", negotiated=prediction.negotiated)
-    assert device_findings([fold(_grabbed(MODERN), prediction, outcome, "5.1.0", verify=True)], known_hosts=None) == []
+    assert device_findings([fold(_grabbed(MODERN), prediction, outcome, "5.1.0", verify=True)]) == []
 
 
 def test_upper_bound() -> None:
@@ -129,3 +129,73 @@ def test_upper_bound() -> None:
     assert upper_bound(Version("5.0.0")) == "5"
     assert upper_bound(Version("2.9.0")) == "2.9"
     assert upper_bound(Version("2.9.5")) == "2.9.5"
+
+
+# --------------------------------------------------------------------------- verdicts (JSON schema_version 2)
+
+
+def test_the_verdict_names_client_release_backend_and_source() -> None:
+    from auditor.probe.clients import ClientEnvironment
+
+    environment = ClientEnvironment("paramiko", "5.1.0", None, (("cryptography", "42.0.8"),), "uv.lock")
+    outcome = HandshakeOutcome(
+        R1, DeviceStatus.INCOMPATIBLE, "5.1.0", reason="Incompatible ssh peer (no acceptable kex algorithm)"
+    )
+    result = fold(_grabbed(IOS15), predict("5.1.0", IOS15), outcome, "5.1.0", verify=True, environment=environment)
+    (verdict,) = result.verdicts
+    assert (verdict.client, verdict.version, verdict.source) == ("paramiko", "5.1.0", "uv.lock")
+    assert verdict.backend == (("cryptography", "42.0.8"),)
+    # The v1 fields are the primary client's verdict, unchanged.
+    assert (verdict.status, verdict.verified, verdict.reasons) == (result.status, result.verified, result.reasons)
+    data = result.to_json()
+    assert data["verdicts"] == [
+        {
+            "client": "paramiko",
+            "version": "5.1.0",
+            "backend": {"cryptography": "42.0.8"},
+            "source": "uv.lock",
+            "status": "incompatible",
+            "negotiated": None,
+            "verified": True,
+            "reasons": list(result.reasons),
+        }
+    ]
+    assert data["paramiko"] == "5.1.0" and data["status"] == "incompatible" and data["reasons"] == list(result.reasons)
+
+
+def test_unreachable_and_error_devices_carry_a_verdict_and_the_banner_read() -> None:
+    lost = fold(
+        Unreachable(R1, "timeout after 5 s", "2026-11-20T10:00:00Z", banner="SSH-2.0-X"),
+        None,
+        None,
+        "5.1.0",
+        verify=True,
+    )
+    assert lost.banner == "SSH-2.0-X" and lost.to_json()["banner"] == "SSH-2.0-X"
+    assert [v.status for v in lost.verdicts] == [DeviceStatus.UNREACHABLE]
+    broken = fold(
+        ProtocolFailure(R1, "truncated packet", "SSH-2.0-Y", "2026-11-20T10:00:00Z"), None, None, "5.1.0", verify=True
+    )
+    assert broken.to_json()["banner"] == "SSH-2.0-Y"
+    assert [(v.client, v.status) for v in broken.verdicts] == [("paramiko", DeviceStatus.ERROR)]
+
+
+def test_a_saved_v2_report_reads_back_with_its_verdicts_and_a_v1_report_without() -> None:
+    from auditor.model import Report
+    from auditor.probe.clients import ClientEnvironment
+    from auditor.sources.saved_report import parse_report
+
+    environment = ClientEnvironment(
+        "paramiko", "3.5.1", None, (("bcrypt", "4.2.0"), ("cryptography", "44.0.0")), "uv.lock"
+    )
+    prediction = predict("3.5.1", MODERN)
+    outcome = HandshakeOutcome(R1, DeviceStatus.COMPATIBLE, "3.5.1", negotiated=prediction.negotiated)
+    result = fold(_grabbed(MODERN), prediction, outcome, "3.5.1", verify=True, environment=environment)
+    saved = Report(command="probe", devices=(result,)).to_json()
+    assert saved["schema_version"] == 2
+    (again,) = parse_report(saved).devices
+    assert again.verdicts == result.verdicts
+    v1 = {**saved, "schema_version": 1, "devices": [{k: v for k, v in saved["devices"][0].items() if k != "verdicts"}]}
+    (old,) = parse_report(v1).devices
+    assert old.verdicts == () and [v.to_json()["source"] for v in old.judged] == [None]
+    assert old.judged[0].negotiated == result.negotiated

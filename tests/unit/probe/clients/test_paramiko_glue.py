@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import ConfigError
-from auditor.probe.paramiko_glue import KnownHosts, fingerprint, load_known_hosts, parse_jump, proxy_jump_for
+from auditor.probe.sshlib import KnownHosts, fingerprint, load_known_hosts, parse_jump, proxy_jump_for
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 

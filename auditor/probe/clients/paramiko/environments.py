@@ -26,29 +26,32 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
-from auditor.settings import Settings
+from auditor.probe.cache import cache_dir
+from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
 from auditor.uv_runner import run_uv
 
 MARKER = "sshdrift-env.json"
-"""File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": "3.11.7"}``."""
+"""File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": ..., "backend": {...}}``."""
+
+CLIENT = "paramiko"
+"""The registry name of this client."""
+
+BACKEND_MODULES: tuple[tuple[str, str], ...] = (
+    ("cryptography", "cryptography"),
+    ("bcrypt", "bcrypt"),
+    ("pynacl", "nacl"),
+)
+"""``(distribution, module)`` of the backends whose versions change what Paramiko offers or loads."""
 
 _OLD_PYTHONS = ("3.9", "3.8", "3.7")
 """Interpreters, newest first, for releases that cannot import on Python >= 3.10."""
-
-
-def cache_dir() -> Path:
-    """Root of sshdrift's cache: ``$SSHDRIFT_CACHE_DIR`` or platformdirs' user cache dir for ``sshdrift``."""
-    configured = os.environ.get("SSHDRIFT_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("sshdrift"))
 
 
 def era_requirements(paramiko: str) -> list[str]:
@@ -73,15 +76,17 @@ def needs_old_python(paramiko: str) -> bool:
     return _parse(paramiko) < Version("2.4") and sys.version_info >= (3, 10)
 
 
-def interpreter_for(paramiko: str, *, settings: Settings) -> tuple[Path, str]:
-    """The Python executable to run handshakes with, and the exact Paramiko version it imports.
+def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
+    """The Paramiko release ``request`` names and, with ``verify``, the interpreter that imports it.
 
     Args:
-        paramiko: ``installed``, ``locked`` or an exact release such as ``5.1.0``.
-        settings: ``python`` (for ``installed``), ``project`` (for ``locked``), ``offline`` (uv).
+        request: ``spec`` ``installed`` (``request.python`` or the running interpreter), ``locked``
+            (the lockfile of ``request.project``) or an exact release such as ``5.1.0``; ``offline`` for uv.
+        verify: make (or reuse) the environment of that release; without it only the version is settled.
 
     Returns:
-        ``(python executable, Paramiko version)``.
+        A :class:`ClientEnvironment` with the version, the interpreter (when there is one), the backend
+        versions that interpreter imports and the ``source`` of the choice.
 
     Raises:
         ConfigError: ``installed`` and the interpreter cannot run or has no paramiko.
@@ -89,34 +94,77 @@ def interpreter_for(paramiko: str, *, settings: Settings) -> tuple[Path, str]:
         UsageError: a value that is none of the three forms, or ``locked`` without a project.
         ResolverError: uv could not make the environment (uv's reason in the message).
     """
-    if paramiko == "installed":
-        python = _resolve_python(settings.python or Path(sys.executable))
-        return python, installed_version(python)
-    if paramiko == "locked":
-        return ensure_environment(locked_version(settings), offline=settings.offline)
-    _parse(paramiko)
-    return ensure_environment(paramiko, offline=settings.offline)
+    if request.spec == "installed":
+        python = _resolve_python(request.python or Path(sys.executable))
+        versions = installed_versions(python)
+        version = versions.pop("paramiko")
+        return ClientEnvironment(CLIENT, version, python, _backend(versions), f"installed in {python}")
+    if request.spec == "locked":
+        version, source = locked_version(request)
+    else:
+        version, source = request.spec, f"--paramiko {request.spec}"
+        if verify:
+            _parse(version)
+    if not verify:
+        # An exact release or a post/local build: the prediction rejects one it has no data for.
+        return ClientEnvironment(CLIENT, version, None, (), source)
+    python, _ = ensure_environment(version, offline=request.offline)
+    return ClientEnvironment(CLIENT, version, python, environment_backend(environment_path(version), python), source)
 
 
-def installed_version(python: Path) -> str:
-    """``paramiko.__version__`` as ``python`` imports it.
+def interpreter_for(paramiko: str, *, request: EnvironmentRequest | None = None) -> tuple[Path, str]:
+    """The Python executable to run handshakes with, and the exact Paramiko version it imports.
+
+    Args:
+        paramiko: ``installed``, ``locked`` or an exact release such as ``5.1.0``.
+        request: where to look (``python``, ``project``, ``offline``); its ``spec`` is replaced by ``paramiko``.
+
+    Raises:
+        As :func:`resolve`.
+    """
+    base = request or EnvironmentRequest(spec=paramiko)
+    environment = resolve(replace(base, spec=paramiko), verify=True)
+    assert environment.python is not None
+    return environment.python, environment.version
+
+
+_VERSIONS_SCRIPT = """
+import json, sys
+import paramiko
+out = {"paramiko": paramiko.__version__}
+try:
+    from importlib.metadata import version
+except ImportError:
+    version = None
+for dist, module in BACKEND:
+    try:
+        out[dist] = version(dist) if version else __import__(module).__version__
+    except Exception:
+        pass
+sys.stdout.write(json.dumps(out) + "\\n")
+"""
+"""Run by a foreign interpreter (Python 3.7+): paramiko's version, then each backend's when installed."""
+
+
+def installed_versions(python: Path) -> dict[str, str]:
+    """``{"paramiko": VERSION, "cryptography": ..., "bcrypt": ..., "pynacl": ...}`` as ``python`` imports them.
+
+    Backends that are not installed are left out.
 
     Raises:
         ConfigError: ``python`` cannot be run, or it has no importable paramiko.
     """
     # Compare without following symlinks: every venv's python links to the same base interpreter.
     if Path(python).absolute() == Path(sys.executable).absolute():
-        # Our own interpreter: the installed distribution's metadata answers without importing
-        # paramiko (and cryptography) in a subprocess, which costs a second or more.
-        import importlib.metadata
-
-        try:
-            return importlib.metadata.version("paramiko")
-        except importlib.metadata.PackageNotFoundError:
-            pass
+        # Our own interpreter: the distributions' metadata answers without importing paramiko (and
+        # cryptography) in a subprocess, which costs a second or more.
+        own = _own_versions()
+        if own is not None:
+            return own
+    script = _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND_MODULES))
     try:
         result = subprocess.run(
-            [str(python), "-c", "import paramiko; print(paramiko.__version__)"],
+            [str(python), "-c", script],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
@@ -133,25 +181,67 @@ def installed_version(python: Path) -> str:
             f"{python}: cannot import paramiko ({last}); pass --python with the project's interpreter, "
             "or --paramiko X.Y.Z / --paramiko locked"
         )
-    return result.stdout.strip()
+    try:
+        versions = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise ConfigError(f"{python}: printed no paramiko version; pass --python PATH of a working one") from None
+    return {str(k): str(v) for k, v in versions.items()}
 
 
-def locked_version(settings: Settings) -> str:
-    """The paramiko version pinned by the lockfile of ``settings.project``.
+def _own_versions() -> dict[str, str] | None:
+    """:func:`installed_versions` of the running interpreter from metadata, or None without paramiko."""
+    import importlib.metadata
+
+    out: dict[str, str] = {}
+    for dist in ("paramiko", *(name for name, _ in BACKEND_MODULES)):
+        try:
+            out[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            if dist == "paramiko":
+                return None
+    return out
+
+
+def installed_version(python: Path) -> str:
+    """``paramiko.__version__`` as ``python`` imports it. Raises :class:`ConfigError` as :func:`installed_versions`."""
+    return installed_versions(python)["paramiko"]
+
+
+def environment_backend(env: Path, python: Path) -> tuple[tuple[str, str], ...]:
+    """The backend versions of a cached environment: from its marker, else asked of its interpreter.
+
+    Raises:
+        ConfigError: the marker has none and the interpreter cannot tell (a broken environment).
+    """
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        recorded = json.loads((env / MARKER).read_text(encoding="utf-8")).get("backend")
+        if isinstance(recorded, dict):
+            return _backend(recorded)
+    versions = installed_versions(python)
+    versions.pop("paramiko", None)
+    return _backend(versions)
+
+
+def _backend(versions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in versions.items() if k != "paramiko"))
+
+
+def locked_version(request: EnvironmentRequest) -> tuple[str, str]:
+    """The paramiko version pinned by the lockfile of ``request.project``, and that lockfile's name.
 
     Raises:
         UsageError: no ``--project`` was given.
         LockfileError: the lockfile cannot be read or pins no paramiko.
     """
-    if settings.project is None:
+    if request.project is None:
         raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
     from auditor.sources.lockfiles import load_lockfile
 
-    lock = load_lockfile(settings.project, python_version=settings.python_version)
+    lock = load_lockfile(request.project, python_version=request.python_version)
     package = lock.packages.get("paramiko")
     if package is None:
         raise LockfileError(f"{lock.path}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with")
-    return package.version
+    return package.version, lock.path.name
 
 
 def environment_path(paramiko: str) -> Path:
@@ -192,10 +282,10 @@ def ensure_environment(paramiko: str, *, offline: bool = False) -> tuple[Path, s
                 f"paramiko {paramiko}: cannot make its environment ({exc.message}); check the version"
                 + (", or drop --offline" if offline else " and the package index")
             ) from exc
-        actual = installed_version(_venv_python(tmp))
-        (tmp / MARKER).write_text(
-            json.dumps({"paramiko": actual, "python": base}, sort_keys=True) + "\n", encoding="utf-8"
-        )
+        versions = installed_versions(_venv_python(tmp))
+        actual = versions.pop("paramiko")
+        marker = {"paramiko": actual, "python": base, "backend": dict(_backend(versions))}
+        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
         if final.exists() and not _is_complete(final, python):
             shutil.rmtree(final, ignore_errors=True)
         try:

@@ -21,7 +21,7 @@ import pytest
 
 from auditor.errors import ConfigError
 from auditor.model import Device, DeviceStatus, Offered
-from auditor.probe.handshake import WORKER, verify_devices
+from auditor.probe.clients.paramiko.verify import WORKER, verify_devices
 from auditor.probe.kexinit import build_kexinit, frame_packet
 from auditor.probe.results import CATEGORY_LABELS
 
@@ -150,7 +150,7 @@ def test_verify_devices_classifies_each_device_and_loses_none(
     assert by_name["silent"].status is DeviceStatus.UNREACHABLE
     assert by_name["closed"].status is DeviceStatus.UNREACHABLE and by_name["closed"].reason
     assert by_name["nxdomain"].status is DeviceStatus.UNREACHABLE and "DNS" in (by_name["nxdomain"].reason or "")
-    assert all(o.paramiko == paramiko.__version__ for o in outcomes.values())
+    assert all(o.version == paramiko.__version__ for o in outcomes.values())
 
 
 def test_verify_devices_rejects_a_different_paramiko(sha1_server: LoopbackServer) -> None:
@@ -236,8 +236,8 @@ def test_worker_parse_jump(worker: object, spec: str, expected: tuple[str, str, 
 
 
 def test_category_words_match_paramikos_messages() -> None:
-    """Our labels are the words Paramiko's "no acceptable ..." messages use (service.failed_category relies on it)."""
-    from auditor.probe.service import failed_category
+    """Our labels are the words Paramiko's "no acceptable ..." messages use (the client's failed_category relies on it)."""
+    from auditor.probe.clients.paramiko import failed_category
 
     for category, label in CATEGORY_LABELS.items():
         assert failed_category(f"Incompatible ssh peer (no acceptable {label})") in (

@@ -10,32 +10,57 @@ import paramiko
 import pytest
 
 from auditor.errors import ConfigError, ResolverError, UsageError
-from auditor.probe import environments
-from auditor.settings import Settings
+from auditor.probe.clients import EnvironmentRequest, get_client
+from auditor.probe.clients.paramiko import environments
 from auditor.uv_runner import reason_from_stderr, run_uv
 
 
 def test_installed_is_the_running_interpreter_by_default() -> None:
-    python, version = environments.interpreter_for("installed", settings=Settings())
+    python, version = environments.interpreter_for("installed")
     assert version == paramiko.__version__
     assert Path(python) == Path(sys.executable)
+
+
+def test_installed_environment_names_its_backend_and_source() -> None:
+    import cryptography
+
+    environment = get_client("paramiko").environment(EnvironmentRequest("installed"), verify=False)
+    assert (environment.client, environment.version) == ("paramiko", paramiko.__version__)
+    assert dict(environment.backend)["cryptography"] == cryptography.__version__
+    assert environment.source == f"installed in {sys.executable}"
+
+
+def test_installed_versions_of_another_interpreter_come_from_that_interpreter() -> None:
+    """The subprocess path (any interpreter path but ours) reports paramiko and its backends as it imports them."""
+    import cryptography
+
+    names = [Path(sys.prefix) / "bin" / name for name in ("python", "python3")]
+    other = next(path for path in names if path.exists() and path.absolute() != Path(sys.executable).absolute())
+    versions = environments.installed_versions(other)
+    assert versions["paramiko"] == paramiko.__version__
+    assert versions["cryptography"] == cryptography.__version__
+
+
+def test_exact_release_without_verification_needs_no_environment() -> None:
+    environment = environments.resolve(EnvironmentRequest("4.0.0"), verify=False)
+    assert (environment.version, environment.python, environment.source) == ("4.0.0", None, "--paramiko 4.0.0")
 
 
 def test_installed_without_paramiko(tmp_path: Path) -> None:
     run_uv(["venv", "--quiet", "--offline", "--python", sys.executable, str(tmp_path / "env")])
     with pytest.raises(ConfigError, match="cannot import paramiko"):
-        environments.interpreter_for("installed", settings=Settings(python=tmp_path / "env"))
+        environments.interpreter_for("installed", request=EnvironmentRequest("installed", python=tmp_path / "env"))
 
 
 @pytest.mark.parametrize("value", ["5.1", "latest", "5.1.0rc", ""])
 def test_bad_versions(value: str) -> None:
     with pytest.raises(UsageError, match="--paramiko"):
-        environments.interpreter_for(value, settings=Settings())
+        environments.interpreter_for(value)
 
 
 def test_locked_needs_a_project() -> None:
     with pytest.raises(UsageError, match="--project"):
-        environments.interpreter_for("locked", settings=Settings())
+        environments.interpreter_for("locked")
 
 
 @pytest.mark.parametrize(
@@ -89,8 +114,8 @@ def test_reason_from_stderr_of_a_real_uv_failure() -> None:
 
 
 def test_locked_reads_the_projects_lockfile() -> None:
-    project = Path(__file__).resolve().parents[3] / "auditor" / "demo_data" / "netmiko-4.4.0"
+    project = Path(__file__).resolve().parents[4] / "auditor" / "demo_data" / "netmiko-4.4.0"
     from auditor.sources.lockfiles import load_lockfile
 
     pinned = load_lockfile(project).packages["paramiko"].version
-    assert environments.locked_version(Settings(project=project)) == pinned
+    assert environments.locked_version(EnvironmentRequest("locked", project=project)) == (pinned, "uv.lock")

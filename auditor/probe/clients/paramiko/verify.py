@@ -1,6 +1,6 @@
 """Verification: run real Paramiko handshakes in subprocesses of the interpreter that holds the Paramiko asked for.
 
-The handshakes themselves live in :mod:`auditor.probe.handshake_worker`, a script executed by that
+The handshakes themselves live in :mod:`auditor.probe.clients.paramiko.worker`, a script executed by that
 interpreter (Paramiko 2.0.9 … newest cannot all be imported into our own process). This module
 splits the devices over a few worker processes (many devices each; the same host:port always to
 the same worker, which handshakes with it one connection at a time), feeds each its job as JSON
@@ -21,24 +21,18 @@ from typing import Any
 
 from auditor.errors import ConfigError
 from auditor.model import Device, DeviceStatus, Negotiated
+from auditor.probe.clients.interface import DeviceKey, device_key
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress
 
-WORKER = Path(__file__).with_name("handshake_worker.py")
+WORKER = Path(__file__).with_name("worker.py")
 """The script the target interpreter runs."""
 
-DeviceKey = tuple[str, str, int]
-"""``(name, host, port)``: how outcomes are keyed."""
 
 _DEVICES_PER_WORKER = 16
 _MAX_THREADS_PER_WORKER = 16
 _START_SECONDS = 60.0
 """Allowance for a worker to start (import paramiko and cryptography) before its first device."""
-
-
-def device_key(device: Device) -> DeviceKey:
-    """The key of ``device`` in :func:`verify_devices`' result."""
-    return (device.name, device.host, device.port)
 
 
 def verify_devices(
@@ -56,7 +50,7 @@ def verify_devices(
 
     Args:
         devices: the devices to handshake with (duplicates of a host:port are handshaked one at a time).
-        python: the interpreter whose Paramiko to use (see :func:`auditor.probe.environments.interpreter_for`).
+        python: the interpreter whose Paramiko to use (see :func:`auditor.probe.clients.paramiko.environments.resolve`).
         paramiko: the version ``python`` is expected to import; a mismatch is a :class:`ConfigError`.
         timeout: seconds per device for connect + banner + key exchange (Paramiko's banner and handshake
             timeouts are set from it).
@@ -200,7 +194,7 @@ def _run_worker(
 
 
 def outcome_from_json(device: Device, paramiko: str, data: dict[str, Any]) -> HandshakeOutcome:
-    """A worker's JSON line (see :mod:`auditor.probe.handshake_worker`) as a :class:`HandshakeOutcome`."""
+    """A worker's JSON line (see :mod:`auditor.probe.clients.paramiko.worker`) as a :class:`HandshakeOutcome`."""
     negotiated = None
     raw = data.get("negotiated")
     if isinstance(raw, dict) and raw.get("kex") and raw.get("host_key"):
@@ -218,9 +212,10 @@ def outcome_from_json(device: Device, paramiko: str, data: dict[str, Any]) -> Ha
     return HandshakeOutcome(
         device=device,
         status=status,
-        paramiko=paramiko,
+        version=paramiko,
         negotiated=negotiated,
         reason=data.get("reason"),
+        banner=data.get("banner"),
         host_key_type=data.get("host_key_type"),
         host_key_base64=data.get("host_key_base64"),
         host_key_fingerprint=data.get("fingerprint"),

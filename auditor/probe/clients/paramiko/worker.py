@@ -1,6 +1,6 @@
 """Real Paramiko handshakes, run by the interpreter of the environment that holds the Paramiko asked for.
 
-This file is executed as a script (``python handshake_worker.py``) by a *foreign* interpreter
+This file is executed as a script (``python worker.py``) by a *foreign* interpreter
 (Python 3.7+, Paramiko 2.0.9 to the newest): it imports only the standard library and
 paramiko, never ``auditor``, and uses no syntax newer than Python 3.7.
 
@@ -170,7 +170,7 @@ def _has_passphrase_kwarg() -> bool:
 def parse_jump(spec: str) -> tuple[str, str, int]:
     """``[user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)``; user defaults to the login name.
 
-    A copy of :func:`auditor.probe.paramiko_glue.parse_jump`: this script never imports ``auditor``;
+    A copy of :func:`auditor.probe.clients.paramiko.glue.parse_jump`: this script never imports ``auditor``;
     ``spec`` was validated when the inventory was read.
 
     Raises:

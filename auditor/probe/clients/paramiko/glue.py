@@ -1,9 +1,9 @@
 """Everything sshdrift's own process does with Paramiko: known_hosts, ssh_config ``ProxyJump``, jump-host connections.
 
-This is the one module of our process that imports paramiko (at import time); import it only
-when a command needs it, so CLI start-up stays fast. Handshakes with the Paramiko *under audit*
-do not happen here: they run in :mod:`auditor.probe.handshake_worker` under that release's
-interpreter.
+This is the one module of our process that imports paramiko (at import time); callers outside the
+client folder reach it through :mod:`auditor.probe.sshlib`, only when a command needs it, so CLI
+start-up stays fast. Handshakes with the Paramiko *under audit* do not happen here: they run in
+:mod:`auditor.probe.clients.paramiko.worker` under that release's interpreter.
 """
 
 from __future__ import annotations
@@ -114,9 +114,8 @@ class KnownHosts:
             return HostKeyCheck("unknown")
         fingerprints = tuple(dict.fromkeys(fingerprint(blob) for blob, _ in known))
         line = next((lineno for _, lineno in known if lineno is not None), None)
-        if any(hmac.compare_digest(fp.encode(), seen.encode()) for fp in fingerprints):
-            return HostKeyCheck("match", fingerprints, line)
-        return HostKeyCheck("changed", fingerprints, line)
+        same = any(hmac.compare_digest(fp.encode(), seen.encode()) for fp in fingerprints)
+        return HostKeyCheck("match" if same else "changed", fingerprints, line)
 
     @staticmethod
     def _name_matches(name: str, names: Sequence[str]) -> bool:
