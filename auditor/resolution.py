@@ -29,7 +29,10 @@ build are not copied (uv then fails with its own reason, reported as a :class:`R
 from __future__ import annotations
 
 import contextlib
+import os
+import shlex
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -43,6 +46,7 @@ from auditor.errors import LockfileError, ResolverError
 from auditor.model import Change, Lockfile
 from auditor.sources.lockfiles import format_of, load_lockfile
 from auditor.sources.tomlfile import parse_toml, read_text
+from auditor.uv_runner import reason_from_stderr, run_uv
 
 UV_LOCK_TIMEOUT = 600.0
 """Seconds before a ``uv lock`` / ``uv pip compile`` is abandoned."""
@@ -193,8 +197,6 @@ def temporary_directory(prefix: str = "sshdrift-") -> Iterator[Path]:
 
 
 def _uv(args: list[str], *, cwd: Path, offline: bool, where: str) -> None:
-    from auditor.uv_runner import run_uv
-
     try:
         run_uv(args, cwd=cwd, offline=offline, timeout=UV_LOCK_TIMEOUT)
     except ResolverError as exc:
@@ -350,3 +352,54 @@ def compare(before: Lockfile, after: Lockfile) -> list[Change]:
         if bv != av:
             out.append(Change(name=name, before=bv, after=av))
     return out
+
+
+def relock_in_place(project_dir: Path, command: str, *, offline: bool) -> bool:
+    """Run a lockfile format's own regenerate ``command`` (``uv lock``, ``poetry lock``, ...) in ``project_dir``.
+
+    This writes the user's lockfile: it is what ``fix --lock`` asks for. ``uv`` commands run with the
+    uv sshdrift ships (:func:`auditor.uv_runner.run_uv`, ``--offline`` passed on); any other tool runs
+    from ``PATH`` with ``VIRTUAL_ENV`` removed, for at most :data:`UV_LOCK_TIMEOUT` seconds.
+
+    Args:
+        project_dir: where the lockfile and its declaring files are.
+        command: the command line, e.g. ``pip-compile --generate-hashes requirements.in``.
+        offline: uv may use only its cache (other tools are not run offline: the caller says so).
+
+    Returns:
+        True when the command ran; False when its tool is not on ``PATH`` (nothing ran).
+
+    Raises:
+        ResolverError: the tool exited non-zero (its last stderr line) or ran past the timeout.
+    """
+    argv = shlex.split(command)
+    if argv[0] == "uv":
+        run_uv(argv[1:], cwd=project_dir, offline=offline, timeout=UV_LOCK_TIMEOUT)
+        return True
+    tool = shutil.which(argv[0])
+    if tool is None:
+        return False
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    try:
+        proc = subprocess.run(
+            [tool, *argv[1:]],
+            cwd=project_dir,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+            timeout=UV_LOCK_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ResolverError(
+            f"{project_dir}: '{command}' gave no answer within {UV_LOCK_TIMEOUT:g} s; run it yourself"
+        ) from exc
+    if proc.returncode != 0:
+        raise ResolverError(
+            f"{project_dir}: '{command}' failed ({reason_from_stderr(proc.stderr)}); the cap is written, "
+            "fix that and run it again"
+        )
+    return True

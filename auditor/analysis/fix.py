@@ -7,7 +7,8 @@ hint gives, so the two cannot disagree. Where the format has no writable site (a
 pinned requirements file with nothing beside it), the finding stays and a ``Skipped`` entry names the
 file that can carry the cap. Files are written atomically (:func:`auditor.fileio.write_atomic`);
 with ``dry_run`` nothing is written and the outcome carries the unified diff; ``relock`` re-locks a
-project whose format uv re-locks (``uv lock``, in a temporary copy with ``dry_run``).
+project with its format's own command (``uv lock``, ``poetry lock``, the header's ``pip-compile ...``) when
+that tool is installed (a uv project with ``dry_run``: in a temporary copy).
 """
 
 from __future__ import annotations
@@ -24,10 +25,9 @@ from auditor.errors import UsageError
 from auditor.fileio import write_atomic
 from auditor.model import Change, Edit, Finding, Lockfile, PackageReport, Severity, Skipped
 from auditor.progress import Progress
-from auditor.resolution import compare, resolved
+from auditor.resolution import compare, relock_in_place, resolved
 from auditor.sources.lockfiles import edit, format_of, load_lockfile
 from auditor.sources.lockfiles.interface import Cap, ProjectTexts
-from auditor.uv_runner import run_uv
 
 
 @dataclass(frozen=True)
@@ -240,14 +240,16 @@ def _relock(
     progress: Progress,
     notes: list[str],
 ) -> tuple[Change, ...]:
-    """Re-lock a uv project (dry: in a temporary copy with the unwritten pyproject) and note what moved."""
+    """Re-lock with the format's own command (dry: a uv project in a temporary copy) and note what moved."""
     fmt = format_of(lockfile)
-    if fmt.resolver != "uv-lock":
-        site = fmt.cap_site(lockfile.path)
-        notes.append(
-            f"--lock re-locks uv projects only; re-lock this {lockfile.format} project with its own tool "
-            f"('{site.regenerate}')"
-        )
+    site = fmt.cap_site(lockfile.path)
+    tool = site.regenerate.split()[0]
+    if dry_run and fmt.resolver != "uv-lock":
+        notes.append(f"--lock with --dry-run re-locks uv projects only (in a temporary copy); run '{site.regenerate}'")
+        return ()
+    if not dry_run and (not site.writable or (offline and tool != "uv")):
+        why = "--offline" if site.writable else f"{lockfile.path.name} says nothing of the command that made it"
+        notes.append(f"--lock: not re-locked ({why}); run '{site.regenerate}'")
         return ()
     progress.start("re-locking", None)
     try:
@@ -255,9 +257,11 @@ def _relock(
             with resolved(lockfile, offline=offline, pyproject_text=pyproject_text) as fresh:
                 changes = tuple(compare(lockfile, fresh.lockfile))
             notes.append("--lock with --dry-run: re-locked in a temporary copy; uv.lock was not written")
-        else:
-            run_uv(["lock", "--no-progress", "--quiet"], cwd=lockfile.path.parent, offline=offline)
+        elif relock_in_place(lockfile.path.parent, site.regenerate, offline=offline):
             changes = tuple(compare(lockfile, load_lockfile(lockfile.path, python_version=python_version)))
+        else:
+            notes.append(f"--lock: {tool} is not installed here; run '{site.regenerate}'")
+            return ()
     finally:
         progress.stop()
     notes += [f"re-lock: {c.name} {c.before or '(absent)'} -> {c.after or '(removed)'}" for c in changes]

@@ -35,7 +35,8 @@ def run_fix(
         path: the project directory or its lockfile.
         below: ``--below`` (see :func:`auditor.analysis.fix.parse_below`); None = keep each locked major.
         dry_run: write nothing; the report carries the unified diff.
-        relock: re-lock a uv project afterwards (``uv lock``) and report the versions that move.
+        relock: re-lock afterwards with the format's own command (``uv lock``, ``poetry lock``, ...) when its
+            tool is installed, and report the versions that move.
         settings: passed to the lock audit (``offline``, ``python_version``, ...).
         progress: passed to the lock audit and told about re-locking.
 

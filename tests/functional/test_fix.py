@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -172,3 +174,43 @@ def test_fix_bad_below_is_a_usage_error(project: Path) -> None:
     assert proc.returncode == 2
     assert "--below" in proc.stderr
     assert tree_digest(project) == before
+
+
+LOCKS = Path(__file__).resolve().parents[2] / "fixtures" / "lock"
+
+
+def test_fix_lock_closes_the_loop_for_uv_export_output(tmp_path: Path) -> None:
+    """``uv export`` output cannot carry a cap: fix writes pyproject.toml and --lock re-exports it."""
+    project = Path(shutil.copytree(LOCKS / "netmiko-4.4.0" / "uv-export", tmp_path / "export"))
+    proc = sshdrift("fix", str(project), "--lock", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    edits = {e["package"]: e for e in json.loads(proc.stdout)["edits"]}
+    assert edits["paramiko"]["file"] == "pyproject.toml"
+    pins = [
+        line
+        for line in (project / "requirements.txt").read_text(encoding="utf-8").splitlines()
+        if line.startswith("paramiko==")
+    ]
+    assert len(pins) == 1 and Version(pins[0].split("==")[1].split()[0]).major == 4, pins
+    audit = json.loads(sshdrift("lock", str(project), "--format", "json", "--no-vulnerabilities").stdout)
+    assert [f for f in audit["findings"] if f["package"] == "paramiko" and f["severity"] == "error"] == []
+    again = json.loads(sshdrift("fix", str(project), "--format", "json").stdout)
+    assert again["edits"] == [] and "no open-ended-range errors: nothing to fix" in again["notes"]
+
+
+def test_fix_lock_without_the_formats_tool_says_what_to_run(tmp_path: Path) -> None:
+    project = Path(shutil.copytree(LOCKS / "netmiko-4.4.0" / "poetry", tmp_path / "poetry"))
+    lock_before = (project / "poetry.lock").read_bytes()
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent), "CI": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditor", "fix", str(project), "--lock", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert "--lock: poetry is not installed here; run 'poetry lock'" in report["notes"]
+    assert report["edits"] and (project / "poetry.lock").read_bytes() == lock_before

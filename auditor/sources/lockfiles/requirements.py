@@ -331,7 +331,7 @@ class RequirementsTxt(LockfileFormat):
             except (OSError, UnicodeDecodeError):
                 named = []
             file = named[0] if named else CONSTRAINTS_TXT
-            compile_ = header_command(lock_path, REGENERATE)
+            compile_ = header_command(lock_path, f"{REGENERATE} {source_in.name}")
             return CapSite(file, f"passed with '-c {file}' from {source_in.name}", compile_, True)
         if (lock_path.parent / PYPROJECT).is_file():
             export = header_command(lock_path, f"uv export -o {lock_path.name}")

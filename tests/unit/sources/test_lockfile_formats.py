@@ -120,7 +120,7 @@ def test_pdm_overrides_are_read_as_overrides(tmp_path: Path) -> None:
             "pip-compile --generate-hashes --no-emit-find-links --no-emit-index-url --output-file=requirements.txt "
             "--strip-extras requirements.in",
         ),
-        ("netmiko-4.4.0/uv-pip-compile/requirements.txt", "pip-compile"),  # no header: the default
+        ("netmiko-4.4.0/uv-pip-compile/requirements.txt", "pip-compile requirements.in"),  # no header: the default
         # --frozen would export the old resolution again: after a cap the lock must be resolved anew.
         ("paramiko-direct/pylock/pylock.toml", "uv export --format pylock.toml -o pylock.toml"),
     ],
