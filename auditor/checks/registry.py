@@ -15,6 +15,7 @@ from auditor.checks.devices import HostKeyChanged, IncompatibleDevice, LegacyOnl
 from auditor.checks.host_key_policy import HostKeyPolicy
 from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.checks.interface import Rule
+from auditor.checks.narrowed_offer import NarrowedOffer
 from auditor.checks.open_ended import OpenEndedRange
 from auditor.checks.removed_api import RemovedApi
 from auditor.checks.vulnerability import Vulnerability
@@ -32,6 +33,7 @@ RULES: tuple[Rule, ...] = (
     HostKeyChanged(),
     RemovedApi(),
     HostKeyPolicy(),
+    NarrowedOffer(),
     AcceptedRiskRule(),
 )
 """Every rule, in README order; ids are unique (a test checks)."""

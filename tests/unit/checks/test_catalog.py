@@ -17,6 +17,7 @@ DESIGN_RULE_IDS = {
     "host-key-changed",
     "removed-api",
     "host-key-policy",
+    "narrowed-offer",
     "accepted-risk",
 }
 
