@@ -455,9 +455,7 @@ def whatif(
         from auditor.commands.whatif import run_whatif
 
         _run(
-            lambda progress: run_whatif(
-                list(requirements or []), project, settings.devices, upgrade, settings, progress
-            ),
+            lambda progress: run_whatif(requirements or [], project, upgrade, settings, progress),
             settings,
         )
 

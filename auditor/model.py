@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -596,6 +596,42 @@ class DemoFix:
         }
 
 
+@dataclass(frozen=True)
+class FreshResolution:
+    """How ``drift`` made the fresh resolution it compares the lock with."""
+
+    backend: str
+    """``uv-lock`` or ``uv-pip-compile``."""
+    exclude_newer: str | None
+    """``--exclude-newer`` (``YYYY-MM-DD`` or RFC 3339), or None for today."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"backend", "exclude_newer"}``."""
+        return {"backend": self.backend, "exclude_newer": self.exclude_newer}
+
+
+@dataclass(frozen=True)
+class WhatIfSummary:
+    """What ``whatif`` was asked, and the Paramiko it moves from and to."""
+
+    requirements: tuple[str, ...]
+    """The PEP 508 requirements added, as given."""
+    upgrade: bool
+    """``--upgrade``: everything re-resolved to the newest allowed."""
+    paramiko_before: str | None
+    """The Paramiko the lock pins today (None: none)."""
+    paramiko_after: str | None
+    """The Paramiko the new resolution would install (None: none)."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"requirements", "upgrade", "paramiko": {"before", "after"}}``."""
+        return {
+            "requirements": list(self.requirements),
+            "upgrade": self.upgrade,
+            "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
+        }
+
+
 LOCKED_PARAMIKO_COMMANDS = frozenset({"lock", "audit", "demo"})
 """Commands whose JSON report names the Paramiko the lock pins (``"paramiko"``, null when none)."""
 
@@ -623,8 +659,16 @@ class Report:
     """``demo``: the emulated devices."""
     demo_fix: DemoFix | None = None
     """``demo``: the fix it computed (JSON ``fix``; ``{}`` when every device is reachable or none fits)."""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    """Command-specific JSON members (e.g. ``diff`` for ``fix --dry-run``)."""
+    edits: tuple[Edit, ...] = ()
+    """``fix``: the bounds written (or, with ``--dry-run``, to be written)."""
+    diff: str | None = None
+    """``fix``: the unified diff of every file it changed (or would change); None for other commands."""
+    dry_run: bool | None = None
+    """``fix``: whether ``--dry-run`` kept the files as they were; None for other commands."""
+    resolution: FreshResolution | None = None
+    """``drift``: how the fresh resolution was made."""
+    whatif: WhatIfSummary | None = None
+    """``whatif``: what was asked and the Paramiko before and after."""
 
     def exit_code(self, fail_on: FailOn) -> int:
         """The documented exit code for this report (DESIGN.md "Exit codes"; the worst wins).
@@ -668,5 +712,10 @@ class Report:
         if self.command == "demo":
             out["lab"] = [entry.to_json() for entry in self.lab]
             out["fix"] = self.demo_fix.to_json() if self.demo_fix else {}
-        out.update(self.extra)
+        if self.command == "fix":
+            out.update(edits=[e.to_json() for e in self.edits], diff=self.diff or "", dry_run=bool(self.dry_run))
+        if self.resolution is not None:
+            out["resolution"] = self.resolution.to_json()
+        if self.whatif is not None:
+            out["whatif"] = self.whatif.to_json()
         return out

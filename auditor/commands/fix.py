@@ -1,7 +1,7 @@
 """``sshdrift fix``: write the missing upper bounds where the project declares its requirements.
 
-Settings in, the lock audit and the fix planning (:mod:`auditor.analysis.fix`) called, a report
-out. Where each format takes its cap is the format's answer
+The engine runs the lock audit and the fix planning (:mod:`auditor.analysis.fix`) and builds the
+report (:mod:`auditor.engine.fix`). Where each format takes its cap is the format's answer
 (:meth:`~auditor.sources.lockfiles.interface.LockfileFormat.cap_site`):
 
 ==================  ===========================================================================
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor import engine
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -41,37 +42,12 @@ def run_fix(
         progress: passed to the lock audit and told about re-locking.
 
     Returns:
-        A report whose notes list each edit (and the diff with ``--dry-run``), ``changes`` after
-        ``--lock``, ``extra["edits"]`` and ``extra["diff"]``; findings are the open-ended ranges
-        whose cap this project's format cannot carry.
+        The ``fix`` report (:func:`auditor.engine.fix.fix_report`): ``edits``, ``diff``, ``dry_run``,
+        ``changes`` after ``--lock``; findings are the open-ended ranges whose cap this project's
+        format cannot carry.
 
     Raises:
         LockfileError: the project cannot be read. ResolverError: ``--lock`` failed. UsageError: bad
         ``--below``.
     """
-    from auditor.analysis.fix import fix_lockfile, parse_below
-    from auditor.analysis.lock import analyze_lock
-    from auditor.checks.constraints import project_info
-
-    parse_below(below)  # a bad --below is a usage error before any lockfile is read
-    analysis = analyze_lock(path, settings, progress)
-    outcome = fix_lockfile(
-        analysis.lockfile,
-        analysis.findings,
-        analysis.packages,
-        below=below,
-        dry_run=dry_run,
-        relock=relock,
-        offline=settings.offline,
-        python_version=settings.python_version,
-        progress=progress,
-    )
-    return Report(
-        command="fix",
-        project=project_info(analysis.lockfile),
-        findings=outcome.unfixed,
-        skipped=outcome.skipped,
-        changes=outcome.changes,
-        notes=outcome.notes,
-        extra={"edits": [e.to_json() for e in outcome.edits], "diff": outcome.diff, "dry_run": dry_run},
-    )
+    return engine.run(engine.FixRequest(path, below, dry_run, relock), settings, progress)

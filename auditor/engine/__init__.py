@@ -10,10 +10,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditor.analysis.devices import device_checks as device_checks  # re-exported for whatif until it moves here
-from auditor.analysis.devices import locked_paramiko as locked_paramiko
 from auditor.engine.project import project_report
-from auditor.engine.requests import AuditRequest, DemoRequest, LockRequest, MergeRequest, ProbeRequest, Request
+from auditor.engine.requests import (
+    AuditRequest,
+    DemoRequest,
+    DriftRequest,
+    FixRequest,
+    LockRequest,
+    MergeRequest,
+    ProbeRequest,
+    Request,
+    WhatIfRequest,
+)
 from auditor.model import Finding, Report
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -21,12 +29,13 @@ from auditor.settings import Settings
 __all__ = [
     "AuditRequest",
     "DemoRequest",
+    "DriftRequest",
+    "FixRequest",
     "LockRequest",
     "MergeRequest",
     "ProbeRequest",
     "Request",
-    "device_checks",
-    "locked_paramiko",
+    "WhatIfRequest",
     "run",
 ]
 
@@ -61,7 +70,9 @@ def run(request: Request, settings: Settings, progress: Progress) -> Report:
 
 def _build(request: Request, settings: Settings, progress: Progress) -> Report:
     # Start-up: each kind of run imports only its own stack, so 'lock' (the pre-commit hook)
-    # never loads the probe, the lab or the saved-report reader.
+    # never loads the probe, the lab, uv's resolution or the saved-report reader.
+    if isinstance(request, (FixRequest, DriftRequest, WhatIfRequest)):
+        return _build_resolution(request, settings, progress)
     if isinstance(request, ProbeRequest):
         from auditor.engine.probe import probe_report
 
@@ -75,3 +86,20 @@ def _build(request: Request, settings: Settings, progress: Progress) -> Report:
 
         return demo_report(settings, progress)
     return project_report(request, settings, progress)
+
+
+def _build_resolution(
+    request: FixRequest | DriftRequest | WhatIfRequest, settings: Settings, progress: Progress
+) -> Report:
+    # Start-up: as in _build.
+    if isinstance(request, FixRequest):
+        from auditor.engine.fix import fix_report
+
+        return fix_report(request, settings, progress)
+    if isinstance(request, DriftRequest):
+        from auditor.engine.drift import drift_report
+
+        return drift_report(request, settings, progress)
+    from auditor.engine.whatif import whatif_report
+
+    return whatif_report(request, settings, progress)

@@ -48,5 +48,45 @@ class DemoRequest:
     """``sshdrift demo``: the bundled project and the emulated lab; everything else is the demo's own."""
 
 
-Request = LockRequest | AuditRequest | ProbeRequest | MergeRequest | DemoRequest
+@dataclass(frozen=True)
+class FixRequest:
+    """``sshdrift fix``: cap every open-ended SSH-stack range where the project's format reads caps."""
+
+    path: Path
+    """Project directory or lockfile."""
+    below: str | None
+    """``--below`` (see :func:`auditor.analysis.fix.parse_below`); None keeps each locked major."""
+    dry_run: bool
+    """Write nothing; the report carries the unified diff."""
+    relock: bool
+    """Re-lock a uv project afterwards (``--lock``) and report the versions that move."""
+
+
+@dataclass(frozen=True)
+class DriftRequest:
+    """``sshdrift drift``: the lock against a fresh resolution of the same declarations."""
+
+    path: Path
+    """Project directory or lockfile."""
+    exclude_newer: str | None
+    """Resolve as of this date (``YYYY-MM-DD`` or RFC 3339); None = today."""
+
+
+@dataclass(frozen=True)
+class WhatIfRequest:
+    """``sshdrift whatif``: a copy of the project re-resolved with requirements added."""
+
+    requirements: tuple[str, ...]
+    """PEP 508 requirements, e.g. ``paramiko==5.1.0``."""
+    project: Path
+    """Project directory or lockfile."""
+    inventory: Path | None
+    """Devices to probe with the Paramiko of the new resolution, or None."""
+    upgrade: bool
+    """Re-resolve everything to the newest allowed (``--upgrade``)."""
+
+
+Request = (
+    LockRequest | AuditRequest | ProbeRequest | MergeRequest | DemoRequest | FixRequest | DriftRequest | WhatIfRequest
+)
 """Every kind of run the engine builds a report for."""

@@ -241,7 +241,7 @@ def _bullets(title: str, items: Sequence[str], noun: str) -> _Section | None:
 
 
 def _diff(report: Report) -> _Section | None:
-    diff = report.extra.get("diff")
+    diff = report.diff
     if not isinstance(diff, str) or not diff:
         return None
     fence = "````" if "```" in diff else "```"

@@ -336,7 +336,7 @@ def render(report: Report, *, color: bool = False, show: Show = Show.FAILURES) -
     width = _width()
     paint = _painter(color)
     findings = sorted_findings(report)
-    diff = report.extra.get("diff")
+    diff = report.diff
     sections: list[str | None] = [
         _project(report, paint),
         _packages(report, width, paint) if report.packages else None,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from auditor.analysis.devices import device_checks
 from auditor.analysis.fleet import fleet_results
 from auditor.checks.fleet import age_note
-from auditor.engine import device_checks
 from auditor.errors import InventoryError
 from auditor.progress import NullProgress
 from auditor.settings import Settings

@@ -48,9 +48,9 @@ def test_a_name_without_an_open_range_is_reported_and_nothing_is_written(tmp_pat
     assert (project / "pyproject.toml").read_bytes() == before
     assert "--below paramko=5: paramko has no open-ended-range error here; nothing written for it" in report.notes
     # The bare version applies to every package fixed, paramiko included.
-    bounds = {e["package"]: e["bound"] for e in report.extra["edits"]}
+    bounds = {e.package: e.bound for e in report.edits}
     assert bounds["paramiko"] == "<6"
-    assert '+    "paramiko<6",' in report.extra["diff"].splitlines()
+    assert '+    "paramiko<6",' in (report.diff or "").splitlines()
 
 
 def test_crlf_line_ends_are_kept_byte_for_byte(tmp_path: Path) -> None:

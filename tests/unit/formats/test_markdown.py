@@ -65,7 +65,7 @@ def test_clean_and_warning_verdicts() -> None:
 
 def test_a_diff_too_long_for_a_comment_is_cut_outside_its_fence() -> None:
     hunk = "".join(f"-    'paramiko>={i}.0',\n+    'paramiko>={i}.0,<5',\n" for i in range(3_000))
-    report = Report(command="fix", extra={"diff": f"--- pyproject.toml\n+++ pyproject.toml\n@@ -1 +1 @@\n{hunk}"})
+    report = Report(command="fix", diff=f"--- pyproject.toml\n+++ pyproject.toml\n@@ -1 +1 @@\n{hunk}")
     text = render(report, OutputFormat.MARKDOWN)
     assert len(text) < 65_536
     body = text.split("#### Diff\n\n", 1)[1]
