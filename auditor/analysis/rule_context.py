@@ -69,6 +69,9 @@ def build_context(
     """
     accepted = accepted_risks(settings, project_dir, [rule.id for rule in RULES])
     records, skipped = (None, []) if lockfile is None else _vulnerabilities(lockfile, settings)
+    code = project_code(settings, project_dir)
+    # A file the reader could not parse is said, never silently clean.
+    skipped += [Skipped(file, f"not read for the code rules: {why}") for file, why in (code.unreadable if code else ())]
     return RuleContext(
         lockfile=lockfile,
         ranges=tuple(ranges),
@@ -80,7 +83,7 @@ def build_context(
         changes=changes,
         accepted=accepted,
         today=today or dt.date.today(),
-        code=project_code(settings, project_dir),
+        code=code,
         skipped=tuple(skipped),
     )
 

@@ -101,3 +101,14 @@ def test_whatif_names_the_lines_that_would_stop_working(tmp_path: Path) -> None:
         "netops/legacy_switches.py:23",
     ]
     assert proc.returncode == 1
+
+
+def test_a_file_that_cannot_be_parsed_is_listed_as_skipped(tmp_path: Path) -> None:
+    project = netops_project(tmp_path, "5.1.0")
+    (project / "netops" / "half_edited.py").write_text("import paramiko\ndef connect(:\n", encoding="utf-8")
+    proc = sshdrift("lock", str(project), "--offline", "--no-vulnerabilities", "--format", "json")
+    report = json.loads(proc.stdout)
+    skipped = [s for s in report["skipped"] if s["subject"] == "netops/half_edited.py"]
+    assert len(skipped) == 1 and "not valid Python" in skipped[0]["reason"]
+    assert not skipped[0].get("incomplete")
+    assert len(_findings(report, "removed-api")) == 4  # the other files are still judged

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,3 +97,13 @@ def test_rsa_signing_left_empty_only_by_a_removal(source: str, paramiko: str, er
     findings = rsa_signing_findings(uses, Version(paramiko), removals, options)
     assert len(findings) == errors
     assert all(f.line == 3 and f.file == "app.py" for f in findings)
+
+
+@pytest.mark.network
+def test_rules_file_is_what_the_releases_show() -> None:
+    # Regenerates rules/removed-api.toml from the real releases (uv environments) and compares.
+    script = Path(__file__).resolve().parents[3] / "scripts" / "gen_removed_api.py"
+    proc = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, timeout=900, check=False
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
