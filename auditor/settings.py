@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from auditor.choices import FailOn, Show
+from auditor.choices import FailOn, Severity, Show
 from auditor.choices import OutputFormat as OutputFormat  # re-exported for callers of Settings
 from auditor.errors import ConfigError, UsageError
 
@@ -50,6 +50,9 @@ class Settings:
     """Run the ``vulnerability`` rule."""
     ssh_stack_extra: tuple[str, ...] = ()
     """More package names treated as the SSH stack (``[tool.sshdrift] ssh-stack``)."""
+    open_ended: tuple[tuple[str, str], ...] = ()
+    """``(package, severity)``: the project's severity for an open-ended range on a package
+    (``[tool.sshdrift.open-ended]``), over ``rules/ssh-stack.toml``'s policy."""
     paramiko: str = "installed"
     """``installed`` | ``locked`` | a version such as ``5.1.0``."""
     project: Path | None = None
@@ -91,6 +94,7 @@ _PYPROJECT_KEYS: Mapping[str, str] = {
     "all-packages": "all_packages",
     "vulnerabilities": "vulnerabilities",
     "ssh-stack": "ssh_stack_extra",
+    "open-ended": "open_ended",
     "paramiko": "paramiko",
     "known-hosts": "known_hosts",
     "devices": "devices",
@@ -159,6 +163,17 @@ def _tables(value: Any) -> tuple[Any, ...]:
     return tuple(value)
 
 
+def _severities(value: Any) -> tuple[tuple[str, str], ...]:
+    # [tool.sshdrift.open-ended]: package = "error" | "warning" | "note".
+    if not isinstance(value, dict):
+        raise TypeError('expected a table of package = "error" | "warning" | "note"')
+    allowed = [s.value for s in Severity]
+    for name, level in value.items():
+        if level not in allowed:
+            raise ValueError(f"{name} = {level!r}: expected one of {', '.join(allowed)}")
+    return tuple((str(name), str(level)) for name, level in value.items())
+
+
 def _choice(kind: type[FailOn] | type[OutputFormat]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         try:
@@ -196,6 +211,7 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         "inventory_format": _text,
         "ssh_config": lambda v: tuple(base / p for p in _names(v)),
         "ssh_stack_extra": _names,
+        "open_ended": _severities,
         "ansible_cfg": lambda v: base / _text(v),
         "fleet": lambda v: base / _text(v),
         "vuln_db": lambda v: base / _text(v),

@@ -51,7 +51,7 @@ def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnal
     Args:
         path: project directory or lockfile.
         settings: uses ``python_version`` (marker target), ``offline`` (lock + cache only) and
-            ``ssh_stack_extra``.
+            ``ssh_stack_extra`` and ``open_ended``.
         progress: told about the metadata fetch.
 
     Returns:
@@ -81,7 +81,7 @@ def analyze_lockfile(lockfile: Lockfile, settings: Settings, progress: Progress)
         ResolverError: uv could not fetch any metadata (online mode).
     """
     env = target_environment(settings.python_version)
-    stack = ssh_stack(settings.ssh_stack_extra)
+    stack = ssh_stack(settings.ssh_stack_extra, settings.open_ended)
     edges: dict[str, tuple[Constraint, ...]] = {
         name: pkg.constraints for name, pkg in lockfile.packages.items() if pkg.constraints is not None
     }

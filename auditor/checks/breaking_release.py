@@ -1,9 +1,12 @@
 """Rule ``breaking-release``: a known breaking release (``rules/releases.toml``) the lock could cross.
 
-Error (or the release's own severity, for constraint-only changes) when the effective range admits
-a breaking release above the locked version: "a rebuild may pull paramiko 5.0.0 (2026-05-09), which
-removed diffie-hellman-group14-sha1, ...". Warning when the lock already sits past a release that
-removed algorithms while the range's floor is below it: nothing declared says the project chose it.
+The release's own severity (``rules/releases.toml``; error unless it says otherwise) when the
+effective range admits a listed release above the locked version: "a rebuild may pull paramiko 5.0.0
+(2026-05-09), which removed diffie-hellman-group14-sha1, ...". A release that only changed a declared
+constraint says how loud reaching it is: netmiko 4.7.0, which added the ``paramiko<5.0`` cap and
+removed nothing, is a note; netmiko 4.8.0, which dropped that cap again, a warning. Warning when the
+lock already sits past a release that removed algorithms while the range's floor is below it:
+nothing declared says the project chose it.
 """
 
 from __future__ import annotations
@@ -50,7 +53,11 @@ class BreakingRelease:
     source: str
     """The changelog or release page the entry was taken from (an ``https://`` URL)."""
     severity: Severity
-    """Severity of "a rebuild may pull this release" (``error`` unless the entry says otherwise)."""
+    """Severity of "a rebuild may pull this release" or "a change crosses it" (``error`` unless the entry
+    says otherwise: a note for a release that only added a cap)."""
+    below_severity: Severity = Severity.ERROR
+    """Severity of a downgrade below this release (``below-severity``; error unless the entry says
+    otherwise: falling below netmiko 4.7.0 loses its cap, falling below 4.8.0 regains it, a note)."""
 
     @property
     def removes_algorithms(self) -> bool:
@@ -81,6 +88,7 @@ def load_releases() -> tuple[BreakingRelease, ...]:
                 other=tuple(entry.get("other", ())),
                 source=str(entry.get("source", "")),
                 severity=Severity(entry.get("severity", "error")),
+                below_severity=Severity(entry.get("below-severity", "error")),
             )
         )
     return tuple(sorted(out, key=lambda r: (r.package, r.version)))
@@ -90,7 +98,8 @@ def crossed(package: str, low: Version, high: Version) -> list[BreakingRelease]:
     """Listed releases of ``package`` in ``(low, high]``, oldest first: what moving from ``low`` up to ``high`` crosses.
 
     Includes constraint-only releases (netmiko 4.7.0 added the ``paramiko<5.0`` cap), so a
-    downgrade below one is seen to lose it.
+    downgrade below one is seen to lose it; each release says how loud crossing it is
+    (:attr:`BreakingRelease.severity` upward, :attr:`BreakingRelease.below_severity` downward).
     """
     name = canonicalize_name(package)
     return [r for r in load_releases() if r.package == name and low < r.version <= high]
@@ -183,8 +192,9 @@ class BreakingReleaseRule(Rule):
         example="paramiko 5.0.0 removes diffie-hellman-group14-sha1 and ssh-rsa; the range >=2.9.5 allows it",
         default_severity="error",
         severity_policy=(
-            "per release (rules/releases.toml: paramiko 4.0.0 and 5.0.0 are errors); a warning when the lock "
-            "already sits past a release that removed algorithms but no declaration chose it"
+            "per release (rules/releases.toml: paramiko 4.0.0 and 5.0.0 are errors; netmiko 4.7.0, which only "
+            "added the paramiko<5.0 cap, a note; netmiko 4.8.0, which dropped it, a warning); a warning when "
+            "the lock already sits past a release that removed algorithms but no declaration chose it"
         ),
     )
 

@@ -6,11 +6,12 @@ of :class:`~auditor.model.Change`; these rules judge them with the facts in ``ru
 
 * ``resolution-drift`` (SSH-stack packages that move up): **error** when the move crosses a major
   version or a breaking release listed in ``rules/releases.toml`` (what a rebuild would ship is not
-  what was tested, and it removes something); **warning** for any other SSH-stack move.
+  what was tested, and it removes something); **warning** for any other SSH-stack move, and for a
+  crossed release whose own severity is lower (netmiko 4.7.0 only added a cap).
 * ``downgrade``: an SSH-stack package that goes down is a **warning**, raised to an **error** when
-  it falls below a listed breaking release (e.g. netmiko 4.7.0 → 4.6.0 loses the ``paramiko<5.0``
-  cap 4.7.0 added: the downgrade re-opens the range); any other package that goes down is a
-  **note** (visible, rarely the cause of an outage).
+  it falls below a listed release whose ``below-severity`` says so (e.g. netmiko 4.7.0 → 4.6.0 loses
+  the ``paramiko<5.0`` cap 4.7.0 added: the downgrade re-opens the range; 4.8.0 → 4.7.0 regains it);
+  any other package that goes down is a **note** (visible, rarely the cause of an outage).
 """
 
 from __future__ import annotations
@@ -76,14 +77,13 @@ def change_findings(
                 why.append("crosses " + "; ".join(f"{r.version} ({r.summary})" for r in crossing))
             elif major:
                 why.append(f"crosses a major version ({before.major} -> {after.major})")
-            # A known breaking release is always an error; a bare major bump is as loud as an open-ended
-            # range on that package (a warning for crypto libraries, rules/ssh-stack.toml).
-            if crossing:
-                severity = Severity.ERROR
-            elif major:
-                severity = _major_severity(name)
-            else:
-                severity = Severity.WARNING
+            # A listed release is as loud as its entry says (a removal is an error, a release that only
+            # added a cap is not); a bare major bump is as loud as an open-ended range on that package (a
+            # warning for crypto libraries, rules/ssh-stack.toml); any SSH-stack move is at least a warning.
+            levels = [Severity.WARNING, *(r.severity for r in crossing)]
+            if major:
+                levels.append(_major_severity(name))
+            severity = max(levels, key=lambda s: s.rank)
             message = f"{change.name}: locked {before}, {context} gives {after}"
             if why:
                 message += f"; it {why[0]}"
@@ -99,14 +99,15 @@ def change_findings(
                         f"{' (sshdrift fix)' if severity is Severity.ERROR else ''}, or see what "
                         f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
                     )
-                    if crossing or major
+                    if major or any(r.removes_algorithms for r in crossing)
                     else None,
                 )
             )
         elif after < before:
             lost = crossed(name, after, before) if in_stack else []
             if lost:
-                severity = Severity.ERROR
+                severity = max((r.below_severity for r in lost), key=lambda s: s.rank)
+                severity = severity if severity.rank >= Severity.WARNING.rank else Severity.WARNING
             elif in_stack:
                 severity = Severity.WARNING
             else:

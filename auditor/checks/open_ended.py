@@ -1,6 +1,7 @@
 """Rule ``open-ended-range``: an SSH-stack package whose effective range admits the next major release.
 
-Error (warning for crypto libraries, see ``rules/ssh-stack.toml``) when the intersection of every
+Error (warning for crypto libraries, a note for scp and any package whose policy in
+``rules/ssh-stack.toml`` or ``[tool.sshdrift.open-ended]`` says so, with the reason quoted) when the intersection of every
 applicable constraint admits the major series above the locked version: a rebuild may pull it.
 Every edge is listed (who declared what) with the path from the project. When the effective range
 is capped, each edge that is open-ended on its own is a ``note``: the cap hangs on the other edge
@@ -41,6 +42,14 @@ def _path_text(path: Iterable[str]) -> str:
     return " → ".join(("<project>", *path))
 
 
+def _policy_text(item: PackageRange) -> str:
+    """``; a note by policy: <reason>`` when the package's severity is not its role's default, else ""."""
+    if not item.stack.policy:
+        return ""
+    level = item.stack.open_ended_severity.value
+    return f"; {'an' if level == 'error' else 'a'} {level} by policy: {item.stack.policy}"
+
+
 def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
     """Findings of rule ``open-ended-range`` for the given effective ranges of ``lockfile``."""
     versions = {name: pkg.version for name, pkg in lockfile.packages.items()}
@@ -60,6 +69,7 @@ def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
                         f"{item.name} {item.version} is locked, but its effective range "
                         f"'{item.effective or 'any version'}' admits {item.name} {upper} and later, "
                         f"so a rebuild may cross a major release: {edges}; path: {_path_text(item.path)}"
+                        + _policy_text(item)
                     ),
                     via=via,
                     file=lockfile.path.name,
@@ -109,8 +119,9 @@ class OpenEndedRange(Rule):
         default_severity="error",
         severity_policy=(
             "a warning for the crypto libraries every project depends on open-endedly (cryptography, bcrypt, "
-            "pynacl, invoke: rules/ssh-stack.toml); a note for an open edge another edge caps (netmiko 4.7.0's "
-            "<5.0 caps scp's bare paramiko)"
+            "pynacl, invoke: rules/ssh-stack.toml); a note for scp (0.x for over a decade, no algorithm of its "
+            "own) and for an open edge another edge caps (netmiko 4.7.0's <5.0 caps scp's bare paramiko); "
+            "[tool.sshdrift.open-ended] sets a package's severity"
         ),
     )
 
