@@ -106,6 +106,23 @@ def test_lock_hook_judges_completely_offline_on_an_empty_cache(tmp_path: Path) -
     assert {"by": "netmiko", "specifier": ">=2.9.5"} in paramiko["constraints"], paramiko
 
 
+def test_lock_hook_args_point_at_a_project_below_the_root(tmp_path: Path) -> None:
+    """A monorepo's hook entry with ``args: [svc/app]``: pre-commit runs the entry plus the args from the root."""
+    repo = tmp_path / "repo"
+    shutil.copytree(PROJECT, repo / "svc" / "app")
+    cache = tmp_path / "empty-cache"
+    cache.mkdir()
+    entry = _hooks()["sshdrift-lock"]["entry"].split()
+    argv = [str(Path(sys.executable).parent / entry[0]), *entry[1:], "svc/app", "--format", "json"]
+    proc = subprocess.run(
+        argv, cwd=repo, env=_offline_env(cache), capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["project"]["lockfile"].endswith("uv.lock")
+    assert ("open-ended-range", "paramiko") in {(f["rule"], f["package"]) for f in data["findings"]}
+
+
 @pytest.mark.network
 def test_pre_commit_try_repo(tmp_path: Path) -> None:
     """pre-commit installs the hook from this checkout (needs the index for dependencies) and runs it."""
