@@ -29,17 +29,16 @@ PROJECT = ROOT / "fixtures" / "lock" / "netmiko-4.4.0" / "uv"
 DEAD_INDEX = "http://index.invalid/simple"
 """Reserved name (RFC 2606): the installed tool's lock run must not need an index."""
 
-PACKAGE_DATA = (
-    "auditor/rules/ssh-stack.toml",
-    "auditor/rules/releases.toml",
-    "auditor/rules/paramiko-algorithms.json",
-    "auditor/rules/requires-dist.json",
-    "auditor/demo_data/netmiko-4.4.0/pyproject.toml",
-    "auditor/demo_data/netmiko-4.4.0/uv.lock",
-    "auditor/demo_data/netmiko-4.4.0/metadata.json",
-    "auditor/lab_profiles.toml",
-    "auditor/py.typed",
-)
+
+def _package_data() -> list[str]:
+    """Every file of ``rules/`` (shipped as ``auditor/rules``) and of the demo data, as wheel paths."""
+    rules = [
+        f"auditor/rules/{p.relative_to(ROOT / 'rules').as_posix()}" for p in (ROOT / "rules").rglob("*") if p.is_file()
+    ]
+    demo = [p.relative_to(ROOT).as_posix() for p in (ROOT / "auditor" / "demo_data").rglob("*") if p.is_file()]
+    return sorted(
+        {*rules, *demo, "auditor/rules/requires-dist.json", "auditor/rules/ssh-stack.toml", "auditor/py.typed"}
+    )
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -82,9 +81,10 @@ def test_wheel_carries_the_rules_and_the_demo_data(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as archive:
         names = set(archive.namelist())
         shipped = json.loads(archive.read("auditor/rules/requires-dist.json"))
-    missing = [name for name in PACKAGE_DATA if name not in names]
+    missing = [name for name in _package_data() if name not in names]
     assert missing == [], missing
     assert "netmiko" in shipped["packages"] and shipped["date"]
+    assert any(n.startswith("auditor/demo_data/") and n.endswith("uv.lock") for n in names)
     assert not [n for n in names if n.startswith(("tests/", "fixtures/", "scripts/"))]
 
 
