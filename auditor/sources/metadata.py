@@ -25,6 +25,7 @@ import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from packaging.utils import canonicalize_name
 
@@ -151,14 +152,24 @@ def _normalize_version(version: str) -> str:
 def shipped_requires_dist() -> ShippedRequiresDist | None:
     """The requires-dist data shipped with sshdrift, or None when it is missing or malformed (a broken install).
 
-    The file is JSON (RFC 8259): ``{"format": 1, "date": "YYYY-MM-DD", "packages": {name: {"sets":
-    [[requires-dist, ...], ...], "releases": {version: index into sets}, "unreadable": [version, ...]}}}``.
-    Read once per process, only when the cache misses.
+    Read once per process from ``rules/requires-dist.json`` (see :func:`parse_shipped`), only when the cache misses.
     """
     from auditor.rules_data import load_json
 
     try:
-        data = load_json(SHIPPED_FILE)
+        return parse_shipped(load_json(SHIPPED_FILE))
+    except (OSError, ValueError):
+        return None
+
+
+def parse_shipped(data: Any) -> ShippedRequiresDist | None:
+    """:class:`ShippedRequiresDist` from the parsed JSON document, or None when it is not format 1.
+
+    The document (RFC 8259, written by ``scripts/gen_requires_dist.py``): ``{"format": 1, "date":
+    "YYYY-MM-DD", "packages": {name: {"sets": [[requires-dist, ...], ...], "releases": {version: index
+    into sets}, "unreadable": [version, ...]}}}``.
+    """
+    try:
         if data.get("format") != SHIPPED_FORMAT:
             return None
         packages = data["packages"]
@@ -170,7 +181,7 @@ def shipped_requires_dist() -> ShippedRequiresDist | None:
             },
             unreadable={name: list(entry.get("unreadable", ())) for name, entry in packages.items()},
         )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+    except (KeyError, TypeError, AttributeError, IndexError):
         return None
 
 
