@@ -125,6 +125,8 @@ class _ModuleReader(ast.NodeVisitor):
         """Local name or dotted target → qualified module, class or function."""
         self.instances: dict[str, str] = {}
         """Local name or dotted target → qualified class of the instance it holds."""
+        self.mappings: dict[str, ast.Dict] = {}
+        """Local name or dotted target → the dict display assigned to it (``device = {"host": ...}``), for ``**device``."""
         self.uses: list[ApiUse] = []
 
     # ---------------------------------------------------------------- resolution
@@ -171,6 +173,8 @@ class _ModuleReader(ast.NodeVisitor):
     def bind(self, target: ast.expr, value: ast.expr) -> None:
         """Record what ``target = value`` binds, when ``value`` is a stack class, instance or factory result."""
         key = self.dotted(target)
+        if key is not None and isinstance(value, ast.Dict):
+            self.mappings[key] = value
         if key is None:
             if isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (ast.Tuple, ast.List)):
                 for t, v in zip(target.elts, value.elts, strict=False):
@@ -197,12 +201,29 @@ class _ModuleReader(ast.NodeVisitor):
         """Append one use at ``node``'s line."""
         self.uses.append(ApiUse(self.file, node.lineno, name, kind, arguments, spread))
 
-    @staticmethod
-    def arguments(call: ast.Call) -> tuple[Argument, ...]:
-        """The call's positional (``#N``) and keyword arguments, with literal values."""
+    def arguments(self, call: ast.Call) -> tuple[tuple[Argument, ...], bool]:
+        """The call's positional (``#N``) and keyword arguments with literal values, and whether some are unknown.
+
+        ``**name`` of a dict display assigned to ``name`` in the module (netmiko's ``ConnectHandler(**device)``)
+        contributes its string keys; any other ``**mapping`` makes the keywords unknown (the ``spread`` flag).
+        """
         out = [_argument(f"#{i}", arg) for i, arg in enumerate(call.args) if not isinstance(arg, ast.Starred)]
-        out += [_argument(kw.arg, kw.value) for kw in call.keywords if kw.arg is not None]
-        return tuple(out)
+        spread = False
+        for keyword in call.keywords:
+            if keyword.arg is not None:
+                out.append(_argument(keyword.arg, keyword.value))
+                continue
+            text = self.dotted(keyword.value)
+            mapping = self.mappings.get(text) if text is not None else None
+            if mapping is None:
+                spread = True
+                continue
+            for key, value in zip(mapping.keys, mapping.values, strict=True):
+                if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                    out.append(_argument(key.value, value))
+                else:  # `**other` inside the display, or a computed key
+                    spread = True
+        return tuple(out), spread
 
     # ---------------------------------------------------------------- visitors
 
@@ -268,8 +289,8 @@ class _ModuleReader(ast.NodeVisitor):
         if name is None:
             self.visit(node.func)
         else:
-            spread = any(keyword.arg is None for keyword in node.keywords)
-            self.record(node, name, "call", self.arguments(node), spread)
+            arguments, spread = self.arguments(node)
+            self.record(node, name, "call", arguments, spread)
             if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Call):
                 self.visit(node.func.value)
         for arg in node.args:

@@ -41,6 +41,7 @@ def test_lock_reports_removed_api_with_file_and_line(tmp_path: Path, paramiko: s
     # The fixture's [tool.sshdrift] exclude = ["tests/**"]: its lab test is not read.
     assert sorted(_findings(report, "host-key-policy")) == [
         ("netops/backup.py", 9, "warning"),
+        ("netops/legacy_switches.py", 15, "warning"),
         ("netops/legacy_switches.py", 23, "warning"),
         ("netops/nornir_tasks.py", 14, "warning"),
     ]

@@ -22,6 +22,9 @@ CASES = [
     ("from netmiko import ConnectHandler\nConnectHandler(host='r1', ssh_strict=False)", [2]),
     ("from netmiko import ConnectHandler\nConnectHandler(host='r1', ssh_strict=True, system_host_keys=True)", []),
     ("from netmiko import ConnectHandler\nConnectHandler(**device)", []),  # unknown: the mapping may set it
+    # The tutorials' dict of connection arguments, spread into the call.
+    ("from netmiko import ConnectHandler\nr1 = {'host': 'r1', 'device_type': 'cisco_ios'}\nConnectHandler(**r1)", [3]),
+    ("from netmiko import ConnectHandler\nr1 = {'host': 'r1', 'ssh_strict': True}\nConnectHandler(**r1)", []),
     ("from scrapli import Scrapli\nScrapli(host='r1', auth_strict_key=False, platform='cisco_iosxe')", [2]),
     ("from scrapli import Scrapli\nScrapli(host='r1', platform='cisco_iosxe')", []),
     ("from ncclient import manager\nmanager.connect(host='r1', hostkey_verify=False)", [2]),
@@ -60,6 +63,7 @@ def test_netops_project_and_ansible_cfg(tmp_path: Path) -> None:
     got = [(Path(f.file or "").name, f.line, f.severity.value) for f in HostKeyPolicy().find(context)]
     assert got == [
         ("backup.py", 9, "warning"),  # AutoAddPolicy
+        ("legacy_switches.py", 15, "warning"),  # ConnectHandler(**OLD_SWITCH), no ssh_strict in it
         ("legacy_switches.py", 23, "warning"),  # ConnectHandler without ssh_strict=True
         ("nornir_tasks.py", 14, "warning"),  # WarningPolicy
         ("ansible.cfg", 2, "warning"),  # host_key_checking = False

@@ -89,6 +89,22 @@ def test_literal_and_non_literal_arguments() -> None:
     assert flag is not None and flag.literal and flag.value is True
 
 
+def test_a_spread_dict_display_contributes_its_keys() -> None:
+    source = textwrap.dedent(
+        """\
+        from netmiko import ConnectHandler
+        cisco = {"device_type": "cisco_ios", "host": "r1", "disable_sha2_fix": True}
+        ConnectHandler(**cisco, fast_cli=False)
+        ConnectHandler(**settings_from_yaml)
+        """
+    )
+    known, unknown = [u for u in read_module(source, "m.py") if u.kind == "call"]
+    assert [a.name for a in known.arguments] == ["device_type", "host", "disable_sha2_fix", "fast_cli"]
+    flag = known.argument("disable_sha2_fix")
+    assert flag is not None and flag.value is True and flag.line == 2
+    assert not known.spread and unknown.spread and unknown.arguments == ()
+
+
 def test_canonical_drops_the_submodule_of_a_class() -> None:
     assert canonical("paramiko.client.SSHClient.connect") == "paramiko.SSHClient.connect"
     assert canonical("paramiko.dsskey") == "paramiko.dsskey"
