@@ -118,6 +118,13 @@ class _PinReader:
             return
         if line.startswith("-"):  # -e, --index-url and every other option: nothing to pin
             return
+        if _is_archive_reference(_strip_options(line)):
+            if not constraints_only:
+                local = _archive_pin(number, _strip_options(line))
+                if local is not None:
+                    self.current = local.name
+                    self.packages.setdefault(local.name, local)
+            return
         req = _requirement(path, number, line)
         name = canonicalize_name(req.name)
         if not marker_applies(req.marker, self.env):
@@ -132,6 +139,36 @@ class _PinReader:
         self.packages.setdefault(name, _pin(path, number, req))
 
 
+def _is_archive_reference(text: str) -> bool:
+    """Whether a requirement line is a bare URL or path (pip's "archive" form), not ``name ...``."""
+    url = "://" in text.split(" ;", 1)[0] and " @ " not in text
+    return url or text.startswith(("./", "../", "/", "~"))
+
+
+def _archive_pin(number: int, text: str) -> LockedPackage | None:
+    """The package a bare wheel or sdist URL or path names, from its file name; None for a directory.
+
+    File names per the binary and source distribution format specifications
+    (``file:///w/pkg-2.0.0-py3-none-any.whl``). ``uv export`` writes a local wheel this way. The package is not from the index (``source`` ``url`` or
+    ``path``), so no metadata is looked up for it.
+    """
+    from urllib.parse import unquote, urlsplit
+
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, parse_sdist_filename, parse_wheel_filename
+
+    location = text.split(" ;", 1)[0].strip()
+    filename = unquote(urlsplit(location).path.rstrip("/").rsplit("/", 1)[-1])
+    try:
+        if filename.endswith(".whl"):
+            name, version, _, _ = parse_wheel_filename(filename)
+        else:
+            name, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename):
+        return None
+    source = "url" if "://" in location and not location.startswith("file:") else "path"
+    return LockedPackage(name=name, version=str(version), line=number, source=source)
+
+
 def _requirement(path: Path, number: int, line: str) -> Requirement:
     """The PEP 508 requirement on ``line`` (options and comment stripped).
 
@@ -143,7 +180,7 @@ def _requirement(path: Path, number: int, line: str) -> Requirement:
         return Requirement(requirement_text)
     except InvalidRequirement as exc:
         raise LockfileError(
-            f"{path}: line {number}: {requirement_text!r} is not a requirement ({exc}); "
+            f"{path}: line {number}: {requirement_text!r} is not a requirement ({str(exc).splitlines()[0]}); "
             f"regenerate it with '{REGENERATE}'"
         ) from None
 

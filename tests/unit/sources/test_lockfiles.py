@@ -166,3 +166,33 @@ def test_requirements_includes_and_constraints(tmp_path: Path) -> None:
     assert [(c.package, c.specifier, c.kind, c.file) for c in parsed.declarations] == [
         ("paramiko", "<5", "constraint", "caps.txt")
     ]
+
+
+def test_uv_export_local_wheel_and_directory_lines(tmp_path: Path) -> None:
+    """``uv export`` writes a local wheel as a bare ``file://`` line with hashes: a pin from the file name."""
+    lock = tmp_path / "requirements.txt"
+    digest = "0" * 64
+    lock.write_text(
+        f"netmiko==4.4.0 \\\n    --hash=sha256:{digest}\n    # via devapp\n"
+        f"file:///w/dist/devinv-2.0.0-py3-none-any.whl \\\n    --hash=sha256:{digest}\n    # via devapp\n"
+        "./libs/helper\n"
+        "https://downloads.invalid/scp-0.15.0.tar.gz\n"
+        "paramiko==4.0.0\n    # via netmiko\n",
+        encoding="utf-8",
+    )
+    packages = load_lockfile(lock).packages
+    assert {name: (p.version, p.source, p.line) for name, p in packages.items()} == {
+        "netmiko": ("4.4.0", "registry", 1),
+        "devinv": ("2.0.0", "path", 4),
+        "scp": ("0.15.0", "url", 8),
+        "paramiko": ("4.0.0", "registry", 9),
+    }
+
+
+def test_a_bad_requirement_line_is_one_line(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("netmiko==4.4.0\nnot a [requirement\n", encoding="utf-8")
+    with pytest.raises(LockfileError) as info:
+        load_lockfile(lock)
+    assert "\n" not in info.value.message
+    assert info.value.message.startswith(f"{lock}: line 2: 'not a [requirement' is not a requirement (")
