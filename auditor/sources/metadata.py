@@ -129,14 +129,14 @@ def _equal_version(version: str, known: Mapping[str, list[str]]) -> list[str] | 
 
 
 def _is_newest(version: str, known: Iterable[str]) -> bool:
-    """Whether ``version`` sorts after every version in ``known`` (PEP 440; an unparsable one counts as newer)."""
+    """Whether ``version`` sorts after every version in ``known`` (PEP 440; an unparsable one never does)."""
     from packaging.version import InvalidVersion, Version
 
     try:
         mine = Version(version)
         return all(Version(other) < mine for other in known)
     except InvalidVersion:
-        return True
+        return False
 
 
 def _normalize_version(version: str) -> str:

@@ -112,3 +112,10 @@ def test_a_release_missing_from_the_data_but_not_newer_says_so() -> None:
     assert shipped is not None
     reason = shipped.lookup(("paramiko", "1.7.0.post999"))
     assert isinstance(reason, str) and "not on the index when" in reason and shipped.date in reason
+
+
+def test_a_version_that_is_not_pep_440_is_not_called_newer() -> None:
+    shipped = metadata.shipped_requires_dist()
+    assert shipped is not None
+    reason = shipped.lookup(("netmiko", "banana"))
+    assert isinstance(reason, str) and "newer" not in reason and "not on the index when" in reason
