@@ -117,3 +117,43 @@ def test_a_file_that_cannot_be_parsed_is_listed_as_skipped(tmp_path: Path) -> No
     assert len(skipped) == 1 and "not valid Python" in skipped[0]["reason"]
     assert not skipped[0].get("incomplete")
     assert len(_findings(report, "removed-api")) == 4  # the other files are still judged
+
+
+HARDENING = """\
+import paramiko
+
+
+def connect(host):
+    client = paramiko.SSHClient()
+    client.load_system_host_keys()
+    client.connect(
+        host,
+        disabled_algorithms={
+            "kex": ["diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1"]
+        },
+    )
+    return client
+"""
+
+
+@pytest.mark.parametrize(("paramiko", "cut"), [("4.0.0", ["ios15"]), ("5.1.0", [])])
+def test_narrowing_against_a_fleet_snapshot(tmp_path: Path, paramiko: str, cut: list[str]) -> None:
+    project = netops_project(tmp_path, paramiko)
+    (project / "netops" / "hardening.py").write_text(HARDENING, encoding="utf-8")
+    fleet = Path(__file__).resolve().parents[2] / "fixtures" / "fleet" / "ios15-and-modern.json"
+    proc = sshdrift(
+        "lock", str(project), "--offline", "--no-vulnerabilities", "--fleet", str(fleet), "--format", "json"
+    )
+    report = json.loads(proc.stdout)
+    status = {d["name"]: d["status"] for d in report["devices"]}
+    narrowed = [f for f in report["findings"] if f["rule"] == "narrowed-offer"]
+    if cut:
+        # Predicted compatible with the default offer; the code's disabled_algorithms cut it off.
+        assert status["ios15"] == "compatible"
+        (finding,) = narrowed
+        assert (finding["file"], finding["line"], finding["severity"]) == ("netops/hardening.py", 7, "error")
+        assert "ios15: no common kex" in finding["message"] and "modern" not in finding["message"]
+    else:
+        # paramiko 5.1.0 already cannot reach ios15 (incompatible-device says so); modern keeps curve25519.
+        assert status["ios15"] == "incompatible"
+        assert narrowed == []
