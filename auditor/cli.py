@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 
 from auditor import __version__
+from auditor.choices import FailOn, OutputFormat, Show
 from auditor.errors import AuditorError, ExitCode, UsageError
 from auditor.progress import NullProgress, Progress
+from auditor.settings import Settings, build_settings
 
 if TYPE_CHECKING:
     from auditor.model import Report
-    from auditor.settings import Settings
-from auditor.choices import FailOn, OutputFormat, Show
 
 app = typer.Typer(
     name="sshdrift",
@@ -33,7 +33,7 @@ app = typer.Typer(
         "Audit a project's lockfile for drift in its SSH stack (paramiko, netmiko, napalm, scrapli, ...) "
         "and prove that the Paramiko it will run can still negotiate with your devices.\n\n"
         "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error, 3 bad input, "
-        "4 incomplete (devices unreachable), 5 internal error."
+        "4 incomplete (devices unreachable), 5 internal error, 130 interrupted (Ctrl-C)."
     ),
     pretty_exceptions_show_locals=False,
     pretty_exceptions_enable=False,
@@ -59,79 +59,174 @@ def _root(
 
 
 # ------------------------------------------------------------------ shared options
+# Every option shows its default: the value in force when neither the command line nor
+# [tool.sshdrift] sets it (Settings' defaults; None below means "not given", so the table can apply).
+# Choices take any case (--format JSON).
 
-FormatOpt = Annotated[OutputFormat | None, typer.Option("--format", "-f", help="Output format (default table).")]
+_D = Settings()
+
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", case_sensitive=False, help="Output format.", show_default=_D.format.value),
+]
 ShowOpt = Annotated[
     Show | None,
     typer.Option(
-        "--show", help="Devices the table and Markdown list: failures (default; others grouped, counted) or all."
+        "--show",
+        case_sensitive=False,
+        help="Devices the table and Markdown list: failures (others grouped, counted) or all.",
+        show_default=_D.show.value,
+    ),
+]
+DemoShowOpt = Annotated[
+    Show | None,
+    typer.Option(
+        "--show",
+        case_sensitive=False,
+        help="Devices the table and Markdown list: failures (others grouped, counted) or all.",
+        show_default=Show.ALL.value,
     ),
 ]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).")
+    Path | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).", show_default="standard output"
+    ),
 ]
 FailOnOpt = Annotated[
     FailOn | None,
-    typer.Option("--fail-on", help="Lowest severity that makes the exit code 1 (default error)."),
-]
-TimeoutOpt = Annotated[
-    float | None,
     typer.Option(
-        "--timeout", metavar="SECONDS", min=0.1, help="Seconds per device for connect+banner+KEXINIT and the handshake."
+        "--fail-on",
+        case_sensitive=False,
+        help="Lowest severity that makes the exit code 1.",
+        show_default=_D.fail_on.value,
+    ),
+]
+
+
+def _timeout(what: str) -> Any:
+    return typer.Option("--timeout", metavar="SECONDS", min=0.1, help=what, show_default=f"{_D.timeout:g}")
+
+
+# --timeout bounds different waits per command: say which.
+LockTimeoutOpt = Annotated[float | None, _timeout("Seconds for each request to the vulnerability service.")]
+ProbeTimeoutOpt = Annotated[
+    float | None, _timeout("Seconds per device for connect, banner and KEXINIT, and again for the handshake.")
+]
+AuditTimeoutOpt = Annotated[
+    float | None,
+    _timeout(
+        "Seconds per device for connect, banner and KEXINIT, and again for the handshake; "
+        "also for each request to the vulnerability service."
     ),
 ]
 ConcurrencyOpt = Annotated[
-    int | None, typer.Option("--concurrency", metavar="N", min=1, help="Devices probed at once (default 64).")
+    int | None,
+    typer.Option("--concurrency", metavar="N", min=1, help="Devices probed at once.", show_default=str(_D.concurrency)),
 ]
 OfflineOpt = Annotated[
     bool | None,
-    typer.Option("--offline/--online", help="Use only the lock and the metadata cache; never the network."),
+    typer.Option(
+        "--offline/--online",
+        help="Use only the lock and the metadata cache; never the network.",
+        show_default="online",
+    ),
 ]
 PythonVersionOpt = Annotated[
-    str | None, typer.Option("--python-version", metavar="X.Y", help="Evaluate markers for this Python (e.g. 3.12).")
+    str | None,
+    typer.Option(
+        "--python-version",
+        metavar="X.Y",
+        help="Evaluate markers for this Python (e.g. 3.12).",
+        show_default="the running Python",
+    ),
 ]
 SshConfigOpt = Annotated[
-    list[Path] | None, typer.Option("--ssh-config", metavar="FILE", help="ssh_config file to lint (repeatable).")
+    list[Path] | None,
+    typer.Option("--ssh-config", metavar="FILE", help="ssh_config file to lint (repeatable).", show_default="none"),
 ]
-AnsibleCfgOpt = Annotated[Path | None, typer.Option("--ansible-cfg", metavar="FILE", help="ansible.cfg to lint.")]
+AnsibleCfgOpt = Annotated[
+    Path | None, typer.Option("--ansible-cfg", metavar="FILE", help="ansible.cfg to lint.", show_default="none")
+]
 FleetOpt = Annotated[
     Path | None,
     typer.Option(
-        "--fleet", metavar="REPORT.json", help="A saved probe JSON report: predict offline against that fleet."
+        "--fleet",
+        metavar="REPORT.json",
+        help="A saved probe JSON report: predict offline against that fleet.",
+        show_default="none",
     ),
 ]
 VulnDbOpt = Annotated[
     Path | None,
-    typer.Option("--vuln-db", metavar="DIR", help="Directory of OSV records to use instead of the online service."),
+    typer.Option(
+        "--vuln-db",
+        metavar="DIR",
+        help="Directory of OSV records to use instead of the online service.",
+        show_default="the online service",
+    ),
 ]
 AllPackagesOpt = Annotated[
-    bool | None, typer.Option("--all-packages", help="Check every locked package for vulnerabilities.")
+    bool | None,
+    typer.Option(
+        "--all-packages", help="Check every locked package for vulnerabilities.", show_default="the SSH stack only"
+    ),
 ]
 NoVulnOpt = Annotated[
-    bool | None, typer.Option("--vulnerabilities/--no-vulnerabilities", help="Run the vulnerability rule.")
+    bool | None,
+    typer.Option(
+        "--vulnerabilities/--no-vulnerabilities", help="Run the vulnerability rule.", show_default="vulnerabilities"
+    ),
 ]
 ParamikoOpt = Annotated[
     str | None,
     typer.Option(
         "--paramiko",
         metavar="installed|locked|X.Y.Z",
-        help="Paramiko to verify with: installed, locked, or a version like 5.1.0.",
+        help="Paramiko to verify with: installed, locked (needs --project), or a version like 5.1.0.",
+        show_default=_D.paramiko,
     ),
 ]
-ProjectOpt = Annotated[Path | None, typer.Option("--project", metavar="PATH", help="Project directory or lockfile.")]
+ProjectOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--project", metavar="PATH", help="Project directory or lockfile (--paramiko locked).", show_default="none"
+    ),
+]
 PythonOpt = Annotated[
     Path | None,
-    typer.Option("--python", metavar="PYTHON", help="Interpreter of the project's environment (--paramiko installed)."),
+    typer.Option(
+        "--python",
+        metavar="PYTHON",
+        help="Interpreter of the project's environment (--paramiko installed).",
+        show_default="the running interpreter",
+    ),
 ]
 NoVerifyOpt = Annotated[
-    bool, typer.Option("--no-verify", help="Predict from data only; skip the real Paramiko handshake.")
+    bool,
+    typer.Option(
+        "--no-verify",
+        help="Predict from data only; skip the real Paramiko handshake.",
+        show_default="off: handshakes verify",
+    ),
 ]
 KnownHostsOpt = Annotated[
-    Path | None, typer.Option("--known-hosts", metavar="FILE", help="known_hosts file to compare host keys with.")
+    Path | None,
+    typer.Option(
+        "--known-hosts",
+        metavar="FILE",
+        help="known_hosts file to compare host keys with.",
+        show_default="~/.ssh/known_hosts when it exists",
+    ),
 ]
 ShardOpt = Annotated[
     str | None,
-    typer.Option("--shard", metavar="K/N", help="K/N: probe only slice K of N of the inventory (deterministic)."),
+    typer.Option(
+        "--shard",
+        metavar="K/N",
+        help="K/N: probe only slice K of N of the inventory (deterministic).",
+        show_default="the whole inventory",
+    ),
 ]
 InventoryFormatOpt = Annotated[
     str | None,
@@ -139,11 +234,17 @@ InventoryFormatOpt = Annotated[
         "--inventory-format",
         metavar="FORMAT",
         help="Force the inventory format: text, yaml, csv, ansible, nornir, netmiko.",
+        show_default="detected from the content",
     ),
 ]
 SaveKexinitOpt = Annotated[
     Path | None,
-    typer.Option("--save-kexinit", metavar="DIR", help="Directory to keep each device's raw KEXINIT payload."),
+    typer.Option(
+        "--save-kexinit",
+        metavar="DIR",
+        help="Directory to keep each device's raw KEXINIT payload.",
+        show_default="not kept",
+    ),
 ]
 IgnoreOpt = Annotated[
     list[str] | None,
@@ -151,14 +252,26 @@ IgnoreOpt = Annotated[
         "--ignore",
         metavar="RULE:SUBJECT",
         help="Accept a risk: RULE's findings on a package, device or advisory id stay in the report but pass (repeatable).",
+        show_default="[[tool.sshdrift.ignore]] only",
     ),
 ]
 JumpKeyOpt = Annotated[
-    Path | None, typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts (else ssh-agent).")
+    Path | None,
+    typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts.", show_default="ssh-agent"),
 ]
 
 
+def _devices(what: str) -> Any:
+    return typer.Option(
+        "--devices", "-d", metavar="INVENTORY", help=what, show_default="[tool.sshdrift] devices, else none"
+    )
+
+
 # ------------------------------------------------------------------ boundary
+
+
+_INTERRUPTED = 130
+"""Exit code after Ctrl-C: 128 + SIGINT, what a shell reports for a command SIGINT stopped."""
 
 
 def _fail(message: str, code: int) -> NoReturn:
@@ -181,7 +294,7 @@ def _boundary() -> Iterator[None]:
     except AuditorError as exc:
         _fail(exc.message, int(exc.exit_code))
     except KeyboardInterrupt:
-        _fail("interrupted", 130)
+        _fail("interrupted", _INTERRUPTED)
     except Exception as exc:
         if os.environ.get("SSHDRIFT_DEBUG"):
             raise
@@ -204,7 +317,7 @@ def _progress() -> Progress:
 
 def _emit(report: Report, settings: Settings) -> NoReturn:
     """Render ``report``, print or write it, and exit with its code."""
-    # Start-up: '--help' and '--version' load no model, settings or formats.
+    # Start-up: '--help' and '--version' load no model or formats.
     from auditor.fileio import write_atomic
     from auditor.formats import render
 
@@ -230,9 +343,6 @@ def _emit(report: Report, settings: Settings) -> NoReturn:
 
 def _settings(project: Path | None, /, **cli: Any) -> Settings:
     """The run's settings: ``cli`` (the options given) over ``[tool.sshdrift]`` of ``project``."""
-    # Start-up: '--help' and '--version' load no model, settings or formats.
-    from auditor.settings import build_settings
-
     return build_settings(cli, project)
 
 
@@ -246,9 +356,7 @@ def _run(command: Callable[[Progress], Report], settings: Settings) -> NoReturn:
 
 @app.command()
 def lock(
-    path: Annotated[
-        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
-    ] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
     fmt: FormatOpt = None,
     show: ShowOpt = None,
     output: OutputOpt = None,
@@ -261,7 +369,7 @@ def lock(
     vuln_db: VulnDbOpt = None,
     all_packages: AllPackagesOpt = None,
     vulnerabilities: NoVulnOpt = None,
-    timeout: TimeoutOpt = None,
+    timeout: LockTimeoutOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
     """Audit a lockfile: open-ended ranges and breaking releases in the SSH stack.
@@ -313,7 +421,7 @@ def probe(
     show: ShowOpt = None,
     output: OutputOpt = None,
     fail_on: FailOnOpt = None,
-    timeout: TimeoutOpt = None,
+    timeout: ProbeTimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
 ) -> None:
     """Probe devices: read each server's banner and KEXINIT (no credentials) and decide negotiation.
@@ -349,13 +457,8 @@ def probe(
 
 @app.command()
 def audit(
-    path: Annotated[
-        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
-    ] = Path(),
-    devices: Annotated[
-        Path | None,
-        typer.Option("--devices", "-d", metavar="INVENTORY", help="Inventory to probe with the locked Paramiko."),
-    ] = None,
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    devices: Annotated[Path | None, _devices("Inventory to probe with the Paramiko the lock pins.")] = None,
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
     shard: ShardOpt = None,
@@ -373,7 +476,7 @@ def audit(
     vuln_db: VulnDbOpt = None,
     all_packages: AllPackagesOpt = None,
     vulnerabilities: NoVulnOpt = None,
-    timeout: TimeoutOpt = None,
+    timeout: AuditTimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     ignore: IgnoreOpt = None,
 ) -> None:
@@ -416,10 +519,10 @@ def whatif(
         typer.Argument(metavar="REQUIREMENT...", help="Requirements to add, e.g. paramiko==5.1.0 'netmiko>=4.8'."),
     ] = None,
     project: Annotated[Path, typer.Option("--project", metavar="PATH", help="Project directory or lockfile.")] = Path(),
-    devices: Annotated[
-        Path | None, typer.Option("--devices", "-d", metavar="INVENTORY", help="Inventory to probe.")
-    ] = None,
-    upgrade: Annotated[bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.")] = False,
+    devices: Annotated[Path | None, _devices("Inventory to probe with the Paramiko of the new resolution.")] = None,
+    upgrade: Annotated[
+        bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.", show_default="off")
+    ] = False,
     no_verify: NoVerifyOpt = False,
     fmt: FormatOpt = None,
     show: ShowOpt = None,
@@ -429,7 +532,7 @@ def whatif(
     python_version: PythonVersionOpt = None,
     vuln_db: VulnDbOpt = None,
     vulnerabilities: NoVulnOpt = None,
-    timeout: TimeoutOpt = None,
+    timeout: ProbeTimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
 ) -> None:
     """What if we upgrade? Re-resolve a copy of the project with REQUIREMENT... added; never touches it."""
@@ -462,11 +565,14 @@ def whatif(
 
 @app.command()
 def drift(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory (default .).")] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
     exclude_newer: Annotated[
         str | None,
         typer.Option(
-            "--exclude-newer", metavar="DATE", help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild."
+            "--exclude-newer",
+            metavar="DATE",
+            help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild.",
+            show_default="today",
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -485,19 +591,22 @@ def drift(
 
 @app.command()
 def fix(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory (default .).")] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
     below: Annotated[
         str | None,
         typer.Option(
             "--below",
             metavar="[PACKAGE=]VERSION",
             help="Upper bound to write: '5' or '<5' caps every package fixed below 5, 'paramiko=5' only "
-            "paramiko; join several with commas (paramiko=5,netmiko=5). Default: the locked major + 1.",
+            "paramiko; join several with commas (paramiko=5,netmiko=5).",
+            show_default="the locked major + 1",
         ),
     ] = None,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.", show_default="off")
+    ] = False,
     relock: Annotated[
-        bool, typer.Option("--lock", help="Re-lock with uv afterwards and show the new versions.")
+        bool, typer.Option("--lock", help="Re-lock with uv afterwards and show the new versions.", show_default="off")
     ] = False,
     offline: OfflineOpt = None,
     fmt: FormatOpt = None,
@@ -534,7 +643,7 @@ def merge(
 @app.command()
 def demo(
     fmt: FormatOpt = None,
-    show: ShowOpt = None,
+    show: DemoShowOpt = None,
     output: OutputOpt = None,
     no_verify: NoVerifyOpt = False,
 ) -> None:
@@ -551,11 +660,12 @@ def demo(
 
 @app.command()
 def baseline(
-    path: Annotated[
-        Path, typer.Argument(metavar="[PATH]", help="Project directory (default .) or a lockfile.")
-    ] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
     write: Annotated[
-        bool, typer.Option("--write", help="Append the entries to the project's pyproject.toml (atomically).")
+        bool,
+        typer.Option(
+            "--write", help="Append the entries to the project's pyproject.toml (atomically).", show_default="off"
+        ),
     ] = False,
     fail_on: FailOnOpt = None,
     offline: OfflineOpt = None,
@@ -565,7 +675,7 @@ def baseline(
     fleet: FleetOpt = None,
     vuln_db: VulnDbOpt = None,
     vulnerabilities: NoVulnOpt = None,
-    timeout: TimeoutOpt = None,
+    timeout: LockTimeoutOpt = None,
 ) -> None:
     """Print [[tool.sshdrift.ignore]] entries for today's findings (--write: add them to pyproject.toml) to review."""
     with _boundary():
@@ -605,7 +715,12 @@ def lab(
     ] = 2201,
     inventory: Annotated[
         Path | None,
-        typer.Option("--inventory", metavar="FILE", help="Also write an inventory of the lab devices to FILE."),
+        typer.Option(
+            "--inventory",
+            metavar="FILE",
+            help="Also write an inventory of the lab devices to FILE.",
+            show_default="none",
+        ),
     ] = None,
 ) -> None:
     """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""

@@ -177,7 +177,8 @@ def _severities(value: Any) -> tuple[tuple[str, str], ...]:
 def _choice(kind: type[FailOn] | type[OutputFormat]) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         try:
-            return kind(value)
+            # Any case, as on the command line: format = "JSON" is json.
+            return kind(value.lower() if isinstance(value, str) else value)
         except ValueError:
             raise ValueError(f"expected one of: {', '.join(m.value for m in kind)}") from None
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -163,3 +165,32 @@ def test_output_into_a_missing_directory_is_bad_input(tmp_path: Path) -> None:
     assert proc.returncode == 3
     # The result is not lost: the summary table still reaches the terminal.
     assert proc.stdout.rstrip().splitlines()[-1].startswith(("FAIL  ", "WARN  ", "OK  "))
+
+
+def test_ctrl_c_is_one_line_and_exit_130(tmp_path: Path) -> None:
+    """Ctrl-C during a probe (a loopback listener that never sends its banner): exit 130, one line, no traceback."""
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        (tmp_path / "hosts.txt").write_text(f"127.0.0.1:{port}\n", encoding="utf-8")
+        env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "CI": "1"}
+        env.pop("SSHDRIFT_DEBUG", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "auditor", "probe", "hosts.txt", "--no-verify", "--timeout", "60"],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            silent.settimeout(60)
+            connection, _ = silent.accept()  # the probe is now waiting for the banner
+            with connection:
+                proc.send_signal(signal.SIGINT)
+                out, err = proc.communicate(timeout=60)
+        finally:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines() == [f"{PREFIX} interrupted"]
+    assert out == ""

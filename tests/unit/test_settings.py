@@ -89,3 +89,9 @@ def test_bad_choice_lists_the_valid_values(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="expected one of: error, warning, note, never") as info:
         build_settings({}, project)
     assert "FailOn" not in str(info.value)
+
+
+def test_choices_in_the_tool_table_take_any_case(tmp_path: Path) -> None:
+    settings = build_settings({}, _project(tmp_path, 'format = "JSON"\nfail-on = "Warning"'))
+    assert settings.format is OutputFormat.JSON
+    assert settings.fail_on is FailOn.WARNING
