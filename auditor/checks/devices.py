@@ -29,10 +29,12 @@ from auditor.checks.context import (
     host_key_verdicts,
 )
 from auditor.checks.interface import CatalogEntry, Rule
+from auditor.checks.remediation import client_extra, device_advice
 from auditor.errors import AuditorError
-from auditor.model import DeviceResult, DeviceStatus, Finding, Offered, Severity
+from auditor.model import DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
 from auditor.probe.negotiation import predict
+from auditor.probe.platforms import platform_of
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
 
 LEGACY_CATEGORIES: tuple[str, ...] = ("kex", "host_key", "cipher_c2s", "mac_c2s")
@@ -75,15 +77,15 @@ def _prediction_failure(result: DeviceResult) -> NoOverlap | None:
         return None
 
 
-def incompatible_finding(result: DeviceResult) -> Finding:
-    """The ``incompatible-device`` finding of an incompatible result."""
+def incompatible_finding(result: DeviceResult, lockfile: Lockfile | None = None) -> Finding:
+    """The ``incompatible-device`` finding of an incompatible result (``lockfile``: for a client extra in the fix)."""
     paramiko = result.paramiko or "?"
     failure = _prediction_failure(result)
     if failure is not None:
         detail = failure.reason(paramiko)
     else:
         detail = result.reasons[0] if result.reasons else "no common algorithm"
-    fix = _fix(result, failure)
+    fix = _fix(result, failure, lockfile)
     how = "verified by a real handshake" if result.verified else "predicted from data, not verified"
     return Finding(
         rule="incompatible-device",
@@ -95,18 +97,56 @@ def incompatible_finding(result: DeviceResult) -> Finding:
     )
 
 
-def _fix(result: DeviceResult, failure: NoOverlap | None) -> str:
-    """``pin paramiko<N`` (the first release that cannot negotiate) and what the device could enable."""
-    parts: list[str] = []
+def _fix(result: DeviceResult, failure: NoOverlap | None, lockfile: Lockfile | None = None) -> str:
+    """Both sides of the fix: the client change (pin, extra or upgrade), then what the device can enable.
+
+    The client alternatives are joined by "or" only when there are several; the device side names
+    only what the recognized platform can take (``rules/remediation.toml``), with the vendor's source.
+    """
+    client = _client_side(result, lockfile)
+    device = _device_side(result, failure)
+    parts = [" or ".join(client)] if client else []
+    if device:
+        parts.append(device)
+    return "; ".join(parts) or "upgrade the device's SSH server to offer algorithms this Paramiko supports"
+
+
+def _client_side(result: DeviceResult, lockfile: Lockfile | None) -> list[str]:
+    """The client-side alternatives: the pin below the first failing release, a capping extra, a later release."""
+    out: list[str] = []
     boundary = _first_breaking_release(result)
     if boundary is not None:
-        parts.append(
+        out.append(
             f"pin paramiko<{upper_bound(boundary)} ({boundary} is the first release that cannot negotiate with it)"
         )
-    if failure is not None and failure.client:
+        extra = client_extra(lockfile, "paramiko", boundary)
+        if extra is not None:
+            locked = lockfile.packages[extra.package].version if lockfile is not None else extra.since
+            out.append(
+                f"require {extra.package}[{extra.extra}] ({extra.package} {locked}'s extra that holds "
+                f"{extra.client}{extra.requires}; {extra.source})"
+            )
+    later = _first_working_release_after(result)
+    if later is not None:
+        out.append(f"upgrade to paramiko>={later} (the first later release that negotiates with it)")
+    return out
+
+
+def _device_side(result: DeviceResult, failure: NoOverlap | None) -> str | None:
+    """What the device could enable for the failed category, from its recognized platform, or None."""
+    if failure is None or not failure.client or result.offered is None:
+        return None
+    platform = platform_of(result)
+    advice = device_advice(platform, failure.category, failure.client, failure.server, result.banner)
+    if platform is None or advice is None:
         label = CATEGORY_LABELS.get(failure.category, failure.category)
-        parts.append(f"or enable a {label} paramiko {result.paramiko} offers on the device (e.g. {failure.client[0]})")
-    return "; ".join(parts) or "upgrade the device's SSH server to offer algorithms this Paramiko supports"
+        return (
+            f"on the device (platform not recognized): enable a {label} paramiko {result.paramiko} offers, "
+            "if its SSH server has one"
+            if platform is None
+            else None
+        )
+    return f"on the device ({platform.title}, {platform.certainty} certainty): {advice.text} ({advice.source})"
 
 
 def upper_bound(release: Version) -> str:
@@ -143,6 +183,32 @@ def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | No
     if last_ok is None:
         return None
     return next((version for version, _ in releases if version > last_ok), None)
+
+
+def _first_working_release_after(result: DeviceResult) -> str | None:
+    """The earliest release after the judged one that negotiates with the device (from data), or None."""
+    if result.offered is None or result.paramiko is None:
+        return None
+    return _first_working_release_for(result.paramiko, result.offered)
+
+
+@functools.cache
+def _first_working_release_for(paramiko: str, offered: Offered) -> str | None:
+    """:func:`_first_working_release_after` by value (a fleet repeats a few offers)."""
+    try:
+        current = Version(paramiko)
+        releases = sorted((Version(r), r) for r in known_releases())
+    except (InvalidVersion, AuditorError):
+        return None
+    for version, text in releases:
+        if version <= current or version.is_prerelease:
+            continue
+        try:
+            if predict(text, offered).failure is None:
+                return text
+        except AuditorError:
+            continue
+    return None
 
 
 def legacy_finding(result: DeviceResult) -> Finding | None:
@@ -257,7 +323,9 @@ class IncompatibleDevice(_DeviceRule):
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One error for an ``incompatible`` result."""
-        return [incompatible_finding(result)] if result.status is DeviceStatus.INCOMPATIBLE else []
+        if result.status is not DeviceStatus.INCOMPATIBLE:
+            return []
+        return [incompatible_finding(result, context.lockfile)]
 
 
 class LegacyOnlyDevice(_DeviceRule):
