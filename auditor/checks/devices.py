@@ -30,6 +30,7 @@ from auditor.checks.context import (
 )
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.checks.remediation import client_extra, device_advice
+from auditor.checks.terrapin import TerrapinExposed
 from auditor.errors import AuditorError
 from auditor.model import DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
@@ -374,5 +375,10 @@ class HostKeyChanged(_DeviceRule):
         return [changed] if changed is not None else []
 
 
-DEVICE_RULES: tuple[_DeviceRule, ...] = (IncompatibleDevice(), LegacyOnlyDevice(), HostKeyChanged())
+DEVICE_RULES: tuple[_DeviceRule | TerrapinExposed, ...] = (
+    IncompatibleDevice(),
+    LegacyOnlyDevice(),
+    HostKeyChanged(),
+    TerrapinExposed(),
+)
 """The device rules in the order :func:`device_findings` applies them to each result."""

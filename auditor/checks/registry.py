@@ -18,6 +18,7 @@ from auditor.checks.interface import Rule
 from auditor.checks.narrowed_offer import NarrowedOffer
 from auditor.checks.open_ended import OpenEndedRange
 from auditor.checks.removed_api import RemovedApi
+from auditor.checks.terrapin import TerrapinExposed
 from auditor.checks.vulnerability import Vulnerability
 from auditor.model import Finding
 
@@ -31,6 +32,7 @@ RULES: tuple[Rule, ...] = (
     IncompatibleDevice(),
     LegacyOnlyDevice(),
     HostKeyChanged(),
+    TerrapinExposed(),
     RemovedApi(),
     HostKeyPolicy(),
     NarrowedOffer(),

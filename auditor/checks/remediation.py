@@ -231,6 +231,44 @@ def device_advice(
     return DeviceAdvice(upgrade.text, upgrade.source) if upgrade is not None else None
 
 
+def device_without(
+    platform: Platform | None,
+    category: str,
+    offered: Sequence[str],
+    drop: Sequence[str],
+    client: Sequence[str],
+    *,
+    data: RemediationData | None = None,
+) -> DeviceAdvice | None:
+    """The device-side line that stops offering ``drop`` in ``category`` while ``client`` still negotiates, or None.
+
+    Args:
+        platform: the recognized platform (None: nothing is suggested).
+        category: a :data:`~auditor.model.CATEGORIES` name or a remediation category.
+        offered: what the device offers in that category today, in its order.
+        drop: the names to stop offering (Terrapin's exposed modes).
+        client: the client's name-list for the category; one of the remaining names must be on it,
+            or the line would cut the client off.
+        data: remediation facts (default :func:`remediation_data`).
+
+    Returns:
+        The first remedy of the platform for the category that can take every remaining name.
+    """
+    if platform is None:
+        return None
+    facts = remediation_data() if data is None else data
+    word = CATEGORY_OF.get(category, category)
+    remaining = [n for n in offered if n not in drop and n not in MARKERS]
+    if not remaining or not set(remaining) & set(client):
+        return None
+    for remedy in facts.remedies.get(platform.id, ()):
+        if remedy.category == word and "{names}" in remedy.line and set(remaining) <= set(remedy.offers):
+            tokens = remedy.tokens or {}
+            names = remedy.separator.join(tokens.get(n, n) for n in remaining)
+            return DeviceAdvice(remedy.line.replace("{names}", names), remedy.source)
+    return None
+
+
 def client_extra(
     lockfile: Lockfile | None, client: str, excluded: Version, *, data: RemediationData | None = None
 ) -> ClientExtra | None:

@@ -15,6 +15,7 @@ DESIGN_RULE_IDS = {
     "incompatible-device",
     "legacy-only-device",
     "host-key-changed",
+    "terrapin-exposed",
     "removed-api",
     "host-key-policy",
     "narrowed-offer",

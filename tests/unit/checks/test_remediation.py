@@ -52,7 +52,7 @@ def _lock(**packages: str) -> Lockfile:
 
 def _cases() -> list[tuple[str, str, Offered, str | None, str | None]]:
     """Every lab and fixture device × release that is incompatible: (id, release, offer, banner, device_type)."""
-    out = []
+    out: list[tuple[str, str, Offered, str | None, str | None]] = []
     for lab in load_profiles().values():
         out += [(lab.id, v, lab.offered, lab.banner, lab.device_type) for v in RELEASES]
     for device in profiles().values():

@@ -1,4 +1,4 @@
-"""A report that exercises every section of every format: findings of all nine rules, devices of every status."""
+"""A report that exercises every section of every format: findings of every rule, devices of every status."""
 
 from __future__ import annotations
 
@@ -100,6 +100,25 @@ FINDINGS: tuple[Finding, ...] = (
     Finding("incompatible-device", Severity.ERROR, "no acceptable kex algorithm", device="ios15"),
     Finding("legacy-only-device", Severity.NOTE, "negotiates only through ssh-rsa", device="xe17"),
     Finding("host-key-changed", Severity.ERROR, "host key changed: <SHA256:abc&def>", device="xe17"),
+    Finding(
+        "terrapin-exposed",
+        Severity.WARNING,
+        "paramiko 3.3.1 negotiates aes128-cbc with hmac-sha2-256-etm@openssh.com (predicted) and strict kex is not "
+        "on both sides (client no, server yes): exposed to Terrapin (CVE-2023-48795, https://terrapin-attack.com)",
+        package="paramiko",
+        device="xe17",
+        fix="upgrade paramiko to >=3.4.0 (strict kex; https://www.paramiko.org/changelog.html)",
+        key="paramiko",
+    ),
+    Finding(
+        "removed-api",
+        Severity.ERROR,
+        "deploy.py:14: paramiko.DSSKey was removed in paramiko 4.0.0",
+        package="paramiko",
+        file="deploy.py",
+        line=14,
+    ),
+    Finding("host-key-policy", Severity.WARNING, "backup.py:9: paramiko.AutoAddPolicy", file="backup.py", line=9),
 )
 assert {f.rule for f in FINDINGS} == set(RULES) - {"accepted-risk"}  # notes about ignore entries themselves
 

@@ -31,7 +31,7 @@ def test_a_case_per_package_and_device() -> None:
         assert suite.get("tests") == str(len(cases))
         assert suite.get("failures") == str(sum(1 for c in cases if c.find("failure") is not None))
         assert suite.get("errors") == str(sum(1 for c in cases if c.find("error") is not None))
-    assert root.get("tests") == "8" and root.get("failures") == "3" and root.get("errors") == "2"
+    assert root.get("tests") == "9" and root.get("failures") == "3" and root.get("errors") == "2"
 
 
 def test_failures_carry_the_reason() -> None:
