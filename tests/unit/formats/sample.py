@@ -119,6 +119,14 @@ FINDINGS: tuple[Finding, ...] = (
         line=14,
     ),
     Finding("host-key-policy", Severity.WARNING, "backup.py:9: paramiko.AutoAddPolicy", file="backup.py", line=9),
+    Finding(
+        "narrowed-offer",
+        Severity.ERROR,
+        "deploy.py:20: disabled_algorithms leaves paramiko no kex for ios15",
+        package="paramiko",
+        file="deploy.py",
+        line=20,
+    ),
 )
 assert {f.rule for f in FINDINGS} == set(RULES) - {"accepted-risk"}  # notes about ignore entries themselves
 
