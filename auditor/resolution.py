@@ -148,9 +148,11 @@ def _copy(project_dir: Path, rels: Iterable[Path], target: Path) -> None:
 def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str:
     """Return pyproject text with ``requirements`` in ``[project] dependencies`` (tomlkit edit).
 
-    A requirement replaces every existing entry on the same (normalized) package name, so that
-    ``whatif 'netmiko>=4.8'`` asks "what if we required netmiko>=4.8 instead", not "in addition to
-    netmiko==4.4.0" (which would only be unsatisfiable). Other bytes stay as they were.
+    A requirement replaces every requirement the project declares on the same (normalized) package,
+    caps in ``[tool.uv] constraint-dependencies`` and the groups included
+    (:func:`auditor.sources.lockfiles.edit.drop_requirements`), so that ``whatif 'netmiko>=4.8'`` asks
+    "what if we required netmiko>=4.8 instead", not "in addition to netmiko==4.4.0" (which would only
+    be unsatisfiable). Other bytes stay as they were.
 
     Raises:
         ResolverError: the pyproject has no ``[project]`` table (a uv project always has one) or a
@@ -158,6 +160,9 @@ def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str
     """
     import tomlkit
 
+    from auditor.sources.lockfiles.edit import drop_requirements
+
+    text, _ = drop_requirements(text, {requirement_name(r) for r in requirements})
     doc = tomlkit.parse(text)
     project = doc.get("project")
     if project is None:
@@ -166,19 +171,6 @@ def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str
     if deps is None:
         deps = tomlkit.array()
         project["dependencies"] = deps
-    names = {requirement_name(r) for r in requirements}
-    keep = []
-    for item in list(deps):
-        try:
-            name = canonicalize_name(Requirement(str(item)).name)
-        except InvalidRequirement:
-            keep.append(item)
-            continue
-        if name not in names:
-            keep.append(item)
-    deps.clear()
-    for item in keep:
-        deps.append(item)
     for req in requirements:
         deps.append(req)
     if len(deps) > 1:
@@ -305,7 +297,10 @@ def _compile(
         # requirement moves only what it must (the pins stay preferences below).
         deps = pins(lockfile) if upgrade or not requirements else [*lockfile.roots] or pins(lockfile)
     names = {requirement_name(r) for r in requirements}
+    # An asked requirement replaces the project's own on that package, caps included.
     deps = [d for d in deps if _safe_name(d) not in names] + list(requirements)
+    constraints = tuple(c for c in constraints if _safe_name(c) not in names)
+    overrides = tuple(o for o in overrides if _safe_name(o) not in names)
     (tmp / "requirements.in").write_text("\n".join(deps) + "\n", encoding="utf-8")
     out = tmp / "requirements.txt"
     out.write_text("\n".join(pins(lockfile)) + "\n", encoding="utf-8")

@@ -1,7 +1,8 @@
 """Whatif: the project re-resolved with requirements added, presented as the user's own lockfile.
 
 The project is copied to a temporary directory (always removed), the requirements are added there
-(each replaces the project's own requirement on the same package) and the copy is re-resolved the
+(each replaces the project's own requirements on the same package, caps included: the report says
+which were set aside) and the copy is re-resolved the
 way its lockfile format says (:mod:`auditor.resolution`). The new resolution is then presented as
 the user's lockfile: its path, its format and each package's line in it, so the findings made on it
 name the user's files and give that format's advice, never the temporary copy's
@@ -35,6 +36,22 @@ class WhatIf:
     """Normalized names of the packages the requirements name (they move on purpose)."""
     backend: str
     """``uv-lock`` or ``uv-pip-compile``."""
+    lifted: tuple[Constraint, ...] = ()
+    """The project's own declarations on the asked packages, caps included, set aside for the question."""
+
+    def lifted_notes(self) -> list[str]:
+        """``["whatif set aside your own requirements on paramiko ...: paramiko<5 (constraint, pyproject.toml:12)"]``.
+
+        Empty when the project declared nothing on the asked packages.
+        """
+        if not self.lifted:
+            return []
+        names = ", ".join(sorted({c.package for c in self.lifted}))
+        each = "; ".join(
+            f"{c.package}{c.specifier or ' (any version)'} ({c.kind}, {c.file or '?'}{f':{c.line}' if c.line else ''})"
+            for c in self.lifted
+        )
+        return [f"whatif set aside your own requirements on {names} for this question: {each}"]
 
 
 def _asked(requirement: str) -> Constraint:
@@ -103,10 +120,12 @@ def resolve_whatif(
             backend = new.backend
     finally:
         progress.stop()
+    asked = frozenset(requirement_name(r) for r in requirements)
     return WhatIf(
         lockfile=presented,
         changes=changes,
         context=f"after whatif {what.strip()}",
-        asked=frozenset(requirement_name(r) for r in requirements),
+        asked=asked,
         backend=backend,
+        lifted=tuple(c for c in lockfile.declarations if c.by == PROJECT and c.package in asked),
     )

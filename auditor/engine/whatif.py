@@ -68,7 +68,7 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     ]
     before = locked_paramiko(lockfile)
     after = locked_paramiko(new_lock)
-    notes = change_notes(changes, context.capitalize(), stack)
+    notes = [*change_notes(changes, context.capitalize(), stack), *whatif.lifted_notes()]
     code_findings, code_notes = code_changes(settings, lockfile.path.parent, lockfile, new_lock)
     notes.extend(code_notes)
     results, device_findings, device_notes, device_skipped = device_checks(

@@ -152,3 +152,16 @@ def test_whatif_findings_name_the_users_lockfile_and_its_tools_advice(
     assert "requirements.txt" not in text and "pip-compile" not in text and str(tmp_path / "sshdrift-") not in text
     paramiko = next(f for f in lock_findings if f["package"] == "paramiko" and f["rule"] == "open-ended-range")
     assert advice in paramiko["fix"]
+
+
+def test_whatif_after_fix_sets_the_projects_own_cap_aside(project: Path) -> None:
+    """The check the vulnerability hint recommends, on a project fix has capped: answered, not 'unsatisfiable'."""
+    assert sshdrift("fix", str(project)).returncode == 0
+    before = tree_digest(project)
+    proc = sshdrift("whatif", "paramiko==5.1.0", "--project", str(project), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    assert {"name": "paramiko", "before": "4.0.0", "after": "5.1.0"} in report["changes"]
+    lifted = [n for n in report["notes"] if n.startswith("whatif set aside your own requirements on paramiko")]
+    assert lifted and "paramiko<5 (constraint, pyproject.toml:" in lifted[0]
+    assert tree_digest(project) == before

@@ -252,3 +252,24 @@ def test_bound_pipfile_adds_a_missing_package_to_packages() -> None:
     assert data["requires"] == {"python_version": "3.11"}
     bare, _ = edit.bound_pipfile('[requires]\npython_version = "3.11"\n', "scp", "<1")
     assert tomllib.loads(bare)["packages"] == {"scp": "<1"}
+
+
+def test_drop_requirements_everywhere_the_project_declares_them() -> None:
+    text = (
+        '[project]\nname = "x"\ndependencies = [\n    "netmiko==4.4.0",\n    "paramiko>=3.5",  # floor\n]\n\n'
+        '[project.optional-dependencies]\nssh = ["Paramiko[gssapi]<6"]\n\n'
+        '[dependency-groups]\ndev = ["pytest"]\n\n'
+        '[tool.uv]\nconstraint-dependencies = ["paramiko<5", "scp<1"]\n'
+    )
+    after, labels = edit.drop_requirements(text, {"paramiko"})
+    assert labels == [
+        "[project] dependencies",
+        "[project.optional-dependencies] ssh",
+        "[tool.uv] constraint-dependencies",
+    ]
+    data = tomllib.loads(after)
+    assert data["project"]["dependencies"] == ["netmiko==4.4.0"]
+    assert data["project"]["optional-dependencies"]["ssh"] == []
+    assert data["tool"]["uv"]["constraint-dependencies"] == ["scp<1"]
+    assert data["dependency-groups"]["dev"] == ["pytest"]
+    assert edit.drop_requirements(text, {"ncclient"}) == (text, [])

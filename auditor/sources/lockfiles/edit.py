@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 
 import tomlkit
 from packaging.requirements import InvalidRequirement, Requirement
@@ -97,6 +97,44 @@ def _requirement_arrays(doc: tomlkit.TOMLDocument) -> Iterator[tuple[str, Array]
         for group, arr in groups.items():
             if isinstance(arr, Array):
                 yield f"[dependency-groups] {group}", arr
+
+
+def _uv_requirement_arrays(doc: tomlkit.TOMLDocument) -> Iterator[tuple[str, Array]]:
+    """``[tool.uv]`` constraint-dependencies and override-dependencies, when present."""
+    tool = doc.get("tool")
+    uv = tool.get("uv") if isinstance(tool, (Table, dict)) else None
+    if isinstance(uv, (Table, dict)):
+        for key in ("constraint-dependencies", "override-dependencies"):
+            arr = uv.get(key)
+            if isinstance(arr, Array):
+                yield f"[tool.uv] {key}", arr
+
+
+def drop_requirements(text: str, packages: Collection[str]) -> tuple[str, list[str]]:
+    """Remove every requirement on ``packages`` from the PEP 508 arrays a project declares.
+
+    The arrays: ``[project]`` dependencies and optional dependencies, ``[dependency-groups]``, and uv's
+    constraint and override dependencies. ``whatif`` asks "what if we required X instead": the project's
+    own requirements on X, caps included, give way to the one asked for.
+
+    Args:
+        text: ``pyproject.toml`` text.
+        packages: normalized names (PEP 503).
+
+    Returns:
+        The new text (``text`` itself when nothing named them) and the labels of the arrays changed.
+    """
+    doc = tomlkit.parse(text)
+    changed: list[str] = []
+    for label, arr in [*_requirement_arrays(doc), *_uv_requirement_arrays(doc)]:
+        kept = [item for item in arr if not (isinstance(item, String) and _requirement_name(str(item)) in packages)]
+        if len(kept) == len(arr):
+            continue
+        arr.clear()
+        for item in kept:
+            arr.append(item)
+        changed.append(label)
+    return (tomlkit.dumps(doc), changed) if changed else (text, [])
 
 
 def bound_declared(text: str, package: str, bound: str) -> tuple[str, list[str]]:
