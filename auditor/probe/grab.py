@@ -22,7 +22,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol
+from typing import NoReturn, Protocol
 
 from auditor import __version__
 from auditor.errors import ProtocolError
@@ -182,7 +182,7 @@ def _finish(
 
 
 class _Reset(Exception):
-    """The connection was reset or closed before the identification string: worth one retry."""
+    """The connection was reset or closed before the server sent anything: worth one retry."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -194,21 +194,128 @@ def _os_reason(exc: OSError) -> str:
         return f"DNS: cannot resolve host ({exc.strerror or exc})"
     if isinstance(exc, ConnectionRefusedError):
         return "connection refused"
-    if isinstance(exc, ConnectionResetError):
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        # A send after the peer's reset fails with EPIPE: the same event, said one way.
         return "connection reset by peer"
     return exc.strerror or str(exc) or type(exc).__name__
 
 
+def _ended(reader: ServerHelloReader, nothing: str) -> NoReturn:
+    """The server ended the connection (closed or reset) before its KEXINIT; what it sent decides the result.
+
+    A reset and a close are judged alike, so a server that answers and then hangs up gets the same
+    result every run, whichever the network delivered first (a server that closes with our
+    identification string unread sends a reset, one that closes before it arrives a FIN).
+
+    Raises:
+        _Reset: nothing was received (``nothing`` is the reason; the caller retries once).
+        ProtocolError: something was received (the reader names where the conversation stopped).
+    """
+    if reader.banner is None and not reader.received:
+        raise _Reset(nothing)
+    reader.eof()
+    raise ProtocolError("the server closed the connection")  # eof() raised already unless done
+
+
+async def _connect(device: Device) -> socket.socket:
+    """A non-blocking TCP socket connected to ``device`` (each address DNS gives, in order).
+
+    Raw sockets, not asyncio streams: a stream that sees a reset drops the bytes it holds, while the
+    kernel hands out every byte that came before the reset, so the result does not depend on timing.
+
+    Raises:
+        OSError: DNS failed or no address accepted the connection (the last address's error).
+    """
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(device.host, device.port, type=socket.SOCK_STREAM)
+    last: OSError = OSError(f"no address for {device.host}")
+    for family, kind, proto, _, address in infos:
+        sock = socket.socket(family, kind, proto)
+        sock.setblocking(False)
+        try:
+            await loop.sock_connect(sock, address)
+        except ConnectionResetError:
+            # Connected, then reset before the loop looked (SO_ERROR): what came first is still to be read.
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+            continue
+        except BaseException:  # cancelled by the connect timeout
+            sock.close()
+            raise
+        return sock
+    raise last
+
+
+async def _read_hello(sock: socket.socket, reader: ServerHelloReader, deadline: float, timeout: float) -> str | None:
+    """Send our identification string and read until the KEXINIT; a stall's reason, or None when done.
+
+    Raises:
+        _Reset, ProtocolError: as :func:`_ended`; ProtocolError also for what the reader refuses.
+        OSError: any other socket error.
+    """
+    loop = asyncio.get_running_loop()
+    try:
+        await loop.sock_sendall(sock, IDENTIFICATION)
+        nudge = _Nudge(timeout)
+        while not reader.done:
+            now = loop.time()
+            remaining = deadline - now
+            if remaining <= 0:
+                return _stalled(reader, timeout)
+            try:
+                data = await asyncio.wait_for(loop.sock_recv(sock, READ_CHUNK), nudge.wait(reader, now, remaining))
+            except asyncio.TimeoutError:
+                packet = nudge.packet(reader)
+                if packet is not None:
+                    await loop.sock_sendall(sock, packet)
+                continue
+            if not data:
+                _ended(reader, "connection closed by the server before its identification string")
+            reader.feed(data)
+    except ConnectionError as exc:  # reset, aborted, broken pipe
+        # A send can fail on a reset before we read what came before it: read that first.
+        _drain(sock, reader)
+        _ended(reader, _os_reason(exc))
+    return None
+
+
+def _hung_up(device: Device, sock: SocketLike, reader: ServerHelloReader, reason: str, probed_at: str) -> GrabResult:
+    """The result of a connection the server reset or closed mid-way (see :func:`_ended`); never raises."""
+    try:
+        _drain(sock, reader)
+        _ended(reader, reason)
+    except _Reset as reset:
+        return Unreachable(device, reset.reason, probed_at)
+    except ProtocolError as exc:
+        return ProtocolFailure(device, exc.message, reader.banner, probed_at)
+
+
+def _drain(sock: SocketLike, reader: ServerHelloReader) -> None:
+    """Feed ``reader`` whatever the kernel still holds for ``sock`` (non-blocking; stops at the first error or EOF).
+
+    Raises:
+        ProtocolError: what was held is not an SSH server's opening.
+    """
+    while not reader.done:
+        try:
+            data = sock.recv(READ_CHUNK)
+        except OSError:  # BlockingIOError (nothing held) or the reset itself
+            return
+        if not data:
+            return
+        reader.feed(data)
+
+
 async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Path | None) -> GrabResult:
-    """One TCP conversation; raises :class:`_Reset` when the server hung up before its banner."""
+    """One TCP conversation; raises :class:`_Reset` when the server hung up before sending anything."""
     loop = asyncio.get_running_loop()
     probed_at = _now()
     started = time.monotonic()
     reader = ServerHelloReader()
     try:
-        stream, writer = await asyncio.wait_for(
-            asyncio.open_connection(device.host, device.port), max(0.0, deadline - loop.time())
-        )
+        sock = await asyncio.wait_for(_connect(device), max(0.0, deadline - loop.time()))
     except asyncio.TimeoutError:
         return Unreachable(device, f"timeout after {timeout:g} s while connecting", probed_at)
     except ConnectionResetError as exc:
@@ -216,36 +323,16 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
     except OSError as exc:
         return Unreachable(device, _os_reason(exc), probed_at)
     try:
-        writer.write(IDENTIFICATION)
-        nudge = _Nudge(timeout)
-        while not reader.done:
-            now = loop.time()
-            remaining = deadline - now
-            if remaining <= 0:
-                return Unreachable(device, _stalled(reader, timeout), probed_at)
-            try:
-                data = await asyncio.wait_for(stream.read(READ_CHUNK), nudge.wait(reader, now, remaining))
-            except asyncio.TimeoutError:
-                packet = nudge.packet(reader)
-                if packet is not None:
-                    writer.write(packet)
-                continue
-            if not data:
-                if reader.banner is None and not reader.received:
-                    raise _Reset("connection closed by the server before its identification string")
-                reader.eof()
-            reader.feed(data)
+        stalled = await _read_hello(sock, reader, deadline, timeout)
+        if stalled is not None:
+            return Unreachable(device, stalled, probed_at, banner=reader.banner)
         return _finish(device, reader, started, probed_at, save_dir)
     except ProtocolError as exc:
         return ProtocolFailure(device, exc.message, reader.banner, probed_at)
     except OSError as exc:
-        if reader.banner is None and not reader.received and isinstance(exc, ConnectionError):
-            raise _Reset(_os_reason(exc)) from None
-        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at)
+        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at, banner=reader.banner)
     finally:
-        writer.close()
-        with contextlib.suppress(OSError, asyncio.TimeoutError):
-            await asyncio.wait_for(writer.wait_closed(), 1.0)
+        sock.close()
 
 
 async def grab_device(device: Device, *, timeout: float, save_dir: Path | None = None) -> GrabResult:
@@ -353,7 +440,7 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
             now = time.monotonic()
             remaining = deadline - now
             if remaining <= 0:
-                return Unreachable(device, _stalled(reader, timeout), probed_at)
+                return Unreachable(device, _stalled(reader, timeout), probed_at, banner=reader.banner)
             # A zero timeout would make the socket non-blocking, not "due now".
             sock.settimeout(max(0.01, nudge.wait(reader, now, remaining)))
             try:
@@ -364,19 +451,19 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
                     sock.sendall(packet)
                 continue
             if not data:
-                if reader.banner is None and not reader.received:
-                    return Unreachable(
-                        device, "connection closed by the server before its identification string", probed_at
-                    )
-                reader.eof()
+                _ended(reader, "connection closed by the server before its identification string")
             reader.feed(data)
         return _finish(device, reader, started, probed_at, save_dir)
+    except _Reset as reset:
+        return Unreachable(device, reset.reason, probed_at)
     except ProtocolError as exc:
         return ProtocolFailure(device, exc.message, reader.banner, probed_at)
+    except ConnectionError as exc:  # judged by what came before it, as in the asyncio grab
+        return _hung_up(device, sock, reader, _os_reason(exc), probed_at)
     except OSError as exc:
-        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at)
+        return Unreachable(device, _os_reason(exc) + _progress_note(reader), probed_at, banner=reader.banner)
     except Exception as exc:  # a third-party channel (Paramiko) raises its own types; keep the result
-        return Unreachable(device, f"{type(exc).__name__}: {exc}", probed_at)
+        return Unreachable(device, f"{type(exc).__name__}: {exc}", probed_at, banner=reader.banner)
     finally:
         with contextlib.suppress(Exception):
             sock.close()

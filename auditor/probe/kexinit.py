@@ -11,6 +11,7 @@ or MAC is in force), §7.1 (SSH_MSG_KEXINIT); RFC 4251 §5 (``uint32``, ``boolea
 from __future__ import annotations
 
 import os
+import re
 import struct
 import sys
 
@@ -67,42 +68,56 @@ def _printable(text: bytes, limit: int = 60) -> str:
     return shown + ("..." if len(text) > limit else "")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+r"""C0 controls, DEL and C1 controls: shown as ``\xNN`` in the identification string we report."""
+
+
 def parse_identification(line: bytes) -> str:
-    """Parse one identification string (RFC 4253 §4.2), CR LF or LF already removed or not.
+    r"""Parse one identification string (RFC 4253 §4.2) as OpenSSH and Paramiko read it, CR LF or LF removed or not.
+
+    Accepted is what both clients accept: any UTF-8 text (Paramiko decodes the line as UTF-8, so the
+    comment may carry ``SSH-2.0-OpenSSH_8.0 Grüße``), ended by CR LF or a bare LF, without a NUL or a
+    CR before its end (OpenSSH's ``kex_exchange_identification`` refuses those), whose protocol
+    version is 2.0 or 1.99. The 255-byte bound (RFC 4253 §4.2) is ours; both clients allow longer.
 
     Args:
         line: ``SSH-protoversion-softwareversion [SP comments]`` as received, at most 255 bytes
             with its line end.
 
     Returns:
-        The identification string as text, without the line end, e.g. ``"SSH-2.0-OpenSSH_9.2p1 Debian-2"``.
+        The identification string as text, without the line end, e.g. ``"SSH-2.0-OpenSSH_9.2p1 Debian-2"``;
+        control characters (C0, DEL, C1) are shown as ``\xNN`` so that no report or terminal receives them.
 
     Raises:
-        ProtocolError: not an ``SSH-`` line, not US-ASCII, too long, or a protocol version other
-            than 2.0 / 1.99 (``SSH-1.5`` and the like: "SSH-1 only").
+        ProtocolError: not an ``SSH-`` line, not UTF-8, a NUL or a stray CR, too long, or a protocol
+            version other than 2.0 / 1.99 (``SSH-1.5`` and the like: "SSH-1 only").
     """
     if len(line) > MAX_LINE_BYTES:
         raise ProtocolError(f"identification string longer than {MAX_LINE_BYTES} bytes (RFC 4253 §4.2)")
-    text = line.rstrip(b"\n")
-    text = text.removesuffix(b"\r")
+    text = line.removesuffix(b"\n").removesuffix(b"\r")
     if not text.startswith(b"SSH-"):
         raise ProtocolError(f"not an SSH server: it sent {_printable(text)!r} instead of an identification string")
+    if b"\0" in text or b"\r" in text or b"\n" in text:
+        raise ProtocolError(
+            f"identification string holds a NUL or a stray CR (OpenSSH refuses it): {_printable(text)!r}"
+        )
     try:
-        decoded = text.decode("ascii")
+        decoded = text.decode("utf-8")
     except UnicodeDecodeError:
-        raise ProtocolError(f"identification string is not US-ASCII: {_printable(text)!r}") from None
-    if any(not (32 <= ord(ch) < 127) for ch in decoded):
-        raise ProtocolError(f"identification string holds control characters: {_printable(text)!r}")
-    head = decoded.split(" ", 1)[0]
+        raise ProtocolError(
+            f"identification string is not UTF-8 (Paramiko cannot read it): {_printable(text)!r}"
+        ) from None
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", decoded)
+    head = shown.split(" ", 1)[0]
     parts = head.split("-", 2)
     if len(parts) < 3 or not parts[1]:
-        raise ProtocolError(f"malformed identification string {decoded!r}: expected SSH-protoversion-softwareversion")
+        raise ProtocolError(f"malformed identification string {shown!r}: expected SSH-protoversion-softwareversion")
     proto = parts[1]
     if proto in {"2.0", "1.99"}:
-        return decoded
+        return shown
     if proto.startswith("1."):
-        raise ProtocolError(f"SSH-1 only: the server speaks protocol {proto} ({decoded!r}); SSH-2 is required")
-    raise ProtocolError(f"unsupported SSH protocol version {proto!r} in {decoded!r}")
+        raise ProtocolError(f"SSH-1 only: the server speaks protocol {proto} ({shown!r}); SSH-2 is required")
+    raise ProtocolError(f"unsupported SSH protocol version {proto!r} in {shown!r}")
 
 
 class _Cursor:

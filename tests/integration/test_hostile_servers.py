@@ -150,6 +150,50 @@ def waits_for_client_kexinit(conn: socket.socket, stop: threading.Event) -> None
     stop.wait(30)
 
 
+UTF8_BANNER = "SSH-2.0-OpenSSH_8.0 Grüße"
+"""A comment in UTF-8: every Paramiko release and OpenSSH accept it (issue 9 item 6)."""
+
+
+def utf8_comment(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall((UTF8_BANNER + "\r\n").encode() + frame_packet(build_kexinit(GOOD)))
+    stop.wait(30)
+
+
+def utf8_comment_lf_only(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall((UTF8_BANNER + "\n").encode() + frame_packet(build_kexinit(GOOD)))
+    stop.wait(30)
+
+
+def answers_then_resets(conn: socket.socket, stop: threading.Event) -> None:
+    """The banner, then a reset at once (our identification string may or may not have arrived)."""
+    conn.sendall(BANNER)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def reads_then_resets(conn: socket.socket, stop: threading.Event) -> None:
+    """Reads the client's identification string, answers with its own, then resets."""
+    conn.settimeout(5)
+    conn.recv(256)
+    conn.sendall(BANNER)
+    time.sleep(0.05)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+def answers_then_closes(conn: socket.socket, stop: threading.Event) -> None:
+    """Reads the client's identification string, answers with its own, then closes cleanly (FIN)."""
+    conn.settimeout(5)
+    conn.recv(256)
+    conn.sendall(BANNER)
+
+
+def banner_then_silence(conn: socket.socket, stop: threading.Event) -> None:
+    conn.sendall(BANNER)
+    stop.wait(30)
+
+
+HANGS_UP = "the server closed the connection after its identification string, before its KEXINIT"
+"""One reason for every way of hanging up after the banner: reset or close, before or after our banner arrived."""
+
 HOSTILE: dict[str, tuple[Behaviour, type, str]] = {
     "tarpit": (tarpit, Unreachable, "connected, but no identification string"),
     "endless-lines": (endless_lines, ProtocolFailure, "more than 32 lines before the identification string"),
@@ -167,6 +211,12 @@ HOSTILE: dict[str, tuple[Behaviour, type, str]] = {
     "truncated-kexinit": (truncated_name_list, ProtocolFailure, "truncated KEXINIT"),
     "empty-lists": (empty_name_lists, ProtocolFailure, "the kex name-list is empty"),
     "waits-for-client": (waits_for_client_kexinit, Grabbed, ""),
+    "utf8-comment": (utf8_comment, Grabbed, ""),
+    "utf8-comment-lf": (utf8_comment_lf_only, Grabbed, ""),
+    "answers-then-resets": (answers_then_resets, ProtocolFailure, HANGS_UP),
+    "reads-then-resets": (reads_then_resets, ProtocolFailure, HANGS_UP),
+    "answers-then-closes": (answers_then_closes, ProtocolFailure, HANGS_UP),
+    "banner-then-silence": (banner_then_silence, Unreachable, "'SSH-2.0-Hostile_1.0', but no complete KEXINIT"),
 }
 
 
@@ -211,6 +261,13 @@ def test_every_hostile_server_is_classified_and_healthy_ones_unaffected(
             assert reason in result.reason, (name, result.reason)
             assert "\n" not in result.reason
     assert hostile["reset"].connections == 2, "a reset before the banner is retried exactly once"
+    for name in ("utf8-comment", "utf8-comment-lf"):
+        utf8 = by_name[name]
+        assert isinstance(utf8, Grabbed) and utf8.banner == UTF8_BANNER, utf8
+    # The identification string is kept whenever it was read, the KEXINIT or not.
+    for name in ("answers-then-resets", "reads-then-resets", "answers-then-closes", "banner-then-silence"):
+        hung_up = by_name[name]
+        assert isinstance(hung_up, ProtocolFailure | Unreachable) and hung_up.banner == "SSH-2.0-Hostile_1.0", hung_up
     assert isinstance(by_name["refused"], Unreachable)
     assert by_name["refused"].reason == "connection refused"
     assert isinstance(by_name["no-dns"], Unreachable)
@@ -230,6 +287,19 @@ def test_every_hostile_server_is_classified_and_healthy_ones_unaffected(
     )
     # All run side by side: the whole grab is bounded by one timeout plus slack, not by their sum.
     assert elapsed < TIMEOUT + 2.0, elapsed
+
+
+@pytest.mark.parametrize("name", ["answers-then-resets", "reads-then-resets", "answers-then-closes"])
+def test_a_server_that_answers_then_hangs_up_gets_the_same_result_every_run(
+    name: str, hostile: dict[str, HostileServer]
+) -> None:
+    """Reset or close, whichever the network delivers first: one status, one reason, the banner kept (issue 9 item 6)."""
+    server = hostile[name]
+    devices = [Device(f"run{i}", servers.LOOPBACK, server.port) for i in range(25)]
+    results = grab_devices(devices, timeout=TIMEOUT)
+    seen = {(type(r).__name__, r.reason, r.banner) for r in results if not isinstance(r, Grabbed)}
+    assert seen == {("ProtocolFailure", HANGS_UP, "SSH-2.0-Hostile_1.0")}, seen
+    assert all(not isinstance(r, Grabbed) for r in results)
 
 
 def test_one_connection_at_a_time_per_host_port() -> None:
@@ -285,7 +355,13 @@ EXPECTED_STATUS = {
     "truncated-packet": "error",
     "truncated-kexinit": "error",
     "empty-lists": "error",
+    "answers-then-resets": "error",
+    "reads-then-resets": "error",
+    "answers-then-closes": "error",
+    "banner-then-silence": "unreachable",
 }
+BANNER_READ = ("answers-then-resets", "reads-then-resets", "answers-then-closes", "banner-then-silence")
+"""Devices whose identification string came before they failed: the JSON ``banner`` is filled (issue 11 item 8)."""
 
 
 @pytest.mark.parametrize("verify", [False, True], ids=["no-verify", "verify"])
@@ -318,3 +394,5 @@ def test_cli_classifies_hostile_servers_without_a_traceback(
     for device in report["devices"]:
         if device["name"] != "sshd":
             assert device["reasons"] and "\n" not in device["reasons"][0]
+        if device["name"] in BANNER_READ:
+            assert device["banner"] == "SSH-2.0-Hostile_1.0", device

@@ -317,3 +317,23 @@ def test_jump_host_refuses_us(server_lab: servers.ServerLab, tmp_path: Path, emp
     devices = {d["name"]: d for d in json.loads(run.stdout)["devices"]}
     assert devices["behind"]["status"] == "unreachable" and "jump host" in devices["behind"]["reasons"][0]
     assert devices["direct"]["status"] == "compatible"
+
+
+def test_a_utf8_comment_in_the_identification_string(
+    server_lab: servers.ServerLab, tmp_path: Path, empty_known_hosts: Path
+) -> None:
+    """A real sshd announcing ``SSH-2.0-OpenSSH_... Grüße`` (VersionAddendum) is probed and verified (issue 9 item 6).
+
+    OpenSSH and every Paramiko release accept UTF-8 in the comment; so does the grab, and the report keeps
+    the banner as sent.
+    """
+    server = server_lab.sshd("modern_default", label="utf8-banner")
+    config = server.workdir / "sshd_config"
+    # sshd runs in inetd mode, one process per connection: the next connection reads the new line.
+    config.write_text(config.read_text(encoding="utf-8") + "VersionAddendum Grüße\n", encoding="utf-8")
+    hosts = _yaml_inventory(tmp_path / "hosts.yaml", [("r1", server.port, None)])
+    run = _sshdrift("probe", hosts, "--paramiko", "installed", "--format", "json", "--known-hosts", empty_known_hosts)
+    assert run.returncode == 0, run.stderr
+    (device,) = json.loads(run.stdout)["devices"]
+    assert device["banner"].startswith("SSH-2.0-OpenSSH_") and device["banner"].endswith(" Grüße"), device["banner"]
+    assert device["status"] == "compatible" and device["verified"] is True

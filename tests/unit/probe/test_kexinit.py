@@ -115,6 +115,13 @@ def test_every_truncation_is_a_protocol_error(name: str) -> None:
         (b"SSH-1.99-Cisco-1.25\r\n", "SSH-1.99-Cisco-1.25"),
         (b"SSH-2.0-dropbear_2022.83\n", "SSH-2.0-dropbear_2022.83"),
         (b"SSH-2.0-ROSSSH", "SSH-2.0-ROSSSH"),
+        # What OpenSSH and Paramiko both accept: UTF-8 in the comment (or anywhere), a bare LF.
+        ("SSH-2.0-OpenSSH_8.0 Grüße\r\n".encode(), "SSH-2.0-OpenSSH_8.0 Grüße"),
+        ("SSH-2.0-OpenSSH_8.0 Grüße\n".encode(), "SSH-2.0-OpenSSH_8.0 Grüße"),
+        ("SSH-2.0-café\r\n".encode(), "SSH-2.0-café"),
+        # Control characters are accepted too, but never handed on raw to a report or a terminal.
+        (b"SSH-2.0-a\x07b\r\n", "SSH-2.0-a\\x07b"),
+        (b"SSH-2.0-x \x1b[31mred\r\n", "SSH-2.0-x \\x1b[31mred"),
     ],
 )
 def test_identification_accepted(line: bytes, expected: str) -> None:
@@ -129,8 +136,9 @@ def test_identification_accepted(line: bytes, expected: str) -> None:
         (b"SSH-3.0-future\r\n", "unsupported SSH protocol version"),
         (b"HTTP/1.1 400 Bad Request\r\n", "not an SSH server"),
         (b"SSH-2.0\r\n", "malformed identification string"),
-        (b"SSH-2.0-caf\xc3\xa9\r\n", "not US-ASCII"),
-        (b"SSH-2.0-a\x07b\r\n", "control characters"),
+        (b"SSH-2.0-caf\xe9\r\n", "not UTF-8"),  # Latin-1: Paramiko cannot decode it
+        (b"SSH-2.0-a\x00b\r\n", "NUL or a stray CR"),  # OpenSSH refuses a NUL ...
+        (b"SSH-2.0-a\rb\r\n", "NUL or a stray CR"),  # ... and a CR not followed by LF
         (b"SSH-2.0-" + b"x" * 250 + b"\r\n", "longer than 255"),
     ],
 )
