@@ -255,6 +255,17 @@ IgnoreOpt = Annotated[
         show_default="[[tool.sshdrift.ignore]] only",
     ),
 ]
+BaseOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--base",
+        metavar="REF|LOCKFILE",
+        help=(
+            "Judge the change against the lock at a git revision (origin/main) or another lockfile: each SSH-stack "
+            "package that moves, an error across a breaking release, and the devices the change cuts off."
+        ),
+    ),
+]
 JumpKeyOpt = Annotated[
     Path | None,
     typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts.", show_default="ssh-agent"),
@@ -371,6 +382,7 @@ def lock(
     vulnerabilities: NoVulnOpt = None,
     timeout: LockTimeoutOpt = None,
     ignore: IgnoreOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """Audit a lockfile: open-ended ranges and breaking releases in the SSH stack.
 
@@ -399,7 +411,7 @@ def lock(
         # Start-up: each command imports only its own stack.
         from auditor.commands.lock import run_lock
 
-        _run(lambda progress: run_lock(path, settings, progress), settings)
+        _run(lambda progress: run_lock(path, settings, progress, base), settings)
 
 
 @app.command()
@@ -479,6 +491,7 @@ def audit(
     timeout: AuditTimeoutOpt = None,
     concurrency: ConcurrencyOpt = None,
     ignore: IgnoreOpt = None,
+    base: BaseOpt = None,
 ) -> None:
     """The lock checks plus the probe with exactly the Paramiko the lock resolves: one report, one exit code."""
     with _boundary():
@@ -509,7 +522,7 @@ def audit(
         # Start-up: each command imports only its own stack.
         from auditor.commands.audit import run_audit
 
-        _run(lambda progress: run_audit(path, settings, progress), settings)
+        _run(lambda progress: run_audit(path, settings, progress, base), settings)
 
 
 @app.command()

@@ -632,6 +632,31 @@ class WhatIfSummary:
         }
 
 
+@dataclass(frozen=True)
+class BaseComparison:
+    """``lock --base`` / ``audit --base``: the lock this change starts from, and what the change does."""
+
+    base: str
+    """The git revision (``origin/main``) or lockfile path given to ``--base``."""
+    lockfile: str | None
+    """The base lockfile, e.g. ``uv.lock at origin/main``; None when the revision had none."""
+    paramiko_before: str | None
+    """The Paramiko the base pins (None: none)."""
+    paramiko_after: str | None
+    """The Paramiko the lock pins now (None: none)."""
+    cut_off: tuple[str, ...] = ()
+    """Names of the devices that negotiate with ``paramiko_before`` and fail with ``paramiko_after``."""
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"base", "lockfile", "paramiko": {"before", "after"}, "cut_off": [...]}``."""
+        return {
+            "base": self.base,
+            "lockfile": self.lockfile,
+            "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
+            "cut_off": list(self.cut_off),
+        }
+
+
 LOCKED_PARAMIKO_COMMANDS = frozenset({"lock", "audit", "demo"})
 """Commands whose JSON report names the Paramiko the lock pins (``"paramiko"``, null when none)."""
 
@@ -669,6 +694,8 @@ class Report:
     """``drift``: how the fresh resolution was made."""
     whatif: WhatIfSummary | None = None
     """``whatif``: what was asked and the Paramiko before and after."""
+    base: BaseComparison | None = None
+    """``lock``/``audit`` with ``--base``: the comparison with the base lock (JSON ``base``)."""
 
     def exit_code(self, fail_on: FailOn) -> int:
         """The documented exit code for this report (DESIGN.md "Exit codes"; the worst wins).
@@ -718,4 +745,6 @@ class Report:
             out["resolution"] = self.resolution.to_json()
         if self.whatif is not None:
             out["whatif"] = self.whatif.to_json()
+        if self.base is not None:
+            out["base"] = self.base.to_json()
         return out

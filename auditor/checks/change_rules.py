@@ -20,7 +20,13 @@ def _judged(context: RuleContext, rule_id: str) -> list[Finding]:
     changes = context.changes
     if changes is None or not changes.changes:
         return []
-    found = change_findings(changes.changes, context=changes.description, stack=changes.stack, file=changes.file)
+    found = change_findings(
+        changes.changes,
+        context=changes.description,
+        stack=changes.stack,
+        file=changes.file,
+        before_at=changes.before_at,
+    )
     return [f for f in found if f.rule == rule_id and canonicalize_name(f.package or "") not in changes.on_purpose]
 
 

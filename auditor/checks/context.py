@@ -94,6 +94,8 @@ class ChangeSet:
     """The lockfile the findings point at, relative to the project."""
     on_purpose: frozenset[str] = frozenset()
     """Names the user asked to move (``whatif paramiko==5.1.0``): their downgrades are not reported."""
+    before_at: str | None = None
+    """Where the older versions come from when not the lock itself (``origin/main`` for ``lock --base``)."""
 
 
 def device_key(result: DeviceResult) -> tuple[str, str, int]:

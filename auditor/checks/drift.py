@@ -47,6 +47,7 @@ def change_findings(
     context: str,
     stack: Collection[str] | None = None,
     file: str | None = None,
+    before_at: str | None = None,
 ) -> list[Finding]:
     """``resolution-drift`` and ``downgrade`` findings for ``changes`` (severities in the module docstring).
 
@@ -56,6 +57,9 @@ def change_findings(
             today"`` or ``"after adding paramiko==5.1.0"``.
         stack: names of the SSH stack (default :func:`auditor.sources.ssh_stack.ssh_stack`).
         file: the lockfile the findings point at, relative to the project.
+        before_at: where the older versions come from, when not the lock itself (``origin/main`` for
+            ``lock --base``): "paramiko: 4.0.0 at origin/main, this change gives 5.1.0" instead of
+            "paramiko: locked 4.0.0, ...".
 
     Returns:
         Findings in the order of ``changes``.
@@ -84,7 +88,8 @@ def change_findings(
             if major:
                 levels.append(_major_severity(name))
             severity = max(levels, key=lambda s: s.rank)
-            message = f"{change.name}: locked {before}, {context} gives {after}"
+            was = f"locked {before}" if before_at is None else f"{before} at {before_at}"
+            message = f"{change.name}: {was}, {context} gives {after}"
             if why:
                 message += f"; it {why[0]}"
             out.append(
@@ -112,7 +117,8 @@ def change_findings(
                 severity = Severity.WARNING
             else:
                 severity = Severity.NOTE
-            message = f"{change.name}: {before} -> {after} ({context} moves it down)"
+            at = "" if before_at is None else f" at {before_at}"
+            message = f"{change.name}: {before}{at} -> {after} ({context} moves it down)"
             if lost:
                 message += "; it falls below " + "; ".join(f"{r.version} ({r.summary})" for r in lost)
             out.append(

@@ -18,13 +18,14 @@ from auditor.progress import Progress
 from auditor.settings import Settings
 
 
-def run_audit(path: Path, settings: Settings, progress: Progress) -> Report:
+def run_audit(path: Path, settings: Settings, progress: Progress, base: str | None = None) -> Report:
     """Audit the lock and the devices together.
 
     Args:
         path: the project directory or its lockfile.
         settings: every option; ``devices`` (``--devices`` or ``[tool.sshdrift] devices``) is
             probed live, ``fleet`` switches to offline prediction.
+        base: ``--base``, a git revision or lockfile path whose lock the change is judged against, or None.
         progress: told about metadata fetching and probing.
 
     Returns:
@@ -35,4 +36,4 @@ def run_audit(path: Path, settings: Settings, progress: Progress) -> Report:
         LockfileError, InventoryError: bad input (exit 3). UsageError: both ``--devices`` and ``--fleet``.
         ResolverError: uv could not make the environment of the locked Paramiko.
     """
-    return engine.run(engine.AuditRequest(path, settings.devices), settings, progress)
+    return engine.run(engine.AuditRequest(path, settings.devices, base), settings, progress)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from auditor.analysis.base_change import cut_off, read_base
 from auditor.analysis.devices import device_checks, locked_paramiko, one_device_source
 from auditor.analysis.lock import analyze_lock
 from auditor.analysis.rule_context import build_context, with_devices
@@ -19,6 +20,7 @@ from auditor.engine.requests import AuditRequest, LockRequest
 from auditor.model import DeviceResult, Report, Skipped
 from auditor.progress import Progress
 from auditor.settings import Settings
+from auditor.sources.ssh_stack import ssh_stack
 
 
 def project_report(request: LockRequest | AuditRequest, settings: Settings, progress: Progress) -> Report:
@@ -32,6 +34,10 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
             ``ssh_config``/``ansible_cfg`` the ignored-ssh-option rule.
         progress: told about metadata fetching and probing.
 
+    With ``request.base`` (``--base``), the lock is also compared with the lock it starts from
+    (:mod:`auditor.analysis.base_change`): the report's ``changes``, the change rules' findings on
+    them, and the devices the change cuts off (``base``).
+
     Returns:
         The report: SSH-stack packages, findings, device results, skipped checks, notes and the
         locked Paramiko version.
@@ -39,6 +45,8 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
     Raises:
         LockfileError, InventoryError, ConfigError: bad input (exit 3).
         UsageError: both an inventory and ``--fleet``.
+        GitRefError: ``request.base`` is a git revision but the project is in no git repository, or
+            the revision is unknown (exit 3).
         ResolverError: uv could not fetch metadata or make the Paramiko environment.
         VulnerabilityServiceError: the online vulnerability service cannot be reached.
     """
@@ -51,8 +59,20 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
     notes = list(analysis.notes)
     devices: list[DeviceResult] = []
     skipped: list[Skipped] = list(analysis.skipped)
+    # --base: the lock this change starts from; the change rules judge what moves.
+    base = None
+    if request.base is not None:
+        stack = ssh_stack(settings.ssh_stack_extra, settings.open_ended)
+        base = read_base(request.base, lockfile, stack, python_version=settings.python_version)
+        notes += base.notes
     # Everything else the rules need is read and fetched before the (slow) devices: a bad entry fails fast.
-    context = build_context(settings, lockfile=lockfile, ranges=analysis.ranges, project_dir=lockfile.path.parent)
+    context = build_context(
+        settings,
+        lockfile=lockfile,
+        ranges=analysis.ranges,
+        project_dir=lockfile.path.parent,
+        changes=base.change_set if base is not None else None,
+    )
     if inventory is not None or settings.fleet is not None:
         # Device findings come from the device rules below, over these results.
         results, _, device_notes, device_skipped = device_checks(
@@ -65,6 +85,10 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
         notes.append("no --devices or --fleet given (nor [tool.sshdrift] devices): lock checks only")
     findings = run_rules(with_devices(context, devices, settings))
     skipped += context.skipped
+    cut: tuple[str, ...] = ()
+    if base is not None:
+        cut, cut_notes = cut_off(devices, base, paramiko)
+        notes += cut_notes
     return Report(
         command=command,
         project=analysis.project,
@@ -72,6 +96,8 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
         findings=tuple(findings),
         devices=tuple(devices),
         skipped=tuple(skipped),
+        changes=base.changes if base is not None else (),
         notes=tuple(notes),
         paramiko=paramiko,
+        base=base.comparison(paramiko, cut) if base is not None else None,
     )

@@ -17,6 +17,8 @@ class LockRequest:
 
     path: Path
     """Project directory or lockfile."""
+    base: str | None = None
+    """``--base``: a git revision or lockfile path whose lock the change is judged against (None: no base)."""
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class AuditRequest:
     """Project directory or lockfile."""
     inventory: Path | None
     """Devices to probe live, or None (``--fleet`` or lock checks only)."""
+    base: str | None = None
+    """``--base``: a git revision or lockfile path whose lock the change is judged against (None: no base)."""
 
 
 @dataclass(frozen=True)
