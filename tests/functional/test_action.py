@@ -127,6 +127,7 @@ def test_audit_step_runs_and_fills_its_outputs(tmp_path: Path) -> None:
         "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"),
         "INPUT_PATH": str(POETRY),
         "INPUT_DEVICES": "",
+        "INPUT_BASE": "",
         "INPUT_FAIL_ON": "error",
         "INPUT_OFFLINE": "true",
         "INPUT_VULN_DB": "",

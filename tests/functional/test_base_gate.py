@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.functional.projects import uv
 
@@ -161,6 +162,37 @@ def test_a_bad_base_is_one_line_and_exit_3(tmp_path: Path, in_git: bool, ref: st
     message = proc.stderr.strip()
     assert "\n" not in message and "Traceback" not in message and says in message
     assert message.startswith("sshdrift: error: ")
+
+
+def test_the_action_base_input_reaches_the_audit(tmp_path: Path) -> None:
+    """action.yml's Audit step, as a runner runs it, with ``base`` set the way a pull-request workflow sets it."""
+    project = _repo(tmp_path, CAPPED, UNCAPPED)
+    _git(project.parent, "update-ref", "refs/remotes/origin/main", "HEAD~1")
+    action = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
+    assert action["inputs"]["base"]["default"] == ""
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Audit")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "SSHDRIFT_DEBUG"},
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(tmp_path / "github_output"),
+        "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"),
+        **{f"INPUT_{name.upper().replace('-', '_')}": "" for name in action["inputs"]},
+        "INPUT_PATH": str(project),
+        "INPUT_BASE": "origin/main",
+        "INPUT_FAIL_ON": "error",
+        "INPUT_OFFLINE": "true",
+        "INPUT_NO_VERIFY": "false",
+        "INPUT_SARIF_FILE": str(tmp_path / "out.sarif"),
+        "INPUT_STEP_SUMMARY": "false",
+    }
+    proc = subprocess.run(
+        ["bash", "-c", step["run"]], env=env, cwd=project, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    report = json.loads((tmp_path / "sshdrift-report.json").read_text(encoding="utf-8"))
+    assert report["base"]["lockfile"] == "poetry.lock at origin/main"
+    assert any(f["rule"] == "resolution-drift" and f["severity"] == "error" for f in report["findings"])
 
 
 @pytest.mark.network
