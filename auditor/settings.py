@@ -288,6 +288,16 @@ def _one_device_source(values: dict[str, Any], cli: SettingsOverrides, project_d
         )
 
 
+def one_device_source(inventory: Path | None, fleet: Path | None) -> None:
+    """Check that a run probes live (``inventory``) or predicts from a snapshot (``fleet``), not both.
+
+    Raises:
+        UsageError: both are given (exit 2).
+    """
+    if inventory is not None and fleet is not None:
+        raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
+
+
 def build_settings(cli: SettingsOverrides, project: Path | None) -> Settings:
     """Merge command-line values over ``[tool.sshdrift]`` over defaults.
 

@@ -11,10 +11,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.analysis.fleet import fleet_results
-from auditor.errors import UsageError
-from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped
+from auditor.model import Device, DeviceResult, Finding, Skipped
 from auditor.progress import Progress
-from auditor.settings import Settings
+from auditor.settings import Settings, one_device_source
 from auditor.sources.inventories import load_inventory, shard
 
 
@@ -72,22 +71,6 @@ def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> l
             )
         out.append(replace(device, jump=jump) if jump else device)
     return out
-
-
-def one_device_source(inventory: Path | None, fleet: Path | None) -> None:
-    """Check that a run probes live (``inventory``) or predicts from a snapshot (``fleet``), not both.
-
-    Raises:
-        UsageError: both are given (exit 2).
-    """
-    if inventory is not None and fleet is not None:
-        raise UsageError("give either --devices INVENTORY (probe live) or --fleet SNAPSHOT (predict offline), not both")
-
-
-def locked_paramiko(lockfile: Lockfile) -> str | None:
-    """The Paramiko version ``lockfile`` pins, or None when the project does not lock Paramiko."""
-    package = lockfile.packages.get("paramiko")
-    return package.version if package else None
 
 
 def device_checks(

@@ -45,6 +45,12 @@ def _needed_pins(lockfile: Lockfile, stack_names: set[str]) -> list[tuple[str, s
     ]
 
 
+def locked_paramiko(lockfile: Lockfile) -> str | None:
+    """The Paramiko version ``lockfile`` pins, or None when the project does not lock Paramiko."""
+    package = lockfile.packages.get("paramiko")
+    return package.version if package else None
+
+
 def analyze_lock(path: Path, settings: Settings, progress: Progress) -> LockAnalysis:
     """Read the lockfile at ``path`` (project directory or lockfile) and check its SSH stack.
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 from dataclasses import replace
 
 from auditor.analysis.base_change import cut_off, read_base
-from auditor.analysis.devices import device_checks, locked_paramiko, one_device_source
-from auditor.analysis.lock import analyze_lock
+from auditor.analysis.lock import analyze_lock, locked_paramiko
 from auditor.analysis.rule_context import build_context, with_devices
 from auditor.checks.registry import run_rules
 from auditor.engine.requests import AuditRequest, LockRequest
 from auditor.model import DeviceResult, Report, Skipped
 from auditor.progress import Progress
-from auditor.settings import Settings
+from auditor.settings import Settings, one_device_source
 from auditor.sources.ssh_stack import ssh_stack
 
 
@@ -74,6 +73,9 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
         changes=base.change_set if base is not None else None,
     )
     if inventory is not None or settings.fleet is not None:
+        # Start-up: the pre-commit hook's 'lock' has no devices; inventories and fleet snapshots load only here.
+        from auditor.analysis.devices import device_checks
+
         # Device findings come from the device rules below, over these results.
         results, _, device_notes, device_skipped = device_checks(
             inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins"

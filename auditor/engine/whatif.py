@@ -18,8 +18,8 @@ from packaging.utils import canonicalize_name
 
 from auditor.analysis.changes import change_notes
 from auditor.analysis.code import code_changes
-from auditor.analysis.devices import device_checks, locked_paramiko
-from auditor.analysis.lock import analyze_lockfile
+from auditor.analysis.devices import device_checks
+from auditor.analysis.lock import analyze_lockfile, locked_paramiko
 from auditor.analysis.whatif import resolve_whatif
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
