@@ -266,6 +266,7 @@ BaseOpt = Annotated[
             "Judge the change against the lock at a git revision (origin/main) or another lockfile: each SSH-stack "
             "package that moves, an error across a breaking release, and the devices the change cuts off."
         ),
+        show_default="none: the lock alone",
     ),
 ]
 JumpKeyOpt = Annotated[
