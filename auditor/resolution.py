@@ -335,7 +335,8 @@ def compare(before: Lockfile, after: Lockfile) -> list[Change]:
     """Every package whose version differs between two resolutions, sorted by name.
 
     ``before``/``after`` of a :class:`Change` is None for a package that was added or removed.
-    Packages at the same version in both are left out.
+    Packages at the same version in both are left out, and so is a git/path/URL package whose new
+    resolution names no version (``uv pip compile`` writes it as ``name @ url``): unknown is not a change.
     """
     names = sorted(set(before.packages) | set(after.packages))
     out: list[Change] = []
@@ -344,6 +345,8 @@ def compare(before: Lockfile, after: Lockfile) -> list[Change]:
         a = after.packages.get(name)
         bv = b.version if b else None
         av = a.version if a else None
+        if b is not None and a is not None and not av and a.source not in (None, "registry"):
+            continue
         if bv != av:
             out.append(Change(name=name, before=bv, after=av))
     return out

@@ -122,3 +122,29 @@ def test_drift_reads_the_constraints_file_of_requirements_in(tmp_path: Path) -> 
     report = json.loads(proc.stdout)
     paramiko = [c for c in report["changes"] if c["name"] == "paramiko"]
     assert all(Version(c["after"]).major < 5 for c in paramiko if c["after"]), paramiko
+
+
+def test_drift_on_a_poetry_path_dependency_resolves_it_from_its_path(tmp_path: Path) -> None:
+    """A Poetry path dependency is never looked up on the index: drift resolves it from where it lives."""
+    from tests.functional.projects import _SIMPLE_INDEX, POETRY_PYPROJECT, poetry_lock
+
+    lib = tmp_path / "devinv"
+    (lib / "devinv").mkdir(parents=True)
+    (lib / "devinv" / "__init__.py").write_text("", encoding="utf-8")
+    (lib / "pyproject.toml").write_text(
+        '[project]\nname = "devinv"\nversion = "2.0.0"\n\n'
+        '[build-system]\nrequires = ["poetry-core>=2"]\nbuild-backend = "poetry.core.masonry.api"\n',
+        encoding="utf-8",
+    )
+    app = tmp_path / "app"
+    app.mkdir()
+    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_SIMPLE_INDEX}"\npriority = "primary"\n'
+    pyproject = POETRY_PYPROJECT.replace(
+        'netmiko = "4.4.0"  # pinned by ops\n', 'netmiko = "4.4.0"  # pinned by ops\ndevinv = {path = "../devinv"}\n'
+    )
+    (app / "pyproject.toml").write_text(pyproject + source, encoding="utf-8")
+    poetry_lock(app)
+    proc = sshdrift("drift", str(app), "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    report = json.loads(proc.stdout)
+    assert [c for c in report["changes"] if c["name"] == "devinv"] == []

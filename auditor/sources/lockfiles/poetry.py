@@ -10,16 +10,27 @@ wildcard ``*``, ``||`` unions); converted here to PEP 440 specifier sets.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError, UsageError
 from auditor.model import Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, extras_in, marker_applies
-from auditor.sources.lockfiles.interface import PYPROJECT, Cap, CapSite, CapWritten, LockfileFormat, ProjectTexts
+from auditor.sources.lockfiles.interface import (
+    PYPROJECT,
+    Cap,
+    CapSite,
+    CapWritten,
+    LockfileFormat,
+    ProjectTexts,
+    ResolutionInputs,
+    declared_inputs,
+)
 from auditor.sources.tomlfile import package_entries, parse_toml
 
 REGENERATE = "poetry lock"
@@ -203,6 +214,59 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
 _POETRY_DEPENDENCIES = "[tool.poetry.dependencies]"
 
 
+def _direct_reference(project_dir: Path, spec: Any) -> str | None:
+    """The direct reference of a Poetry git/path/url dependency table; None for a registry dependency.
+
+    ``git+URL@REV``, ``file:///...`` or the URL (PEP 440 direct references), from Poetry's "git dependencies" (``git`` with ``rev`` / ``tag`` / ``branch`` and ``subdirectory``),
+    "path dependencies" (relative to the project) and "url dependencies"; PEP 440 direct references.
+    """
+    tables = spec if isinstance(spec, list) else [spec]
+    for table in tables:
+        if not isinstance(table, dict):
+            continue
+        if isinstance(table.get("git"), str):
+            ref = next((str(table[k]) for k in ("rev", "tag", "branch") if table.get(k)), None)
+            sub = f"#subdirectory={table['subdirectory']}" if table.get("subdirectory") else ""
+            return f"git+{table['git']}{'@' + ref if ref else ''}{sub}"
+        if isinstance(table.get("path"), str):
+            return (project_dir / str(table["path"])).resolve().as_uri()
+        if isinstance(table.get("url"), str):
+            return str(table["url"])
+    return None
+
+
+def direct_references(pyproject: Path) -> dict[str, str]:
+    """Normalized name → direct reference, for every git/path/url dependency of a Poetry ``pyproject``.
+
+    Read from ``[tool.poetry.dependencies]`` and each group's dependencies; PEP 621 requirements that
+    already are direct references (``name @ url``) are kept as they are written. An unreadable file gives
+    none (its declarations were read, and reported, before).
+    """
+    from auditor.sources.tomlfile import read_text
+
+    try:
+        data = parse_toml(pyproject, read_text(pyproject, REGENERATE), REGENERATE)
+    except LockfileError:
+        return {}
+    out: dict[str, str] = {}
+    for entry in (data.get("project") or {}).get("dependencies") or ():
+        try:
+            req = Requirement(str(entry))
+        except InvalidRequirement:
+            continue
+        if req.url:
+            out[canonicalize_name(req.name)] = req.url
+    poetry = (data.get("tool") or {}).get("poetry") or {}
+    tables = [poetry.get("dependencies") or {}]
+    tables += [(group or {}).get("dependencies") or {} for group in (poetry.get("group") or {}).values()]
+    for table in tables:
+        for name, spec in table.items():
+            reference = _direct_reference(pyproject.parent, spec)
+            if reference is not None:
+                out[canonicalize_name(name)] = reference
+    return out
+
+
 class PoetryLock(LockfileFormat):
     """``poetry.lock``: records every package's declared constraints; caps go in pyproject.toml."""
 
@@ -220,6 +284,14 @@ class PoetryLock(LockfileFormat):
     def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
         """See :func:`parse`."""
         return parse(path, text, env)
+
+    def resolution_inputs(self, lockfile: Lockfile) -> ResolutionInputs:
+        """The declarations, git/path/url dependencies as direct references (never looked up on the index)."""
+        inputs = declared_inputs(lockfile)
+        references = direct_references(lockfile.path.parent / PYPROJECT)
+        if not references:
+            return inputs
+        return replace(inputs, dependencies=tuple(_with_reference(line, references) for line in inputs.dependencies))
 
     def cap_site(self, lock_path: Path) -> CapSite:
         """``[tool.poetry.dependencies]`` of the pyproject.toml beside the lock, re-locked with ``poetry lock``.
@@ -264,3 +336,16 @@ class PoetryLock(LockfileFormat):
                 place = "[project] dependencies (added; Poetry has no constraints table)"
         texts.set(pyproject, new)
         return CapWritten(pyproject, place, cap.bound)
+
+
+def _with_reference(line: str, references: dict[str, str]) -> str:
+    """``line`` (``name[extras]specifier ; marker``) as ``name[extras] @ reference ; marker`` when it has one."""
+    try:
+        req = Requirement(line)
+    except InvalidRequirement:
+        return line
+    reference = references.get(canonicalize_name(req.name))
+    if reference is None or req.url:
+        return line
+    extras = f"[{','.join(sorted(req.extras))}]" if req.extras else ""
+    return f"{req.name}{extras} @ {reference}" + (f" ; {req.marker}" if req.marker else "")

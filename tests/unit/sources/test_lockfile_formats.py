@@ -131,3 +131,26 @@ def test_the_regenerate_command_is_the_one_in_the_header(path: str, command: str
     site = fmt.cap_site(lock)
     assert site.regenerate == command
     assert f"'{command}'" in fmt.cap_advice(site, "paramiko<5")
+
+
+def test_poetry_git_path_and_url_dependencies_resolve_as_direct_references(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "app"\ndependencies = ["tool @ https://downloads.invalid/tool-1.0-py3-none-any.whl"]\n\n'
+        "[tool.poetry.dependencies]\n"
+        'python = ">=3.10"\n'
+        'netmiko = "4.4.0"\n'
+        'devinv = {path = "../devinv"}\n'
+        'nettools = {git = "https://git.invalid/nettools.git", tag = "v2", subdirectory = "pkg"}\n'
+        '[tool.poetry.group.dev.dependencies]\nlabkit = {url = "https://downloads.invalid/labkit-0.3.tar.gz"}\n',
+        encoding="utf-8",
+    )
+    lock = Lockfile(path=tmp_path / "poetry.lock", format="poetry", packages={})
+    lock = format_named("poetry").attach_declarations(lock, target_environment())
+    inputs = format_named("poetry").resolution_inputs(lock)
+    assert set(inputs.dependencies) == {
+        "tool @ https://downloads.invalid/tool-1.0-py3-none-any.whl",
+        "netmiko==4.4.0",
+        f"devinv @ {(tmp_path.parent / 'devinv').resolve().as_uri()}",
+        "nettools @ git+https://git.invalid/nettools.git@v2#subdirectory=pkg",
+        "labkit @ https://downloads.invalid/labkit-0.3.tar.gz",
+    }
