@@ -129,13 +129,15 @@ def _stack_notes(
 
 
 def worth_judging(change: Change) -> bool:
-    """Whether the change rules judge ``change`` in a PR: a move down, or up across a major or a listed release.
+    """Whether the change rules judge ``change`` in a PR: a move down or out, or up across a major or a listed release.
 
     A patch or minor bump that crosses nothing listed is how dependencies are kept fresh: it stays in
     the report's ``changes`` and is not a finding (``drift``, where nobody chose the move, warns on it).
     """
-    if change.before is None or change.after is None:
+    if change.before is None:
         return False
+    if change.after is None:
+        return True  # a removed SSH-stack package is a finding (the change rules check the stack)
     try:
         before, after = Version(change.before), Version(change.after)
     except InvalidVersion:

@@ -11,7 +11,9 @@ of :class:`~auditor.model.Change`; these rules judge them with the facts in ``ru
 * ``downgrade``: an SSH-stack package that goes down is a **warning**, raised to an **error** when
   it falls below a listed release whose ``below-severity`` says so (e.g. netmiko 4.7.0 → 4.6.0 loses
   the ``paramiko<5.0`` cap 4.7.0 added: the downgrade re-opens the range; 4.8.0 → 4.7.0 regains it);
-  any other package that goes down is a **note** (visible, rarely the cause of an outage).
+  any other package that goes down is a **note** (visible, rarely the cause of an outage). An SSH-stack
+  package the new resolution no longer holds is a ``downgrade`` **warning** too (a lost extra, a
+  pre-release that drops a transport: scrapli without asyncssh).
 """
 
 from __future__ import annotations
@@ -41,6 +43,21 @@ def _major_severity(name: str) -> Severity:
     return entry.open_ended_severity if entry is not None else Severity.ERROR
 
 
+def _removed(change: Change, context: str, file: str | None, before_at: str | None) -> Finding:
+    """``downgrade`` (warning): an SSH-stack package the new resolution no longer holds (a lost extra, a dropped transport)."""
+    at = "" if before_at is None else f" at {before_at}"
+    return Finding(
+        rule="downgrade",
+        severity=Severity.WARNING,
+        message=f"{change.name}: {change.before}{at} -> (removed): {context} no longer installs it; code that "
+        "imports it, or a transport that runs on it, stops working",
+        package=change.name,
+        file=file,
+        fix=f"find which requirement brought it in with 'uv tree --invert --package {change.name}' on the lock, "
+        "and keep that requirement (or its extra)",
+    )
+
+
 def change_findings(
     changes: Sequence[Change],
     *,
@@ -67,6 +84,9 @@ def change_findings(
     stack = set(ssh_stack()) if stack is None else stack
     out: list[Finding] = []
     for change in changes:
+        if change.after is None and change.before is not None and canonicalize_name(change.name) in stack:
+            out.append(_removed(change, context, file, before_at))
+            continue
         versions = _versions(change)
         if versions is None:
             continue

@@ -41,3 +41,14 @@ def test_policy_then_project_override() -> None:
     assert chosen["scp"].open_ended_severity is Severity.ERROR and chosen["scp"].policy == OVERRIDDEN
     # A name outside the stack joins it with the project's severity.
     assert chosen["ntc-templates"].open_ended_severity is Severity.WARNING
+
+
+def test_a_removed_ssh_stack_package_is_a_downgrade_warning() -> None:
+    """scrapli's pre-release without its asyncssh transport: 'asyncssh 2.24.1 -> (removed)' is a finding."""
+    findings = change_findings(
+        [Change("asyncssh", "2.24.1", None), Change("requests", "2.32.0", None)], context="after whatif scrapli>=2025.8"
+    )
+    assert [(f.rule, f.severity, f.package) for f in findings] == [("downgrade", Severity.WARNING, "asyncssh")]
+    assert findings[0].message.startswith(
+        "asyncssh: 2.24.1 -> (removed): after whatif scrapli>=2025.8 no longer installs it"
+    )
