@@ -23,7 +23,6 @@ from packaging.version import InvalidVersion, Version
 from auditor.analysis.changes import change_notes
 from auditor.checks.breaking_release import crossed
 from auditor.checks.context import ChangeSet
-from auditor.checks.fleet import predicted_result
 from auditor.errors import AuditorError, LockfileError
 from auditor.model import PROJECT, BaseComparison, Change, Constraint, DeviceResult, DeviceStatus, Lockfile
 from auditor.sources.git_ref import files_at_ref, write_files
@@ -206,6 +205,9 @@ def cut_off(
     before = base.paramiko
     if not devices or before is None or paramiko_now is None or before == paramiko_now:
         return (), []
+    # Start-up: the prediction (negotiation data) loads only when there are devices to compare.
+    from auditor.checks.fleet import predicted_result
+
     names: list[str] = []
     lines: list[str] = []
     for result in devices:
