@@ -17,6 +17,7 @@ from typing import Any
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from auditor.errors import LockfileError, UsageError
 from auditor.model import Constraint, LockedPackage, Lockfile
@@ -61,15 +62,20 @@ def poetry_to_pep440(constraint: str) -> str:
     """Convert one Poetry version constraint to a PEP 440 specifier-set string.
 
     ``"^1.2"`` → ``">=1.2,<2"``, ``"~1.2.3"`` → ``">=1.2.3,<1.3"``, ``"*"`` → ``""``, ``"1.2.3"`` →
-    ``"==1.2.3"``, ``">=1, <2"`` → ``">=1,<2"``. A ``||`` union has no specifier-set equivalent; its
-    last (usually widest, newest) alternative is kept.
+    ``"==1.2.3"``, ``">=1, <2"`` → ``">=1,<2"``. A ``||`` union has no specifier-set equivalent: every
+    alternative counts, so the result is the smallest range that holds them all (the lowest lower
+    bound, the highest upper bound, none when an alternative has none): ``"^1.0 || ^2.0"`` →
+    ``">=1.0,<3"``, and ``">=1 || ^2.0"`` stays open-ended.
 
     Raises:
-        ValueError: the result is not a valid PEP 440 specifier set.
+        ValueError: an alternative is not a valid PEP 440 specifier set.
     """
-    text = constraint.strip()
-    if "||" in text:
-        text = text.split("||")[-1].strip()
+    alternatives = [_alternative(text.strip(), constraint) for text in constraint.split("||")]
+    return alternatives[0] if len(alternatives) == 1 else _hull(alternatives)
+
+
+def _alternative(text: str, constraint: str) -> str:
+    """One ``||``-free Poetry constraint as a PEP 440 specifier set (see :func:`poetry_to_pep440`)."""
     if text in ("", "*"):
         return ""
     specs: list[str] = []
@@ -89,11 +95,60 @@ def poetry_to_pep440(constraint: str) -> str:
             specs.append(f"=={version}")
         else:
             specs.append(f"{operator}{version}")
-    result = ",".join(specs)
     try:
-        return str(SpecifierSet(result))
+        return str(SpecifierSet(",".join(specs)))
     except InvalidSpecifier as exc:
         raise ValueError(f"{constraint!r} is not a Poetry constraint sshdrift can read") from exc
+
+
+_Bound = tuple[Version, bool]
+"""A version and whether it is included."""
+
+
+def _next(version: Version, position: int) -> Version:
+    """The release after ``version`` at ``position`` of its release tuple (``~=`` and ``==X.*`` upper bounds)."""
+    release = list(version.release[: position + 1]) or [0]
+    release[-1] += 1
+    return Version(".".join(map(str, release)))
+
+
+def _bounds(specifier: str) -> tuple[_Bound | None, _Bound | None]:
+    """The lower and upper bound of a specifier set (``!=`` ignored; None = unbounded on that side)."""
+    lows: list[_Bound] = []
+    highs: list[_Bound] = []
+    for spec in SpecifierSet(specifier):
+        op, text = spec.operator, spec.version
+        if text.endswith(".*"):
+            base = Version(text[:-2])
+            lows.append((base, True))
+            highs.append((_next(base, len(base.release) - 1), False))
+        elif op in ("==", "==="):
+            lows.append((Version(text), True))
+            highs.append((Version(text), True))
+        elif op in (">=", ">", "~="):
+            lows.append((Version(text), op != ">"))
+            if op == "~=":
+                highs.append((_next(Version(text), max(len(Version(text).release) - 2, 0)), False))
+        elif op in ("<", "<="):
+            highs.append((Version(text), op == "<="))
+    low = max(lows, key=lambda b: (b[0], not b[1])) if lows else None
+    high = min(highs, key=lambda b: (b[0], b[1])) if highs else None
+    return low, high
+
+
+def _hull(alternatives: list[str]) -> str:
+    """The smallest specifier set holding every alternative (a superset of their union)."""
+    bounds = [_bounds(a) for a in alternatives]
+    lows = [low for low, _ in bounds]
+    highs = [high for _, high in bounds]
+    parts: list[str] = []
+    if all(low is not None for low in lows):
+        version, inclusive = min((b for b in lows if b is not None), key=lambda b: (b[0], not b[1]))
+        parts.append(f"{'>=' if inclusive else '>'}{version}")
+    if all(high is not None for high in highs):
+        version, inclusive = max((b for b in highs if b is not None), key=lambda b: (b[0], b[1]))
+        parts.append(f"{'<=' if inclusive else '<'}{version}")
+    return str(SpecifierSet(",".join(parts)))
 
 
 def _marker_of(table: dict[str, Any]) -> str | None:

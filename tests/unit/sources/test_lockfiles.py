@@ -110,6 +110,12 @@ def test_content_sniffing_for_unconventional_names(tool: str, new_name: str, tmp
         (">=2.9.5", ">=2.9.5"),
         (">= 1.0, < 2.0", ">=1.0,<2.0"),
         ("1.2.*", "==1.2.*"),
+        # A union keeps every alternative: the smallest range holding them all.
+        ("^1.0 || ^2.0", ">=1.0,<3"),
+        (">=1 || ^2.0", ">=1"),  # one open alternative leaves the union open-ended
+        ("^2.9 || >=3,<4", ">=2.9,<4"),
+        ("~1.2 || 1.4.*", ">=1.2,<1.5"),
+        ("1.2.3 || 1.3.0", ">=1.2.3,<=1.3.0"),
     ],
 )
 def test_poetry_constraint_syntax(poetry: str, pep440: str) -> None:
