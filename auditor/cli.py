@@ -622,7 +622,12 @@ def fix(
         bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.", show_default="off")
     ] = False,
     relock: Annotated[
-        bool, typer.Option("--lock", help="Re-lock with uv afterwards and show the new versions.", show_default="off")
+        bool,
+        typer.Option(
+            "--lock",
+            help="Re-lock with the lockfile's own tool afterwards (uv lock, poetry lock, ...) and show the new versions.",
+            show_default="off",
+        ),
     ] = False,
     offline: OfflineOpt = None,
     fmt: FormatOpt = None,
