@@ -460,6 +460,8 @@ class DeviceResult:
     """The platform recognized from ``banner`` and ``offered`` (and the inventory's ``device_type``), if any."""
     verdicts: tuple[Verdict, ...] = ()
     """One verdict per client judged; empty means only the primary client's, read from the v1 fields."""
+    server_sig_algs: tuple[str, ...] | None = None
+    """The server's RFC 8308 ``server-sig-algs`` seen in the verified handshake (``()``: it sent none); None: not read."""
 
     @property
     def judged(self) -> tuple[Verdict, ...]:
@@ -498,6 +500,7 @@ class DeviceResult:
             "predicted": self.predicted.value if self.predicted else None,
             "probed_at": self.probed_at,
             "platform": self.platform.to_json() if self.platform else None,
+            "server_sig_algs": list(self.server_sig_algs) if self.server_sig_algs is not None else None,
         }
 
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.checks.auth_signature import AuthSignature
 from auditor.checks.context import (
     HostKeyVerdict,
     KnownHostsFile,
@@ -375,10 +376,11 @@ class HostKeyChanged(_DeviceRule):
         return [changed] if changed is not None else []
 
 
-DEVICE_RULES: tuple[_DeviceRule | TerrapinExposed, ...] = (
+DEVICE_RULES: tuple[_DeviceRule | TerrapinExposed | AuthSignature, ...] = (
     IncompatibleDevice(),
     LegacyOnlyDevice(),
     HostKeyChanged(),
     TerrapinExposed(),
+    AuthSignature(),
 )
 """The device rules in the order :func:`device_findings` applies them to each result."""

@@ -8,6 +8,7 @@ subclass, and list an instance in :data:`RULES`. The README rule table, SARIF's
 from __future__ import annotations
 
 from auditor.checks.accepted_risk import AcceptedRiskRule, apply_accepted_risks
+from auditor.checks.auth_signature import AuthSignature
 from auditor.checks.breaking_release import BreakingReleaseRule
 from auditor.checks.change_rules import Downgrade, ResolutionDrift
 from auditor.checks.context import RuleContext
@@ -33,6 +34,7 @@ RULES: tuple[Rule, ...] = (
     LegacyOnlyDevice(),
     HostKeyChanged(),
     TerrapinExposed(),
+    AuthSignature(),
     RemovedApi(),
     HostKeyPolicy(),
     NarrowedOffer(),

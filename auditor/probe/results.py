@@ -135,5 +135,7 @@ class HandshakeOutcome:
     """``SHA256:<base64 without padding>`` as OpenSSH prints it."""
     banner: str | None = None
     """The server's identification string as the client read it."""
+    server_sig_algs: tuple[str, ...] | None = None
+    """The server's RFC 8308 ``server-sig-algs`` (``()`` when it sent none), None when this client cannot tell."""
     client: str = "paramiko"
     """The client's registry name."""

@@ -352,6 +352,7 @@ def _negotiated(
         reasons=tuple(reasons),
         host_key_fingerprint=outcome.host_key_fingerprint,
         predicted=predicted.status if disagreement and predicted is not None else None,
+        server_sig_algs=outcome.server_sig_algs,
     )
 
 

@@ -110,6 +110,9 @@ def _device(data: Any) -> DeviceResult:
         predicted=predicted,
         probed_at=_str(data, "probed_at", optional=True),
         platform=_platform(data.get("platform"), name),
+        server_sig_algs=_strs(data["server_sig_algs"], "server_sig_algs")
+        if data.get("server_sig_algs") is not None
+        else None,
         verdicts=_verdicts(name, data),
     )
 

@@ -16,6 +16,7 @@ DESIGN_RULE_IDS = {
     "legacy-only-device",
     "host-key-changed",
     "terrapin-exposed",
+    "auth-signature",
     "removed-api",
     "host-key-policy",
     "narrowed-offer",

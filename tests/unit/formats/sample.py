@@ -111,6 +111,15 @@ FINDINGS: tuple[Finding, ...] = (
         key="paramiko",
     ),
     Finding(
+        "auth-signature",
+        Severity.WARNING,
+        "RSA-key authentication from paramiko 5.1.0 cannot work: server-sig-algs lists ssh-rsa",
+        package="paramiko",
+        device="xe17",
+        fix="paramiko 4.0.0 signs ssh-rsa (pin paramiko<=4.0.0)",
+        key="paramiko",
+    ),
+    Finding(
         "removed-api",
         Severity.ERROR,
         "deploy.py:14: paramiko.DSSKey was removed in paramiko 4.0.0",

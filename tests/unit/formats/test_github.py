@@ -32,9 +32,9 @@ def test_every_finding_is_one_annotation_line() -> None:
     report = full_report()
     lines = render(report, OutputFormat.GITHUB).splitlines()
     annotations = [line for line in lines if line.startswith("::")]
-    # 13 findings + 2 devices not checked + 1 skipped check
-    assert len(annotations) == 16
-    assert lines[-1].startswith("sshdrift audit: 7 errors, 5 warnings, 1 note")
+    # 14 findings + 2 devices not checked + 1 skipped check
+    assert len(annotations) == 17
+    assert lines[-1].startswith("sshdrift audit: 7 errors, 6 warnings, 1 note")
     first = annotations[0]
     assert first.startswith("::error file=uv.lock,line=40,title=sshdrift open-ended-range%3A paramiko::")
     ssh = next(a for a in annotations if "ignored-ssh-option" in a)

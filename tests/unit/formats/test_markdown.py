@@ -41,9 +41,9 @@ def _rows(text: str, heading: str) -> list[list[str]]:
 def test_sections_and_tables_keep_their_shape() -> None:
     text = render(full_report(), OutputFormat.MARKDOWN)
     assert text.startswith("### sshdrift audit: :x: failing\n")
-    assert "**7 errors, 5 warnings, 1 note; 4 devices:" in text
+    assert "**7 errors, 6 warnings, 1 note; 4 devices:" in text
     findings = _rows(text, "#### Findings")
-    assert len(findings) == 13 and all(len(r) == 5 for r in findings)
+    assert len(findings) == 14 and all(len(r) == 5 for r in findings)
     assert findings[0][0] == ":x: error"
     assert any("ssh-rsa \\| sha1 kex" in r[3] for r in findings)
     # The default --show failures lists the devices with something to fix; the others are grouped.

@@ -26,7 +26,7 @@ def test_plain_text_has_every_section_and_no_ansi() -> None:
     assert "no acceptable kex algorithm: server offers" in text
     assert "via ops@127.0.0.1:2222" in text
     assert "4.0.0" in text and "5.1.0" in text and "(removed)" in text
-    assert "\nFAIL  7 errors, 5 warnings, 1 note;" in text
+    assert "\nFAIL  7 errors, 6 warnings, 1 note;" in text
     assert all(len(line) <= 120 for line in text.splitlines())
 
 

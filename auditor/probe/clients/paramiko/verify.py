@@ -219,4 +219,10 @@ def outcome_from_json(device: Device, paramiko: str, data: dict[str, Any]) -> Ha
         host_key_type=data.get("host_key_type"),
         host_key_base64=data.get("host_key_base64"),
         host_key_fingerprint=data.get("fingerprint"),
+        server_sig_algs=_names(data.get("server_sig_algs")),
     )
+
+
+def _names(value: Any) -> tuple[str, ...] | None:
+    """A worker's name list (``server_sig_algs``) as a tuple, None when absent or not a list."""
+    return tuple(str(name) for name in value) if isinstance(value, list) else None

@@ -10,7 +10,7 @@ Protocol (one job per process):
   "port": INT, "jump": "user@gw:port" | null}], "jump_key": PATH | null, "known_hosts": PATH | null}``;
 * stdout: JSON lines. First ``{"paramiko": VERSION, "python": VERSION}``, then one line per device
   ``{"id", "status", "reason", "negotiated", "host_key_type", "host_key_base64", "fingerprint",
-  "banner"}`` as soon as it is known, in completion order.
+  "banner", "server_sig_algs"}`` as soon as it is known, in completion order.
 
 For each device: TCP connect (or a ``direct-tcpip`` channel of one authenticated connection per
 jump host), ``Transport(sock)`` and ``start_client`` with no authentication (RFC 4253 §7 key
@@ -236,6 +236,23 @@ def _agreed_kex(transport: Any) -> str | None:
     return None
 
 
+def server_sig_algs(transport: Any, deadline: float) -> Any:
+    """The server's RFC 8308 ``server-sig-algs`` names, ``[]`` when it sent none, None when this Paramiko cannot tell.
+
+    Paramiko 2.9+ sends ``ext-info-c`` and keeps the server's EXT_INFO in ``server_extensions``; the
+    server sends it right after its NEWKEYS, so it may land just after the handshake completes: wait
+    for it at most 1 s (and never past ``deadline``, a ``time.monotonic()`` value).
+    """
+    if not isinstance(getattr(transport, "server_extensions", None), dict):
+        return None
+    end = min(time.monotonic() + 1.0, deadline)
+    while not transport.server_extensions and time.monotonic() < end and transport.is_active():
+        time.sleep(0.02)
+    raw = transport.server_extensions.get("server-sig-algs", b"")
+    text = raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+    return [name for name in text.split(",") if name]
+
+
 def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> dict[str, Any]:
     """One device: connect, negotiate keys without authentication (RFC 4253 §7), report. Never raises.
 
@@ -247,7 +264,7 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
     Returns:
         The outcome line: ``id``, ``status`` (compatible|incompatible|unreachable|error), ``reason``,
         ``negotiated`` (None unless compatible), plus ``banner`` and, when compatible, the host key
-        (``host_key_type``, ``host_key_base64``, ``fingerprint``).
+        (``host_key_type``, ``host_key_base64``, ``fingerprint``) and ``server_sig_algs``.
     """
     out: dict[str, Any] = {"id": device["id"], "status": "error", "reason": None, "negotiated": None}
     deadline = time.monotonic() + timeout
@@ -300,6 +317,7 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
             host_key_type=key.get_name(),
             host_key_base64=key.get_base64(),
             fingerprint=fingerprint(key.asbytes()),
+            server_sig_algs=server_sig_algs(transport, deadline),
         )
         return out
     except Exception as exc:
