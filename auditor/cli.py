@@ -184,9 +184,19 @@ ParamikoOpt = Annotated[
     str | None,
     typer.Option(
         "--paramiko",
-        metavar="installed|locked|X.Y.Z",
-        help="Paramiko to verify with: installed, locked (needs --project), or a version like 5.1.0.",
+        metavar="auto|installed|locked|X.Y.Z",
+        help="Paramiko to verify with: auto (the lock of --project or of the working directory, else "
+        "--python, else sshdrift's own), installed, locked (needs --project), or a version like 5.1.0.",
         show_default=_D.paramiko,
+    ),
+]
+ClientOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--client",
+        metavar="NAME",
+        help="SSH client to judge with (repeatable): paramiko, asyncssh, libssh, openssh, ssh2.",
+        show_default="the clients the lock brings in",
     ),
 ]
 ProjectOpt = Annotated[
@@ -423,6 +433,7 @@ def probe(
         Path, typer.Argument(metavar="INVENTORY", help="Inventory: text, YAML/CSV, Ansible, Nornir or netmiko list.")
     ],
     paramiko: ParamikoOpt = None,
+    client: ClientOpt = None,
     project: ProjectOpt = None,
     python: PythonOpt = None,
     no_verify: NoVerifyOpt = False,
@@ -448,6 +459,7 @@ def probe(
         settings = _settings(
             project,
             paramiko=paramiko,
+            clients=client,
             project=project,
             python=python,
             verify=not no_verify,
@@ -474,6 +486,7 @@ def probe(
 def audit(
     path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
     devices: Annotated[Path | None, _devices("Inventory to probe with the Paramiko the lock pins.")] = None,
+    client: ClientOpt = None,
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
     shard: ShardOpt = None,
@@ -501,6 +514,7 @@ def audit(
         settings = _settings(
             path,
             devices=devices,
+            clients=client,
             verify=not no_verify,
             known_hosts=known_hosts,
             shard=shard,

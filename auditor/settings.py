@@ -53,8 +53,11 @@ class Settings:
     open_ended: tuple[tuple[str, str], ...] = ()
     """``(package, severity)``: the project's severity for an open-ended range on a package
     (``[tool.sshdrift.open-ended]``), over ``rules/ssh-stack.toml``'s policy."""
-    paramiko: str = "installed"
-    """``installed`` | ``locked`` | a version such as ``5.1.0``."""
+    paramiko: str = "auto"
+    """``auto`` (the project's lock, else ``--python``, else sshdrift's own) | ``installed`` | ``locked`` |
+    a version such as ``5.1.0``."""
+    clients: tuple[str, ...] = ()
+    """``--client NAME`` (repeatable): the SSH clients to judge; empty means the clients the lock brings in."""
     project: Path | None = None
     python: Path | None = None
     """Interpreter of the audited project's environment (``--paramiko installed``)."""

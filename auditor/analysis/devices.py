@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.analysis.fleet import fleet_results
-from auditor.model import Device, DeviceResult, Finding, Skipped
+from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped, Verdict
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
 from auditor.sources.inventories import load_inventory, shard
@@ -80,8 +80,9 @@ def device_checks(
     progress: Progress,
     *,
     why: str,
+    lockfile: Lockfile | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
-    """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release.
+    """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release, or the lock's clients.
 
     Args:
         inventory: the inventory to probe live, or None.
@@ -90,6 +91,8 @@ def device_checks(
             (ProxyJump), ... for the probe, as :func:`auditor.analysis.devices.inventory_devices` uses them.
         progress: the probe's progress callback.
         why: how the version was chosen, for the note (``"the version uv.lock pins"``).
+        lockfile: the project's lockfile: a live probe then judges every client it brings in
+            (:func:`probe_project_clients`; ``--client`` overrides), not only ``paramiko``.
 
     Returns:
         ``(device results, findings, notes, skipped)``.
@@ -101,6 +104,8 @@ def device_checks(
     one_device_source(inventory, settings.fleet)
     if inventory is None and settings.fleet is None:
         return [], [], ["no --devices or --fleet given: lock checks only"], []
+    if lockfile is not None and inventory is not None and settings.fleet is None:
+        return _lock_clients(inventory, lockfile, settings, progress)
     if paramiko is None:
         subject = str(inventory or settings.fleet)
         return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
@@ -122,3 +127,74 @@ def device_checks(
         else "predicted only (--no-verify)"
     )
     return list(results), list(findings), [f"probed with paramiko {paramiko} ({why}); {how}"], []
+
+
+def _lock_clients(
+    inventory: Path, lockfile: Lockfile, settings: Settings, progress: Progress
+) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
+    """:func:`device_checks` for a live probe with every client ``lockfile`` brings in (``audit``)."""
+    from dataclasses import replace as _replace
+
+    from auditor.analysis.rule_context import probe_findings
+
+    # audit judges the lock's own releases: [tool.sshdrift] paramiko is a probe what-if, not an audit input.
+    settings = _replace(settings, paramiko="auto")
+    devices = inventory_devices(inventory, settings)
+    results, skipped, notes = probe_project_clients(devices, settings, progress, lockfile, fallback=None)
+    if not results and not skipped:
+        reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
+        return [], [], [], [Skipped(str(inventory), reason)]
+    return results, list(probe_findings(results, settings)), notes, skipped
+
+
+def probe_project_clients(
+    devices: Sequence[Device],
+    settings: Settings,
+    progress: Progress,
+    lockfile: Lockfile | None,
+    *,
+    fallback: str | None = "paramiko",
+) -> tuple[list[DeviceResult], list[Skipped], list[str]]:
+    """Probe ``devices`` with the clients the project runs (issue 9 item 1).
+
+    Which clients and releases: :func:`auditor.analysis.project_clients.select_clients` (``--client``,
+    else the lock's clients at their locked releases, else ``fallback`` as installed in ``--python`` or
+    in sshdrift's own environment).
+
+    Args:
+        devices: the devices of the run.
+        settings: the probe's settings (``clients``, ``paramiko``, ``python``, ``verify``, ...).
+        progress: the probe's progress callback.
+        lockfile: the project's lockfile, or None when there is none.
+        fallback: the client to judge when nothing else names one; None: judge none (then no results).
+
+    Returns:
+        ``(results, skipped, notes)``: one result per device with a verdict per judged client, a
+        :class:`Skipped` per client the project uses that sshdrift cannot judge yet, and one note per
+        judged client naming its release, backend and where the choice came from.
+
+    Raises:
+        UsageError: an unknown ``--client``. AuditorError: as :func:`auditor.probe.service.probe_devices`.
+    """
+    from auditor.analysis.project_clients import select_clients
+    from auditor.probe.service import probe_devices
+
+    selection = select_clients(settings, lockfile, fallback=fallback)
+    if not selection.judges:
+        return [], list(selection.skipped), []
+    results = probe_devices(devices, settings, progress, judges=selection.judges)
+    return results, list(selection.skipped), client_notes(results)
+
+
+def client_notes(results: Sequence[DeviceResult]) -> list[str]:
+    """``judged with paramiko 3.5.1 (bcrypt 4.2.0, cryptography 44.0.0) from uv.lock (netmiko → paramiko)``, per client."""
+    verdicts: dict[str, Verdict] = {}
+    for result in results:
+        for verdict in result.judged:
+            verdicts.setdefault(verdict.client, verdict)
+    notes = []
+    for verdict in verdicts.values():
+        backend = f" ({', '.join(f'{name} {version}' for name, version in verdict.backend)})" if verdict.backend else ""
+        source = f" from {verdict.source}" if verdict.source else ""
+        notes.append(f"judged with {verdict.client} {verdict.version}{backend}{source}")
+    return notes

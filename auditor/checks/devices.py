@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 from abc import abstractmethod
 from collections.abc import Sequence
+from dataclasses import replace
 
 from packaging.version import InvalidVersion, Version
 
@@ -33,8 +34,9 @@ from auditor.checks.interface import CatalogEntry, Rule
 from auditor.checks.remediation import client_extra, device_advice
 from auditor.checks.terrapin import TerrapinExposed
 from auditor.errors import AuditorError
-from auditor.model import DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity
+from auditor.model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity, Verdict
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
+from auditor.probe.clients import get_client
 from auditor.probe.negotiation import predict
 from auditor.probe.platforms import platform_of
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
@@ -69,72 +71,110 @@ def _label(result: DeviceResult) -> str:
     )
 
 
-def _prediction_failure(result: DeviceResult) -> NoOverlap | None:
+def verdict_view(result: DeviceResult, verdict: Verdict) -> DeviceResult:
+    """``result`` as ``verdict``'s client saw it: its status, release (in ``paramiko``), negotiation and reasons."""
+    return replace(
+        result,
+        status=verdict.status,
+        paramiko=verdict.version,
+        negotiated=verdict.negotiated,
+        verified=verdict.verified,
+        reasons=verdict.reasons,
+    )
+
+
+def _package(client: str) -> str:
+    """The lock package a client's fix pins (``paramiko``, ``asyncssh``); the client name when unknown."""
+    try:
+        packages = get_client(client).packages
+    except AuditorError:
+        return client
+    return packages[0] if packages else client
+
+
+def _key(client: str) -> str | None:
+    """:attr:`Finding.key` of a client's device finding: the client name; None for the primary client.
+
+    The primary client's findings keep the SARIF fingerprints they had before there were several clients.
+    """
+    return None if client == PRIMARY_CLIENT else client
+
+
+def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT) -> NoOverlap | None:
     """The category with no overlap, recomputed from the offered lists and the release's data."""
     if result.offered is None or result.paramiko is None:
         return None
     try:
-        return predict(result.paramiko, result.offered).failure
+        return predict(result.paramiko, result.offered, client).failure
     except AuditorError:
         return None
 
 
-def incompatible_finding(result: DeviceResult, lockfile: Lockfile | None = None) -> Finding:
-    """The ``incompatible-device`` finding of an incompatible result (``lockfile``: for a client extra in the fix)."""
-    paramiko = result.paramiko or "?"
-    failure = _prediction_failure(result)
+def incompatible_finding(
+    result: DeviceResult, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT
+) -> Finding:
+    """The ``incompatible-device`` finding of an incompatible result (``lockfile``: for a client extra in the fix).
+
+    ``result.paramiko`` is the release of ``client`` judged (see :func:`verdict_view`).
+    """
+    version = result.paramiko or "?"
+    failure = _prediction_failure(result, client)
     if failure is not None:
-        detail = failure.reason(paramiko)
+        detail = failure.reason(version, client)
     else:
         detail = result.reasons[0] if result.reasons else "no common algorithm"
-    fix = _fix(result, failure, lockfile)
+    fix = _fix(result, failure, lockfile, client)
     how = "verified by a real handshake" if result.verified else "predicted from data, not verified"
     return Finding(
         rule="incompatible-device",
         severity=Severity.ERROR,
-        message=f"{_label(result)}: paramiko {paramiko} cannot negotiate: {detail} ({how})",
-        package="paramiko",
+        message=f"{_label(result)}: {client} {version} cannot negotiate: {detail} ({how})",
+        package=_package(client),
         device=result.device.name,
         fix=fix,
+        key=_key(client),
     )
 
 
-def _fix(result: DeviceResult, failure: NoOverlap | None, lockfile: Lockfile | None = None) -> str:
+def _fix(
+    result: DeviceResult, failure: NoOverlap | None, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT
+) -> str:
     """Both sides of the fix: the client change (pin, extra or upgrade), then what the device can enable.
 
     The client alternatives are joined by "or" only when there are several; the device side names
     only what the recognized platform can take (``rules/remediation.toml``), with the vendor's source.
     """
-    client = _client_side(result, lockfile)
-    device = _device_side(result, failure)
-    parts = [" or ".join(client)] if client else []
+    changes = _client_side(result, lockfile, client)
+    device = _device_side(result, failure, client)
+    parts = [" or ".join(changes)] if changes else []
     if device:
         parts.append(device)
-    return "; ".join(parts) or "upgrade the device's SSH server to offer algorithms this Paramiko supports"
+    return "; ".join(parts) or f"upgrade the device's SSH server to offer algorithms this {client} supports"
 
 
-def _client_side(result: DeviceResult, lockfile: Lockfile | None) -> list[str]:
+def _client_side(result: DeviceResult, lockfile: Lockfile | None, client: str = PRIMARY_CLIENT) -> list[str]:
     """The client-side alternatives: the pin below the first failing release, a capping extra, a later release."""
     out: list[str] = []
-    boundary = _first_breaking_release(result)
+    package = _package(client)
+    boundary = _first_breaking_release(result, client)
     if boundary is not None:
         out.append(
-            f"pin paramiko<{upper_bound(boundary)} ({boundary} is the first release that cannot negotiate with it)"
+            f"pin {package}<{upper_bound(boundary)} ({boundary} is the first release that cannot negotiate with it)"
         )
-        extra = client_extra(lockfile, "paramiko", boundary)
+        extra = client_extra(lockfile, package, boundary)
         if extra is not None:
             locked = lockfile.packages[extra.package].version if lockfile is not None else extra.since
             out.append(
                 f"require {extra.package}[{extra.extra}] ({extra.package} {locked}'s extra that holds "
                 f"{extra.client}{extra.requires}; {extra.source})"
             )
-    later = _first_working_release_after(result)
+    later = _first_working_release_after(result, client)
     if later is not None:
-        out.append(f"upgrade to paramiko>={later} (the first later release that negotiates with it)")
+        out.append(f"upgrade to {package}>={later} (the first later release that negotiates with it)")
     return out
 
 
-def _device_side(result: DeviceResult, failure: NoOverlap | None) -> str | None:
+def _device_side(result: DeviceResult, failure: NoOverlap | None, client: str = PRIMARY_CLIENT) -> str | None:
     """What the device could enable for the failed category, from its recognized platform, or None."""
     if failure is None or not failure.client or result.offered is None:
         return None
@@ -143,7 +183,7 @@ def _device_side(result: DeviceResult, failure: NoOverlap | None) -> str | None:
     if platform is None or advice is None:
         label = CATEGORY_LABELS.get(failure.category, failure.category)
         return (
-            f"on the device (platform not recognized): enable a {label} paramiko {result.paramiko} offers, "
+            f"on the device (platform not recognized): enable a {label} {client} {result.paramiko} offers, "
             "if its SSH server has one"
             if platform is None
             else None
@@ -158,19 +198,19 @@ def upper_bound(release: Version) -> str:
     return str(release)
 
 
-def _first_breaking_release(result: DeviceResult) -> Version | None:
+def _first_breaking_release(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Version | None:
     """The earliest release after the last one that negotiates with the device (from data), or None."""
     if result.offered is None or result.paramiko is None:
         return None
-    return _first_breaking_release_for(result.paramiko, result.offered)
+    return _first_breaking_release_for(result.paramiko, result.offered, client)
 
 
 @functools.cache
-def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | None:
+def _first_breaking_release_for(paramiko: str, offered: Offered, client: str = PRIMARY_CLIENT) -> Version | None:
     """:func:`_first_breaking_release` by value: a fleet repeats a few offers, and each costs a prediction per release."""
     try:
         current = Version(paramiko)
-        releases = sorted((Version(r), r) for r in known_releases())
+        releases = sorted((Version(r), r) for r in known_releases(client))
     except (InvalidVersion, AuditorError):
         return None
     last_ok: Version | None = None
@@ -178,7 +218,7 @@ def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | No
         if version >= current:
             break
         try:
-            if predict(text, offered).failure is None:
+            if predict(text, offered, client).failure is None:
                 last_ok = version
         except AuditorError:
             continue
@@ -187,33 +227,33 @@ def _first_breaking_release_for(paramiko: str, offered: Offered) -> Version | No
     return next((version for version, _ in releases if version > last_ok), None)
 
 
-def _first_working_release_after(result: DeviceResult) -> str | None:
+def _first_working_release_after(result: DeviceResult, client: str = PRIMARY_CLIENT) -> str | None:
     """The earliest release after the judged one that negotiates with the device (from data), or None."""
     if result.offered is None or result.paramiko is None:
         return None
-    return _first_working_release_for(result.paramiko, result.offered)
+    return _first_working_release_for(result.paramiko, result.offered, client)
 
 
 @functools.cache
-def _first_working_release_for(paramiko: str, offered: Offered) -> str | None:
+def _first_working_release_for(paramiko: str, offered: Offered, client: str = PRIMARY_CLIENT) -> str | None:
     """:func:`_first_working_release_after` by value (a fleet repeats a few offers)."""
     try:
         current = Version(paramiko)
-        releases = sorted((Version(r), r) for r in known_releases())
+        releases = sorted((Version(r), r) for r in known_releases(client))
     except (InvalidVersion, AuditorError):
         return None
     for version, text in releases:
         if version <= current or version.is_prerelease:
             continue
         try:
-            if predict(text, offered).failure is None:
+            if predict(text, offered, client).failure is None:
                 return text
         except AuditorError:
             continue
     return None
 
 
-def legacy_finding(result: DeviceResult) -> Finding | None:
+def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Finding | None:
     """``legacy-only-device`` when, in some category, every shared algorithm is gone from a later release.
 
     The category's shared algorithms are those both the release's default client and the device
@@ -222,19 +262,19 @@ def legacy_finding(result: DeviceResult) -> Finding | None:
     if result.offered is None or result.paramiko is None:
         return None
     try:
-        client = client_offer(result.paramiko)
+        offer = client_offer(result.paramiko, client)
     except AuditorError:
         return None
     worst: tuple[Version, str, str, tuple[str, ...]] | None = None
     for category in LEGACY_CATEGORIES:
         server = set(getattr(result.offered, category))
-        shared = tuple(name for name in getattr(client, category) if name in server)
+        shared = tuple(name for name in getattr(offer, category) if name in server)
         if not shared:
             continue
         removals: list[str] = []
         for name in shared:
             try:
-                removed = first_release_without(name, category, result.paramiko)
+                removed = first_release_without(name, category, result.paramiko, client)
             except (AuditorError, ValueError):
                 removed = None
             if removed is None:
@@ -252,12 +292,13 @@ def legacy_finding(result: DeviceResult) -> Finding | None:
         rule="legacy-only-device",
         severity=Severity.WARNING,
         message=(
-            f"{_label(result)}: negotiates with paramiko {result.paramiko} only through {', '.join(shared)} "
-            f"({label}), which paramiko {release} no longer offers: that upgrade cuts the device off"
+            f"{_label(result)}: negotiates with {client} {result.paramiko} only through {', '.join(shared)} "
+            f"({label}), which {client} {release} no longer offers: that upgrade cuts the device off"
         ),
-        package="paramiko",
+        package=_package(client),
         device=result.device.name,
-        fix=f"keep paramiko<{upper_bound(Version(release))} until the device offers a newer {label}",
+        fix=f"keep {_package(client)}<{upper_bound(Version(release))} until the device offers a newer {label}",
+        key=_key(client),
     )
 
 
@@ -324,10 +365,12 @@ class IncompatibleDevice(_DeviceRule):
     )
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
-        """One error for an ``incompatible`` result."""
-        if result.status is not DeviceStatus.INCOMPATIBLE:
-            return []
-        return [incompatible_finding(result, context.lockfile)]
+        """One error per client whose verdict on the result is ``incompatible`` (:attr:`Finding.key`: the client)."""
+        return [
+            incompatible_finding(verdict_view(result, verdict), context.lockfile, verdict.client)
+            for verdict in result.judged
+            if verdict.status is DeviceStatus.INCOMPATIBLE
+        ]
 
 
 class LegacyOnlyDevice(_DeviceRule):
@@ -347,11 +390,14 @@ class LegacyOnlyDevice(_DeviceRule):
     )
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
-        """One warning for a ``compatible`` result whose shared algorithms a later release removed."""
-        if result.status is not DeviceStatus.COMPATIBLE:
-            return []
-        legacy = legacy_finding(result)
-        return [legacy] if legacy is not None else []
+        """One warning per client whose ``compatible`` verdict rests on algorithms a later release removed."""
+        found = []
+        for verdict in result.judged:
+            if verdict.status is DeviceStatus.COMPATIBLE:
+                legacy = legacy_finding(verdict_view(result, verdict), verdict.client)
+                if legacy is not None:
+                    found.append(legacy)
+        return found
 
 
 class HostKeyChanged(_DeviceRule):

@@ -11,17 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from auditor.analysis.devices import inventory_devices
+from auditor.analysis.devices import inventory_devices, probe_project_clients
+from auditor.analysis.project_clients import project_lockfile
 from auditor.analysis.rule_context import probe_findings
 from auditor.engine.requests import ProbeRequest
 from auditor.model import DeviceResult, DeviceStatus, Report
-from auditor.probe.service import DISAGREEMENT, probe_devices
+from auditor.probe.service import DISAGREEMENT
 from auditor.progress import Progress
 from auditor.settings import Settings
 
 
 def probe_report(request: ProbeRequest, settings: Settings, progress: Progress) -> Report:
-    """Probe every device of ``request.inventory`` with the Paramiko ``settings.paramiko`` names.
+    """Probe every device of ``request.inventory`` with the project's SSH clients (or ``--client``/``--paramiko``).
+
+    The clients and releases come from the lockfile of ``--project`` or of the working directory when
+    there is one, else ``--python``, else sshdrift's own (:func:`auditor.analysis.devices.probe_project_clients`);
+    clients sshdrift cannot judge yet are listed as skipped.
 
     Args:
         request: its ``inventory``, a file (text, YAML/CSV, Ansible, Nornir, netmiko list).
@@ -38,13 +43,16 @@ def probe_report(request: ProbeRequest, settings: Settings, progress: Progress) 
         ConfigError, ResolverError, UsageError, LockfileError: the Paramiko asked for cannot be found
             or installed, or an ssh_config / known_hosts file is bad.
     """
-    results = probe_devices(inventory_devices(request.inventory, settings), settings, progress)
+    devices = inventory_devices(request.inventory, settings)
+    results, skipped, client_notes = probe_project_clients(devices, settings, progress, project_lockfile(settings))
     findings = probe_findings(results, settings)
-    notes = list(_notes(results, settings))
+    notes = list(_notes(results, settings)) + client_notes
     disagreeing = [r.device.name for r in results if r.predicted is not None]
     if disagreeing:
         notes.insert(0, f"{DISAGREEMENT} for {', '.join(disagreeing)}: please report it with the JSON report")
-    return Report(command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes))
+    return Report(
+        command="probe", devices=tuple(results), findings=tuple(findings), notes=tuple(notes), skipped=tuple(skipped)
+    )
 
 
 def _notes(results: Sequence[DeviceResult], settings: Settings) -> list[str]:
@@ -55,9 +63,10 @@ def _notes(results: Sequence[DeviceResult], settings: Settings) -> list[str]:
     for result in results:
         counts[result.status.value] = counts.get(result.status.value, 0) + 1
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-    version = next((r.paramiko for r in results if r.paramiko), settings.paramiko)
+    judged = {f"{v.client} {v.version}": None for r in results for v in r.judged}
+    clients = " and ".join(judged) or f"paramiko {settings.paramiko}"
     how = "predicted from data only (--no-verify)" if not settings.verify else "verified by real handshakes"
-    line = f"{len(results)} device(s) with paramiko {version}: {summary}; {how}"
+    line = f"{len(results)} device(s) with {clients}: {summary}; {how}"
     if any(r.status is DeviceStatus.UNREACHABLE for r in results):
         line += "; unreachable devices make the run incomplete (exit 4 unless a finding fails it)"
     return [line]

@@ -78,7 +78,7 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
 
         # Device findings come from the device rules below, over these results.
         results, _, device_notes, device_skipped = device_checks(
-            inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins"
+            inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins", lockfile=lockfile
         )
         devices = list(results)
         notes += device_notes

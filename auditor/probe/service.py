@@ -16,7 +16,7 @@ set and the first reason names the disagreement): it is a bug in sshdrift's data
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
@@ -51,6 +51,27 @@ DISAGREEMENT = "prediction disagrees with the real handshake: a bug in sshdrift'
 """Prefix of the reason added when data and reality differ (please report it)."""
 
 
+@dataclass(frozen=True)
+class Judge:
+    """One client a probe judges with: its registry name, which release, and where that choice came from."""
+
+    client: str
+    """The registry name (:data:`auditor.probe.clients.CLIENTS`), e.g. ``asyncssh``."""
+    spec: str
+    """``installed`` (``--python``, else sshdrift's own), ``locked`` (``--project``'s lockfile) or ``X.Y.Z``."""
+    source: str | None = None
+    """For the verdict (``uv.lock (scrapli → asyncssh)``); None: what the environment says."""
+
+
+STATUS_RANK: Mapping[DeviceStatus, int] = {
+    DeviceStatus.COMPATIBLE: 0,
+    DeviceStatus.UNREACHABLE: 1,
+    DeviceStatus.ERROR: 2,
+    DeviceStatus.INCOMPATIBLE: 3,
+}
+"""How bad each status is: a device's status is the worst over the clients judged."""
+
+
 def probe_devices(
     devices: Sequence[Device],
     settings: Settings,
@@ -59,56 +80,122 @@ def probe_devices(
     paramiko: str | None = None,
     client: str = PRIMARY_CLIENT,
     source: str | None = None,
+    judges: Sequence[Judge] | None = None,
 ) -> list[DeviceResult]:
-    """Probe ``devices`` for one client release and return their results, in input order.
+    """Probe ``devices`` for one or more client releases and return their results, in input order.
+
+    Every client's environment is settled first (a bad release fails before any network traffic),
+    then each device is grabbed once, and each client predicts and verifies on the same grab.
 
     Args:
         devices: the inventory slice to probe.
         settings: ``timeout`` (seconds per device, for the grab and for the handshake), ``concurrency``,
             ``verify``, ``python``/``project``/``python_version``/``offline`` (to find the release),
             ``save_kexinit``, ``known_hosts``, ``jump_key``.
-        progress: receives one phase for the grab and one for the verification.
-        paramiko: ``installed`` | ``locked`` | ``X.Y.Z``; default ``settings.paramiko``.
-        client: the registry name of the client to judge with (:data:`auditor.probe.clients.CLIENTS`).
-        source: where the release came from, for the verdict (``uv.lock``); default what ``paramiko`` says.
+        progress: receives one phase for the grab and one per client for the verification.
+        paramiko: ``installed`` | ``locked`` | ``X.Y.Z``; default ``settings.paramiko`` (``auto`` is
+            ``installed`` here; the engine resolves ``auto`` to the project's clients). Ignored with ``judges``.
+        client: the registry name of the client to judge with. Ignored with ``judges``.
+        source: where the release came from, for the verdict (``uv.lock``). Ignored with ``judges``.
+        judges: the clients to judge with, each with its spec and source; default the one client above.
 
     Returns:
-        One :class:`DeviceResult` per device, its verdict for ``client`` in ``verdicts`` and in the v1
-        fields. Findings are made from them by :mod:`auditor.checks.devices`.
+        One :class:`DeviceResult` per device with one verdict per judge in ``verdicts``; its status is the
+        worst verdict's (:data:`STATUS_RANK`), its v1 fields the primary client's (``paramiko`` None when
+        Paramiko is not judged). Findings are made from them by :mod:`auditor.checks.devices`.
 
     Raises:
-        AuditorError: the release asked for cannot be found or installed (before any device is probed),
+        AuditorError: a release asked for cannot be found or installed (before any device is probed),
             a known_hosts / ssh_config file is unreadable, or (``--no-verify``) there is no offer data for it.
     """
-    judged = get_client(client)
+    if judges is None:
+        spec = paramiko or settings.paramiko
+        judges = (Judge(client, "installed" if spec == "auto" else spec, source),)
+    environments = [_environment(judge, settings) for judge in judges]
+    # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
+    known_hosts = _known_hosts(settings) if devices and settings.verify else None
+
+    grabs = _grab(devices, settings, progress)
+    per_client = [_judge_grabs(grabs, environment, settings, known_hosts, progress) for environment in environments]
+    return [merge_verdicts(results) for results in zip(*per_client, strict=True)]
+
+
+def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
+    """The environment of ``judge``'s release (made with uv when verifying), its source set."""
     request = EnvironmentRequest(
-        spec=paramiko or settings.paramiko,
+        spec=judge.spec,
         python=settings.python,
         project=settings.project,
         python_version=settings.python_version,
         offline=settings.offline,
     )
-    environment = judged.environment(request, verify=settings.verify)
-    if source:
-        environment = replace(environment, source=source)
-    # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
-    known_hosts = _known_hosts(settings) if devices and settings.verify else None
+    environment = get_client(judge.client).environment(request, verify=settings.verify)
+    return replace(environment, source=judge.source) if judge.source else environment
 
-    grabs = _grab(devices, settings, progress)
+
+def _judge_grabs(
+    grabs: Sequence[GrabResult],
+    environment: ClientEnvironment,
+    settings: Settings,
+    known_hosts: KnownHosts | None,
+    progress: Progress,
+) -> list[DeviceResult]:
+    """One client's results for every grab: prediction from data, then (unless ``--no-verify``) real handshakes."""
+    judged = get_client(environment.client)
     predictions = _predictions(grabs, environment)
     if not settings.verify:
         failed = [p for p in predictions.values() if isinstance(p, AuditorError)]
         if failed:
             raise failed[0]
     outcomes = _verify(judged, grabs, environment, settings, known_hosts, progress) if settings.verify else {}
-    results = []
-    for index, grab in enumerate(grabs):
-        outcome = outcomes.get(device_key(grab.device))
-        result = fold(
-            grab, predictions.get(index), outcome, environment.version, verify=settings.verify, environment=environment
+    return [
+        fold(
+            grab,
+            predictions.get(index),
+            outcomes.get(device_key(grab.device)),
+            environment.version,
+            verify=settings.verify,
+            environment=environment,
         )
-        results.append(result)
-    return results
+        for index, grab in enumerate(grabs)
+    ]
+
+
+def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:
+    """One device's results of several clients (one verdict each) as one result with every verdict.
+
+    The status is the worst verdict's (:data:`STATUS_RANK`); the v1 fields (``paramiko``, ``negotiated``,
+    ``verified``) are the primary client's, or None/empty when it was not judged; ``reasons`` are the
+    primary client's followed by every other non-compatible client's, each prefixed ``client version:``
+    (each verdict keeps its own reasons unprefixed).
+
+    Args:
+        results: one :class:`DeviceResult` per client for the same device, from :func:`fold`.
+
+    Returns:
+        The merged result (``results[0]`` itself when there is one and it is the primary client's).
+    """
+    verdicts = tuple(v for r in results for v in r.judged)
+    primary = next((r for r in results if r.judged and r.judged[0].client == PRIMARY_CLIENT), None)
+    if primary is not None and len(results) == 1:
+        return primary
+    base = primary or replace(results[0], paramiko=None, negotiated=None, verified=False, reasons=())
+    reasons = list(base.reasons)
+    for verdict in verdicts:
+        if verdict.client != PRIMARY_CLIENT and verdict.status is not DeviceStatus.COMPATIBLE:
+            reasons += [
+                f"{verdict.client} {verdict.version}: {reason}"
+                for reason in verdict.reasons
+                if reason not in base.reasons
+            ]
+    return replace(
+        base,
+        status=max((v.status for v in verdicts), key=STATUS_RANK.__getitem__, default=base.status),
+        reasons=tuple(reasons),
+        verdicts=verdicts,
+        host_key_fingerprint=next((r.host_key_fingerprint for r in results if r.host_key_fingerprint), None),
+        predicted=next((r.predicted for r in results if r.predicted is not None), None),
+    )
 
 
 def _predictions(grabs: Sequence[GrabResult], environment: ClientEnvironment) -> dict[int, Prediction | AuditorError]:

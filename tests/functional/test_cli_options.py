@@ -81,7 +81,7 @@ def test_help_shows_the_settings_defaults() -> None:
     assert "[default: (10)" in lock["--timeout"]
     assert "[default: (online)]" in lock["--offline"]
     assert "[default: (64)" in _options("probe")["--concurrency"]
-    assert "[default: (installed)]" in _options("probe")["--paramiko"]
+    assert "[default: (auto)]" in _options("probe")["--paramiko"]
     assert "[default: (all)]" in _options("demo")["--show"]
 
 
