@@ -87,6 +87,28 @@ class LockedPackage:
 
 
 @dataclass(frozen=True)
+class CapSite:
+    """Where a project locked in one format declares an upper bound on a package, and who writes it.
+
+    The lockfile's format answers it when the lockfile is loaded
+    (:meth:`auditor.sources.lockfiles.interface.LockfileFormat.cap_site`); the ``lock`` hint and
+    ``sshdrift fix`` both act on it, so they cannot disagree.
+    """
+
+    file: str
+    """The file that carries the cap, relative to the lockfile's directory (``pyproject.toml``, ``Pipfile``,
+    ``constraints.txt``); for a site sshdrift cannot write, a description (``the project's requirements``)."""
+    place: str
+    """Where in that file, e.g. ``[tool.uv] constraint-dependencies``."""
+    regenerate: str
+    """The command that re-locks after the cap is declared, e.g. ``uv lock``."""
+    writable: bool
+    """Whether ``sshdrift fix`` writes a cap there (the ``lock`` hint offers ``sshdrift fix`` exactly then)."""
+    why: str = ""
+    """When not writable, or when the lockfile itself cannot carry a cap: one clause saying why."""
+
+
+@dataclass(frozen=True)
 class Lockfile:
     """A parsed lockfile with the project's own declarations.
 
@@ -103,6 +125,8 @@ class Lockfile:
     roots: tuple[str, ...] = ()
     project_name: str | None = None
     """The project's own name (``[project] name`` or the lock's root package), when known."""
+    cap_site: CapSite | None = None
+    """Where the project caps a package (set by ``load_lockfile``); None for a lockfile built otherwise."""
 
 
 @dataclass(frozen=True)

@@ -120,7 +120,7 @@ class _Plan:
     def cap(self, finding: Finding, package: PackageReport, bound: str) -> None:
         """Write ``package``'s ``bound`` at its format's cap site, or record why it cannot be."""
         fmt = format_of(self.lockfile)
-        site = fmt.cap_site(self.lockfile.path)
+        site = self.lockfile.cap_site or fmt.cap_site(self.lockfile.path)  # the one the lock hint quoted
         if not site.writable:
             self.unfixed.append(finding)
             advice = fmt.cap_advice(site, f"{package.name}{bound}")

@@ -71,7 +71,7 @@ def _asked(requirement: str) -> Constraint:
 def as_project_lock(new: Lockfile, lockfile: Lockfile, requirements: Sequence[str]) -> Lockfile:
     """``new`` (parsed from the temporary copy) presented as ``lockfile``, the user's.
 
-    Path, format and project name become the user's; each package keeps the line where the user's
+    Path, format, project name and cap site become the user's; each package keeps the line where the user's
     lock has it (None for a package the lock does not hold); the declarations are the user's, with
     the requirements asked for in place of the user's own on those packages (what was resolved).
 
@@ -91,6 +91,7 @@ def as_project_lock(new: Lockfile, lockfile: Lockfile, requirements: Sequence[st
         packages=packages,
         declarations=(*declared, *(_asked(r) for r in requirements)),
         project_name=lockfile.project_name,
+        cap_site=lockfile.cap_site,
     )
 
 

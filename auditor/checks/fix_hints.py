@@ -14,13 +14,19 @@ from auditor.sources.lockfiles import format_of
 def cap_hint(lockfile: Lockfile, requirement: str, *, fixable: bool = True) -> str:
     """One sentence saying where to write ``requirement`` (e.g. ``paramiko<5``) for ``lockfile``'s project.
 
+    Reads nothing: the cap site was read with the lockfile (:attr:`~auditor.model.Lockfile.cap_site`).
+
     Args:
-        lockfile: the parsed lockfile; its format and the files beside it say where a cap goes.
+        lockfile: the parsed lockfile; its format and cap site say where a cap goes.
         requirement: the cap to declare, a PEP 508 requirement such as ``paramiko<5``.
         fixable: whether ``sshdrift fix`` acts on the finding (it does for ``open-ended-range`` errors);
-            the sentence offers ``sshdrift fix`` only when this holds and the format's cap site is writable.
+            the sentence offers ``sshdrift fix`` only when this holds and the cap site is writable.
+
+    A lockfile built without a cap site (not by ``load_lockfile``) gets a sentence that names no file
+    and offers no ``sshdrift fix``.
     """
-    fmt = format_of(lockfile)
-    site = fmt.cap_site(lockfile.path)
+    site = lockfile.cap_site
+    if site is None:
+        return f"declare '{requirement}' where the project's lock tool reads its requirements, and re-lock"
     also = ", or run 'sshdrift fix'" if fixable and site.writable else ""
-    return fmt.cap_advice(site, requirement) + also
+    return format_of(lockfile).cap_advice(site, requirement) + also

@@ -108,7 +108,8 @@ def load_lockfile(path: Path, *, python_version: str | None = None) -> Lockfile:
     lockfile = fmt.parse(lock_path, text, env)
     attached = fmt.attach_declarations(lockfile, env)
     roots = tuple(r for r in dict.fromkeys(attached.roots) if r in attached.packages)
-    return replace(attached, roots=roots)
+    # The cap site is read now, with the files, so that the rules that quote it read nothing.
+    return replace(attached, roots=roots, cap_site=fmt.cap_site(lock_path))
 
 
 __all__ = [

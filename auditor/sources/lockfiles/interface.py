@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar, Literal
 
 from auditor.model import PROJECT, Lockfile
+from auditor.model import CapSite as CapSite  # a value of the model; the formats answer it
 from auditor.sources.environment import Environment
 
 Resolver = Literal["uv-lock", "uv-pip-compile"]
@@ -27,23 +28,6 @@ project, or ``uv pip compile`` of the declarations with the locked pins as prefe
 
 PYPROJECT = "pyproject.toml"
 UV_CONSTRAINTS = "[tool.uv] constraint-dependencies"
-
-
-@dataclass(frozen=True)
-class CapSite:
-    """Where a project locked in one format declares an upper bound on a package, and who writes it."""
-
-    file: str
-    """The file that carries the cap, relative to the lockfile's directory (``pyproject.toml``, ``Pipfile``,
-    ``constraints.txt``); for a site sshdrift cannot write, a description (``the project's requirements``)."""
-    place: str
-    """Where in that file, e.g. ``[tool.uv] constraint-dependencies``."""
-    regenerate: str
-    """The command that re-locks after the cap is declared, e.g. ``uv lock``."""
-    writable: bool
-    """Whether ``sshdrift fix`` writes a cap there (the ``lock`` hint offers ``sshdrift fix`` exactly then)."""
-    why: str = ""
-    """When not writable, or when the lockfile itself cannot carry a cap: one clause saying why."""
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ import pytest
 
 from auditor.checks.fix_hints import cap_hint
 from auditor.model import Lockfile
+from auditor.sources.lockfiles import format_named
 
 LOCKS = Path(__file__).resolve().parents[3] / "fixtures" / "lock" / "netmiko-4.4.0"
 LOCKFILES = {
@@ -19,8 +20,10 @@ LOCKFILES = {
 }
 
 
-def lockfile(fmt: str) -> Lockfile:
-    return Lockfile(path=LOCKS / LOCKFILES[fmt], format=fmt, packages={})
+def lockfile(fmt: str, path: Path | None = None) -> Lockfile:
+    """A lockfile value as load_lockfile gives it: its format's cap site read from beside it."""
+    path = path or LOCKS / LOCKFILES[fmt]
+    return Lockfile(path=path, format=fmt, packages={}, cap_site=format_named(fmt).cap_site(path))
 
 
 @pytest.mark.parametrize("fmt", sorted(LOCKFILES))
@@ -50,6 +53,12 @@ def test_hint_names_the_table_fix_writes(fmt: str, table: str) -> None:
 def test_a_lockfile_alone_is_not_offered_to_fix(fmt: str, keep: str, tmp_path: Path) -> None:
     """A pylock.toml or pinned requirements file with nothing beside it: no file sshdrift could write."""
     shutil.copy(LOCKS / LOCKFILES[fmt], tmp_path / keep)
-    hint = cap_hint(Lockfile(path=tmp_path / keep, format=fmt, packages={}), "paramiko<5")
+    hint = cap_hint(lockfile(fmt, tmp_path / keep), "paramiko<5")
     assert "sshdrift fix" not in hint
     assert "paramiko" in hint and "<5" in hint
+
+
+def test_the_hint_reads_nothing(tmp_path: Path) -> None:
+    """The rules quote the cap site read with the lockfile: without one, nothing is read and nothing offered."""
+    hint = cap_hint(Lockfile(path=tmp_path / "missing" / "uv.lock", format="uv", packages={}), "paramiko<5")
+    assert "'paramiko<5'" in hint and "sshdrift fix" not in hint
