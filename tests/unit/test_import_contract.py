@@ -54,3 +54,19 @@ def test_every_top_level_module_is_in_a_layer() -> None:
         if (path.suffix == ".py" and path.name != "__init__.py") or (path / "__init__.py").is_file()
     }
     assert present - named == set(), "add each new module to a layer of [tool.importlinter] in pyproject.toml"
+
+
+def test_only_the_engine_builds_a_report() -> None:
+    """``Report(...)`` is called in ``auditor/engine`` only (and read back from JSON by the saved-report source)."""
+    import ast
+
+    package = REPO / "auditor"
+    allowed = {package / "sources" / "saved_report.py"}
+    builders = []
+    for path in sorted(package.rglob("*.py")):
+        if package / "engine" in path.parents or path in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "Report":
+                builders.append(f"{path.relative_to(REPO)}:{node.lineno}")
+    assert builders == [], "build reports in auditor/engine (one module per kind of run)"
