@@ -292,3 +292,33 @@ def test_every_registered_format_is_in_the_hint_cases() -> None:
         lock = find_lockfile(ROOT / LOCKS / "netmiko-4.4.0" / tool)
         seen.add(detect_format(lock, lock.read_text(encoding="utf-8")).name)
     assert seen == {fmt.name for fmt in FORMATS}
+
+
+@pytest.mark.network
+def test_a_workspace_member_directory_finds_the_workspace_lock(cache_dir: Path, tmp_path: Path) -> None:
+    """uv keeps one lock per workspace, at its root: run from a member, sshdrift reads that one."""
+    from tests.functional.projects import AS_OF_PARAMIKO_4, uv
+
+    root = tmp_path / "ws"
+    member = root / "packages" / "netops"
+    member.mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "ws"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = []\n\n'
+        '[tool.uv.workspace]\nmembers = ["packages/*"]\n',
+        encoding="utf-8",
+    )
+    (member / "pyproject.toml").write_text(
+        '[project]\nname = "netops"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+        'dependencies = ["netmiko==4.4.0"]\n\n'
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n',
+        encoding="utf-8",
+    )
+    uv("lock", "--exclude-newer", AS_OF_PARAMIKO_4, cwd=root)
+    proc = run_lock(str(member), "--format", "json", cache=cache_dir)
+    data = report(proc)
+    assert proc.returncode == 1, proc.stderr
+    assert Path(data["project"]["path"]).resolve() == root.resolve()
+    assert data["project"]["lockfile"] == "uv.lock"
+    errors = [f for f in data["findings"] if f["package"] == "paramiko" and f["rule"] == "open-ended-range"]
+    assert errors and errors[0]["severity"] == "error"
+    assert "constraint-dependencies in pyproject.toml" in errors[0]["fix"]

@@ -56,15 +56,19 @@ def format_of(lockfile: Lockfile) -> LockfileFormat:
 
 
 def find_lockfile(directory: Path) -> Path:
-    """The lockfile in ``directory``, by the search order of :data:`FORMATS`.
+    """The lockfile in ``directory``, by the search order of :data:`FORMATS`; else one covering it from above.
+
+    The second is a uv workspace's ``uv.lock`` for a member directory
+    (:meth:`~auditor.sources.lockfiles.interface.LockfileFormat.find_above`).
 
     Raises:
-        LockfileError: the directory holds none of them.
+        LockfileError: the directory holds none of them and no parent's covers it.
     """
-    for fmt in FORMATS:
-        found = fmt.find_in(directory)
-        if found is not None:
-            return found
+    for finder in ("find_in", "find_above"):
+        for fmt in FORMATS:
+            found: Path | None = getattr(fmt, finder)(directory)
+            if found is not None:
+                return found
     raise LockfileError(
         f"{directory}: no lockfile found (looked for {KNOWN}); run 'uv lock' there or pass the lockfile's path"
     )

@@ -161,6 +161,13 @@ class LockfileFormat(ABC):
                 return found[0]
         return None
 
+    def find_above(self, directory: Path) -> Path | None:
+        """The lockfile of this format that covers ``directory`` from a parent (a workspace's), else None.
+
+        Asked only when no format has a lockfile in ``directory`` itself. Default: None.
+        """
+        return None
+
     @abstractmethod
     def sniff(self, path: Path, text: str) -> bool:
         """Whether ``text`` (the file at ``path``, whose name is unconventional) is this format.

@@ -238,6 +238,22 @@ _VERSION_LINE = re.compile(r"^version\s*=\s*\d+", re.MULTILINE)
 _LOCK_VERSION_LINE = re.compile(r"^lock[-_]version\s*=", re.MULTILINE)
 
 
+def _is_member(root: Path, member: Path) -> bool:
+    """Whether ``member`` matches the workspace globs of ``root``'s pyproject.toml (an unreadable one: no)."""
+    try:
+        data = parse_toml(root / PYPROJECT, (root / PYPROJECT).read_text(encoding="utf-8"), REGENERATE)
+    except (LockfileError, OSError, UnicodeDecodeError):
+        return False
+    workspace = ((data.get("tool") or {}).get("uv") or {}).get("workspace") or {}
+    if not isinstance(workspace, dict):
+        return False
+
+    def matches(key: str) -> bool:
+        return any(member in {p.resolve() for p in root.glob(str(g))} for g in workspace.get(key) or ())
+
+    return matches("members") and not matches("exclude")
+
+
 def cap_uv_project(texts: ProjectTexts, pyproject: Path, cap: Cap) -> CapWritten:
     """Cap ``cap.package`` in a uv project's ``pyproject``: its requirements, else uv's constraints.
 
@@ -263,6 +279,18 @@ class UvLock(LockfileFormat):
     regenerate = REGENERATE
     records_project_requirements = True
     resolver = "uv-lock"
+
+    def find_above(self, directory: Path) -> Path | None:
+        """The ``uv.lock`` of the uv workspace that ``directory`` is a member of, else None.
+
+        Membership: the ``[tool.uv.workspace] members`` globs of a parent's pyproject.toml, minus
+        ``exclude`` (uv keeps one lock per workspace, at its root).
+        """
+        member = directory.resolve()
+        for root in member.parents:
+            if (root / "uv.lock").is_file() and (root / PYPROJECT).is_file():
+                return root / "uv.lock" if _is_member(root, member) else None
+        return None
 
     def sniff(self, path: Path, text: str) -> bool:
         """A top-level integer ``version`` and ``[[package]]`` tables, without Poetry's or PDM's lock version."""

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, Lockfile
 from auditor.sources.environment import target_environment
 from auditor.sources.lockfiles import FORMATS, detect_format, find_lockfile, format_named, load_lockfile
@@ -154,3 +155,19 @@ def test_poetry_git_path_and_url_dependencies_resolve_as_direct_references(tmp_p
         "nettools @ git+https://git.invalid/nettools.git@v2#subdirectory=pkg",
         "labkit @ https://downloads.invalid/labkit-0.3.tar.gz",
     }
+
+
+@pytest.mark.parametrize(
+    ("workspace", "found"), [('[tool.uv.workspace]\nmembers = ["packages/*"]\n', True), ("", False)]
+)
+def test_a_member_finds_its_workspace_lock_and_only_a_member_does(workspace: str, found: bool, tmp_path: Path) -> None:
+    shutil.copy(lock_path("uv"), tmp_path / "uv.lock")
+    (tmp_path / "pyproject.toml").write_text(f'[project]\nname = "ws"\nversion = "0"\n\n{workspace}', encoding="utf-8")
+    member = tmp_path / "packages" / "netops"
+    member.mkdir(parents=True)
+    (member / "pyproject.toml").write_text('[project]\nname = "netops"\nversion = "0"\n', encoding="utf-8")
+    if found:
+        assert find_lockfile(member) == tmp_path / "uv.lock"
+    else:
+        with pytest.raises(LockfileError, match="no lockfile found"):
+            find_lockfile(member)
