@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from auditor.checks.registry import sort_key
 from auditor.engine.project import project_report
 from auditor.engine.requests import (
     AuditRequest,
@@ -22,7 +23,7 @@ from auditor.engine.requests import (
     Request,
     WhatIfRequest,
 )
-from auditor.model import Finding, Report
+from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
 
@@ -40,11 +41,6 @@ __all__ = [
 ]
 
 
-def finding_order(finding: Finding) -> tuple[int, str, str, str]:
-    """Sort key of every report's findings: errors first, then by rule, package and device."""
-    return (-finding.severity.rank, finding.rule, finding.package or "", finding.device or "")
-
-
 def run(request: Request, settings: Settings, progress: Progress) -> Report:
     """Build the report ``request`` asks for.
 
@@ -55,8 +51,8 @@ def run(request: Request, settings: Settings, progress: Progress) -> Report:
         progress: told about long phases (metadata, resolution, probing).
 
     Returns:
-        The report, findings sorted by :func:`finding_order` (stable: equal keys keep the order the
-        rules gave); a merge keeps the order of the reports it joins.
+        The report, findings in the rules' report order (:func:`auditor.checks.registry.sort_key`;
+        stable: equal keys keep the order the rules gave); a merge keeps the order of the reports it joins.
 
     Raises:
         AuditorError: every error a run can meet, each subclass with its documented exit code
@@ -65,12 +61,12 @@ def run(request: Request, settings: Settings, progress: Progress) -> Report:
     report = _build(request, settings, progress)
     if isinstance(request, MergeRequest):
         return report  # each shard's findings are in this order already; the join keeps the shards' order
-    return replace(report, findings=tuple(sorted(report.findings, key=finding_order)))
+    return replace(report, findings=tuple(sorted(report.findings, key=sort_key)))
 
 
 def _build(request: Request, settings: Settings, progress: Progress) -> Report:
     # Start-up: each kind of run imports only its own stack, so 'lock' (the pre-commit hook)
-    # never loads the probe, the lab, uv's resolution or the saved-report reader.
+    # never loads the lab, uv's resolution or the saved-report reader.
     if isinstance(request, (FixRequest, DriftRequest, WhatIfRequest)):
         return _build_resolution(request, settings, progress)
     if isinstance(request, ProbeRequest):

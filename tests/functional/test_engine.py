@@ -54,3 +54,25 @@ def test_audit_without_devices_says_it_checked_the_lock_only(tmp_path: Path) -> 
     vuln = [s["reason"] for s in data["skipped"] if s["subject"] == "vulnerability"]
     assert len(vuln) == 1 and "--vuln-db" in vuln[0], data["skipped"]
     assert "paramiko" not in {f["package"] for f in data["findings"] if f["severity"] == "error"}
+
+
+def test_the_lock_path_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
+    """The pre-commit hook's ``lock --offline``: no Paramiko, rich, PyYAML, pip-audit, lab, resolution or inventory."""
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1", "CI": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "auditor", "lock", "fixtures/lock/netmiko-4.4.0/uv", "--offline"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "auditor.engine.project" in imported  # the listing is read
+    heavy = ("paramiko", "rich", "yaml", "pip_audit", "asyncssh", "cryptography", "tomlkit")
+    ours = (
+        "auditor.lab",
+        "auditor.resolution",
+        "auditor.engine.demo",
+        "auditor.engine.whatif",
+        "auditor.sources.inventories",
+    )
+    unwanted = sorted(m for m in imported if m.split(".")[0] in heavy or m.startswith(ours))
+    assert unwanted == [], "keep these off the lock path (import them where they are used, with the reason)"
