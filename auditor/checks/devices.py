@@ -2,8 +2,10 @@
 
 * ``incompatible-device`` (error): the Paramiko the project will run has no algorithm in common
   with the device in some category (RFC 4253 §7.1). The message names the category, what the
-  device offers and what that Paramiko offers; the fix names the upper bound that keeps the
-  device reachable (e.g. ``pin paramiko<5``) and what the device could enable instead.
+  device offers and what that Paramiko offers; the fix names the client side (the upper bound that
+  keeps the device reachable, e.g. ``pin paramiko<5``, a capping extra such as ``netmiko[par4]``, or
+  the first later release that negotiates) and the device side: what the recognized platform can
+  enable, with the vendor's source (``rules/remediation.toml`` via :mod:`auditor.checks.remediation`).
 * ``legacy-only-device`` (warning): negotiation succeeds today, but in some category every
   algorithm both sides share is gone from a named later release's default client, so that upgrade
   cuts the device off.
