@@ -36,7 +36,7 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import AuditorError
-from auditor.model import DeviceResult, Finding, Severity, Verdict
+from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Severity, Verdict
 from auditor.probe.clients import CLIENTS
 
 RSA_SIGNATURES: tuple[str, ...] = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")
@@ -157,7 +157,8 @@ def _finding(result: DeviceResult, verdict: Verdict, listed: Sequence[str]) -> F
         package=verdict.client,
         device=result.device.name,
         fix=fix,
-        key=verdict.client,
+        # The primary client's findings carry no key, as the other device rules' (auditor.checks.devices._key).
+        key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
     )
 
 

@@ -27,7 +27,7 @@ from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.checks.remediation import device_without
 from auditor.errors import AuditorError
-from auditor.model import DeviceResult, Finding, Negotiated, Severity, Verdict
+from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Negotiated, Severity, Verdict
 from auditor.probe.clients import CLIENTS
 from auditor.probe.platforms import platform_of
 from auditor.rules_data import load_toml
@@ -218,7 +218,8 @@ def _finding(result: DeviceResult, verdict: Verdict, server: bool, facts: Strict
         package=verdict.client,
         device=result.device.name,
         fix=_fix(result, verdict, client=client, server=server, facts=facts),
-        key=verdict.client,
+        # The primary client's findings carry no key, as the other device rules' (auditor.checks.devices._key).
+        key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
     )
 
 

@@ -108,7 +108,6 @@ FINDINGS: tuple[Finding, ...] = (
         package="paramiko",
         device="xe17",
         fix="upgrade paramiko to >=3.4.0 (strict kex; https://www.paramiko.org/changelog.html)",
-        key="paramiko",
     ),
     Finding(
         "auth-signature",
@@ -117,7 +116,6 @@ FINDINGS: tuple[Finding, ...] = (
         package="paramiko",
         device="xe17",
         fix="paramiko 4.0.0 signs ssh-rsa (pin paramiko<=4.0.0)",
-        key="paramiko",
     ),
     Finding(
         "removed-api",
