@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import re
 import socket
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import NoReturn, Protocol
+from typing import Any, NoReturn, Protocol
 
 from auditor import __version__
 from auditor.errors import ProtocolError
@@ -217,6 +218,24 @@ def _ended(reader: ServerHelloReader, nothing: str) -> NoReturn:
     raise ProtocolError("the server closed the connection")  # eof() raised already unless done
 
 
+async def _addresses(device: Device) -> list[tuple[int, int, int, tuple[Any, ...]]]:
+    """``(family, type, proto, address)`` to try for ``device``: an IP literal as is, a name from DNS.
+
+    Raises:
+        socket.gaierror: the name does not resolve.
+    """
+    try:
+        ip = ipaddress.ip_address(device.host)
+    except ValueError:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(device.host, device.port, type=socket.SOCK_STREAM)
+        return [(family, kind, proto, tuple(address)) for family, kind, proto, _, address in infos]
+    # No resolver thread for an address (asyncio's open_connection skips it the same way).
+    if ip.version == 6:
+        return [(socket.AF_INET6, socket.SOCK_STREAM, 0, (device.host, device.port, 0, 0))]
+    return [(socket.AF_INET, socket.SOCK_STREAM, 0, (device.host, device.port))]
+
+
 async def _connect(device: Device) -> socket.socket:
     """A non-blocking TCP socket connected to ``device`` (each address DNS gives, in order).
 
@@ -227,9 +246,8 @@ async def _connect(device: Device) -> socket.socket:
         OSError: DNS failed or no address accepted the connection (the last address's error).
     """
     loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(device.host, device.port, type=socket.SOCK_STREAM)
     last: OSError = OSError(f"no address for {device.host}")
-    for family, kind, proto, _, address in infos:
+    for family, kind, proto, address in await _addresses(device):
         sock = socket.socket(family, kind, proto)
         sock.setblocking(False)
         try:
