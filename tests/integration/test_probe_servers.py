@@ -165,6 +165,10 @@ def test_no_verify_predicts_without_handshake(profile_devices: list[Device], emp
     results = probe_devices(profile_devices, settings, NullProgress())
     ios = next(r for r in results if r.device.name == "cisco_ios15_classic")
     assert ios.status is DeviceStatus.INCOMPATIBLE and not ios.verified and ios.host_key_fingerprint is None
+    # The verdict says what was judged: the release asked for, no backend (no environment was made), not verified.
+    (verdict,) = ios.verdicts
+    assert (verdict.client, verdict.version, verdict.source) == ("paramiko", "5.1.0", "--paramiko 5.1.0")
+    assert verdict.backend == () and not verdict.verified and verdict.reasons == ios.reasons
 
 
 # --------------------------------------------------------------------------- the CLI, as a user runs it
