@@ -241,11 +241,11 @@ def server_sig_algs(transport: Any, deadline: float) -> Any:
 
     Paramiko 2.9+ sends ``ext-info-c`` and keeps the server's EXT_INFO in ``server_extensions``; the
     server sends it right after its NEWKEYS, so it may land just after the handshake completes: wait
-    for it at most 1 s (and never past ``deadline``, a ``time.monotonic()`` value).
+    for it at most 0.5 s (and never past ``deadline``, a ``time.monotonic()`` value); it follows NEWKEYS at once.
     """
     if not isinstance(getattr(transport, "server_extensions", None), dict):
         return None
-    end = min(time.monotonic() + 1.0, deadline)
+    end = min(time.monotonic() + 0.5, deadline)
     while not transport.server_extensions and time.monotonic() < end and transport.is_active():
         time.sleep(0.02)
     raw = transport.server_extensions.get("server-sig-algs", b"")
