@@ -11,7 +11,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.analysis.fleet import fleet_results
+from auditor.analysis.project_clients import select_clients
+from auditor.analysis.rule_context import probe_findings
 from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped, Verdict
+from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
 from auditor.sources.inventories import load_inventory, shard
@@ -113,10 +116,6 @@ def device_checks(
         results, findings, note = fleet_results(settings.fleet, paramiko)
         return results, findings, [note, f"predicted for paramiko {paramiko} ({why})"], []
     assert inventory is not None
-    # Start-up: the probe stack is imported only when devices are probed, never on the lock path.
-    from auditor.analysis.rule_context import probe_findings
-    from auditor.probe.service import probe_devices
-
     # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
     devices = inventory_devices(inventory, settings)
     results = probe_devices(devices, settings, progress, paramiko=paramiko, source=why)
@@ -133,12 +132,8 @@ def _lock_clients(
     inventory: Path, lockfile: Lockfile, settings: Settings, progress: Progress
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """:func:`device_checks` for a live probe with every client ``lockfile`` brings in (``audit``)."""
-    from dataclasses import replace as _replace
-
-    from auditor.analysis.rule_context import probe_findings
-
     # audit judges the lock's own releases: [tool.sshdrift] paramiko is a probe what-if, not an audit input.
-    settings = _replace(settings, paramiko="auto")
+    settings = replace(settings, paramiko="auto")
     devices = inventory_devices(inventory, settings)
     results, skipped, notes = probe_project_clients(devices, settings, progress, lockfile, fallback=None)
     if not results and not skipped:
@@ -176,9 +171,6 @@ def probe_project_clients(
     Raises:
         UsageError: an unknown ``--client``. AuditorError: as :func:`auditor.probe.service.probe_devices`.
     """
-    from auditor.analysis.project_clients import select_clients
-    from auditor.probe.service import probe_devices
-
     selection = select_clients(settings, lockfile, fallback=fallback)
     if not selection.judges:
         return [], list(selection.skipped), []
