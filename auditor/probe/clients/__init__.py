@@ -8,6 +8,7 @@ instance in :data:`CLIENTS`. Nothing outside a client's folder imports its libra
 from __future__ import annotations
 
 from auditor.errors import UsageError
+from auditor.probe.clients.asyncssh import ASYNCSSH
 from auditor.probe.clients.interface import (
     Client,
     ClientEnvironment,
@@ -31,7 +32,7 @@ __all__ = [
     "get_client",
 ]
 
-CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO,)}
+CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH)}
 """Every client, by registry name."""
 
 PRIMARY_CLIENT = PARAMIKO.name

@@ -1,0 +1,131 @@
+"""asyncssh as a :class:`~auditor.probe.clients.interface.Client` (scrapli's asyncssh transport, direct use).
+
+scrapli-netconf and projects that use asyncssh directly run it the same way.
+
+The folder holds everything that knows asyncssh: its offer data per release (:mod:`.offers`, from
+``rules/clients/asyncssh.json``), its environments (:mod:`.environments`), the handshake worker run by that
+release's interpreter (:mod:`.worker`) and its driver (:mod:`.verify`). Importing this package does not
+import asyncssh.
+
+How asyncssh negotiates (its ``connection.py``, RFC 4253 §7.1): the kex is the first client algorithm the
+server also lists; cipher, MAC and compression likewise per direction; an AEAD cipher
+(``chacha20-poly1305@openssh.com``, AES-GCM) needs no MAC overlap (RFC 5647); the host-key algorithm is left
+to the server, which closes the connection when none fits (OpenSSH says nothing first: the worker reports it
+as incompatible without a category, and the prediction names the category).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from auditor.model import Device, Offered
+from auditor.probe.clients.interface import ClientEnvironment, DeviceKey, EnvironmentRequest, VerifyOptions
+from auditor.probe.results import HandshakeOutcome
+from auditor.progress import Progress
+
+_MESSAGE_CATEGORY: tuple[tuple[str, str], ...] = (
+    ("no matching key exchange", "kex"),
+    ("no matching kex", "kex"),
+    ("no matching encryption", "cipher_c2s"),
+    ("no matching cipher", "cipher_c2s"),
+    ("no matching mac", "mac_c2s"),
+    ("no matching compression", "compression_c2s"),
+    ("no matching host key", "host_key"),
+    ("no matching host-key", "host_key"),
+    ("no matching algo hostkey", "host_key"),
+    ("no matching algo kex", "kex"),
+    ("no matching algo enc", "cipher_c2s"),
+    ("no matching algo mac", "mac_c2s"),
+)
+"""Words of asyncssh's ``KeyExchangeFailed`` ("No matching encryption algorithm found, sent ... and received ..."),
+and of OpenSSH's and Dropbear's disconnects → our category."""
+
+
+def failed_category(reason: str | None) -> str | None:
+    """The category a handshake failure names (``kex``, ``host_key``, ``cipher_c2s``, ``mac_c2s``, ...), or None.
+
+    ``No matching key exchange algorithm found, sent ... and received ...`` → ``kex``; ``No matching
+    encryption algorithm found`` → ``cipher_c2s``; OpenSSH's "no matching host key type found" → ``host_key``.
+    A server that closed the connection during key exchange names no category (None): the prediction says which.
+    """
+    text = (reason or "").lower()
+    return next((category for words, category in _MESSAGE_CATEGORY if words in text), None)
+
+
+class AsyncsshClient:
+    """asyncssh (``asyncssh.connect`` with ``known_hosts=None``), as scrapli's asyncssh transport runs it.
+
+    Failures map to our statuses in the worker: no overlap (asyncssh's own "No matching ..." or the server's
+    disconnect, or the server closing the connection during key exchange) is ``incompatible``; refused,
+    timeout, reset before the identification string is ``unreachable``; anything else is ``error``; a
+    refused login after the key exchange is ``compatible``.
+    """
+
+    name = "asyncssh"
+    packages: tuple[str, ...] = ("asyncssh",)
+    backend_packages: tuple[str, ...] = ("cryptography",)
+    ignored_config: tuple[str, ...] = ()
+    """asyncssh reads ssh_config(5) itself (``KexAlgorithms``, ``Ciphers``, ``MACs``, ``HostKeyAlgorithms``)."""
+    require_mac_with_aead = False
+    """An AEAD cipher negotiates without a MAC overlap (asyncssh's ``encryption_needs_mac``)."""
+
+    def known_releases(self) -> list[str]:
+        """Every asyncssh release with offer data, oldest first (2.13.0 … 2.24.1)."""
+        from auditor.probe.clients.asyncssh import offers
+
+        return offers.known_releases()
+
+    def offer(self, version: str) -> Offered:
+        """The default client's KEXINIT name-lists of ``version``. Raises AuditorError without data."""
+        from auditor.probe.clients.asyncssh import offers
+
+        return offers.client_offer(version)
+
+    def supported(self, version: str) -> Mapping[str, tuple[str, ...]]:
+        """What ``version`` implements by category. Raises AuditorError without data."""
+        from auditor.probe.clients.asyncssh import offers
+
+        return offers.supported(version)
+
+    def environment(self, request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
+        """See :func:`.environments.resolve` (uv-made environments cached per release)."""
+        from auditor.probe.clients.asyncssh.environments import resolve
+
+        return resolve(request, verify=verify)
+
+    def verify(
+        self,
+        devices: Sequence[Device],
+        environment: ClientEnvironment,
+        options: VerifyOptions,
+        progress: Progress | None,
+    ) -> Mapping[DeviceKey, HandshakeOutcome]:
+        """``asyncssh.connect`` without credentials against each direct device in ``environment.python``.
+
+        Devices behind jump hosts get no outcome (reported as not verified).
+
+        Raises:
+            ConfigError: no interpreter in ``environment``, or it cannot run the worker or imports another
+                asyncssh than ``environment.version``.
+        """
+        from auditor.errors import ConfigError
+        from auditor.probe.clients.asyncssh.verify import verify_devices
+
+        if environment.python is None:
+            raise ConfigError(f"asyncssh {environment.version}: no environment to verify with; run again")
+        return verify_devices(
+            devices,
+            python=environment.python,
+            version=environment.version,
+            timeout=options.timeout,
+            concurrency=options.concurrency,
+            progress=progress,
+        )
+
+    def failure_category(self, reason: str | None) -> str | None:
+        """See :func:`failed_category`."""
+        return failed_category(reason)
+
+
+ASYNCSSH = AsyncsshClient()
+"""The one instance the registry lists."""

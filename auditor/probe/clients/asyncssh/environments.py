@@ -1,0 +1,193 @@
+"""Python environments that hold the asyncssh release a verification handshake must run.
+
+A release is named as ``installed`` (the interpreter ``--python``, default sshdrift's own, which depends on
+asyncssh), ``locked`` (the version the lockfile of ``--project`` pins) or an exact release. Exact
+releases run in cached uv environments, one per release, under ``$SSHDRIFT_CACHE_DIR/envs/asyncssh-X.Y.Z``,
+built in a temporary sibling directory and renamed into place only when complete (a crash or a
+concurrent run never leaves a half-made environment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
+from auditor.probe.cache import cache_dir
+from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
+from auditor.uv_runner import run_uv
+
+CLIENT = "asyncssh"
+MARKER = "sshdrift-env.json"
+"""Written last into a finished environment: ``{"asyncssh": "X.Y.Z", "backend": {"cryptography": ...}}``."""
+
+BACKEND = ("cryptography",)
+"""Distributions whose versions change what asyncssh offers (curve448, ML-KEM come from cryptography)."""
+
+_VERSIONS_SCRIPT = """
+import json, sys
+from importlib.metadata import version
+out = {"asyncssh": version("asyncssh")}
+for dist in BACKEND:
+    try:
+        out[dist] = version(dist)
+    except Exception:
+        pass
+sys.stdout.write(json.dumps(out) + "\\n")
+"""
+
+
+def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
+    """The asyncssh release ``request`` names and, with ``verify``, an interpreter that imports it.
+
+    Raises:
+        ConfigError: ``installed`` and the interpreter cannot run or has no asyncssh.
+        LockfileError: ``locked`` and the lockfile pins no asyncssh. UsageError: a spec that is none of
+            the three forms, or ``locked`` without ``--project``.
+        ResolverError: uv could not make the environment (uv's reason in the message).
+    """
+    if request.spec == "installed":
+        python = _interpreter(request.python or Path(sys.executable))
+        versions = installed_versions(python)
+        version = versions.pop(CLIENT)
+        return ClientEnvironment(CLIENT, version, python, _backend(versions), f"installed in {python}")
+    if request.spec == "locked":
+        version, source = _locked(request)
+    else:
+        version, source = _exact(request.spec), f"asyncssh {request.spec}"
+    if not verify:
+        return ClientEnvironment(CLIENT, version, None, (), source)
+    python, backend = ensure_environment(version, offline=request.offline)
+    return ClientEnvironment(CLIENT, version, python, backend, source)
+
+
+def installed_versions(python: Path) -> dict[str, str]:
+    """``{"asyncssh": VERSION, "cryptography": VERSION}`` as ``python`` sees them (backends left out when absent).
+
+    Raises:
+        ConfigError: ``python`` cannot be run or has no asyncssh.
+    """
+    script = _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND))
+    try:
+        result = subprocess.run(
+            [str(python), "-c", script],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(
+            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
+        ) from exc
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(f"{python}: has no asyncssh ({last}); pass --python with the project's interpreter")
+    versions: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
+    return {str(k): str(v) for k, v in versions.items()}
+
+
+def environment_path(version: str) -> Path:
+    """Where the cached environment of asyncssh ``version`` lives (it may not exist yet)."""
+    return cache_dir() / "envs" / f"asyncssh-{version}"
+
+
+def ensure_environment(version: str, *, offline: bool = False) -> tuple[Path, tuple[tuple[str, str], ...]]:
+    """``(python, backend)`` of the cached environment of asyncssh ``version``, made with uv if needed.
+
+    Raises:
+        ResolverError: uv failed (no such release, the index unreachable, ``--offline`` with a cold cache).
+    """
+    final = environment_path(version)
+    python = final / "bin" / "python"
+    recorded = _recorded_backend(final, python)
+    if recorded is not None:
+        return python, recorded
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-asyncssh-{version}-", dir=final.parent))
+    try:
+        try:
+            run_uv(
+                ["venv", "--quiet", "--allow-existing", "--no-project", "--python", sys.executable, str(tmp)],
+                offline=offline,
+                timeout=300,
+            )
+            run_uv(
+                ["pip", "install", "--quiet", "--python", str(tmp / "bin" / "python"), f"asyncssh=={version}"],
+                offline=offline,
+                timeout=600,
+            )
+        except ResolverError as exc:
+            raise ResolverError(
+                f"asyncssh {version}: cannot make its environment ({exc.message}); check the version"
+                + (", or drop --offline" if offline else " and the package index")
+            ) from exc
+        versions = installed_versions(tmp / "bin" / "python")
+        marker = {CLIENT: versions.pop(CLIENT), "backend": versions}
+        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
+        if final.exists() and _recorded_backend(final, python) is None:
+            shutil.rmtree(final, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            tmp.rename(final)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    recorded = _recorded_backend(final, python)
+    if recorded is None:
+        raise ResolverError(f"asyncssh {version}: its environment in {final} is incomplete; remove it and run again")
+    return python, recorded
+
+
+def _recorded_backend(env: Path, python: Path) -> tuple[tuple[str, str], ...] | None:
+    """The backend a finished environment recorded, or None when it is not finished."""
+    if not python.exists():
+        return None
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        marker = json.loads((env / MARKER).read_text(encoding="utf-8"))
+        if marker.get(CLIENT):
+            return _backend(marker.get("backend") or {})
+    return None
+
+
+def _backend(versions: dict[str, str]) -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((str(k), str(v)) for k, v in versions.items() if k != CLIENT))
+
+
+def _locked(request: EnvironmentRequest) -> tuple[str, str]:
+    if request.project is None:
+        raise UsageError("asyncssh locked: needs --project PATH (a project directory or its lockfile)")
+    from auditor.sources.lockfiles import load_lockfile
+
+    lock = load_lockfile(request.project, python_version=request.python_version)
+    package = lock.packages.get(CLIENT)
+    if package is None:
+        raise LockfileError(f"{lock.path}: pins no asyncssh; name a release to judge with instead")
+    return package.version, lock.path.name
+
+
+def _exact(spec: str) -> str:
+    try:
+        version = Version(spec)
+    except InvalidVersion as exc:
+        raise UsageError(f"asyncssh {spec}: expected installed, locked or a release such as 2.24.1") from exc
+    if str(version) != spec:
+        raise UsageError(f"asyncssh {spec}: give the exact release, such as 2.24.1")
+    return spec
+
+
+def _interpreter(path: Path) -> Path:
+    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
+    if path.is_dir():
+        candidate = path / "bin" / "python"
+        if candidate.exists():
+            return candidate
+        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
+    return path

@@ -1,0 +1,144 @@
+"""Verification: real asyncssh handshakes in a subprocess of the interpreter that holds the release asked for.
+
+The handshakes live in :mod:`auditor.probe.clients.asyncssh.worker`, a script that interpreter runs (asyncssh
+is asyncio-based: one process handles every device concurrently). This module feeds it the job as JSON on
+stdin and reads one JSON line per device back, advancing the progress as lines arrive.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from auditor.errors import ConfigError
+from auditor.model import Device, DeviceStatus, Negotiated
+from auditor.probe.clients.interface import DeviceKey, device_key
+from auditor.probe.results import HandshakeOutcome
+from auditor.progress import Progress
+
+WORKER = Path(__file__).with_name("worker.py")
+"""The script the target interpreter runs."""
+
+IMPLICIT_MAC = "<implicit>"
+"""What :mod:`auditor.probe.negotiation` calls the MAC of an AEAD cipher (asyncssh reports the cipher's name)."""
+
+_START_SECONDS = 60.0
+"""Allowance for the worker to start (import asyncssh and cryptography)."""
+
+
+def verify_devices(
+    devices: Sequence[Device],
+    *,
+    python: Path,
+    version: str,
+    timeout: float,
+    concurrency: int,
+    progress: Progress | None,
+) -> dict[DeviceKey, HandshakeOutcome]:
+    """Run ``asyncssh.connect`` without credentials against each direct device with ``python``'s asyncssh.
+
+    Devices behind a jump host are left out (no entry: the caller reports them as not verified).
+
+    Args:
+        devices: the devices to handshake with (one connection at a time per host:port).
+        python: the interpreter whose asyncssh to use; it must import exactly ``version``.
+        version: the asyncssh release expected.
+        timeout: seconds per device for connect + identification string + key exchange + the refused login.
+        concurrency: handshakes at once.
+        progress: advanced by one per finished device.
+
+    Returns:
+        ``(name, host, port)`` → outcome for every device whose handshake finished.
+
+    Raises:
+        ConfigError: ``python`` cannot run the worker, or imports another asyncssh than ``version``.
+    """
+    direct = [d for d in devices if not d.jump]
+    if not direct:
+        return {}
+    by_key = {device_key(d): d for d in direct}
+    job = {"timeout": timeout, "concurrency": concurrency, "devices": [list(k) for k in by_key]}
+    budget = _START_SECONDS + timeout * (len(by_key) / max(1, concurrency) + 2)
+    try:
+        proc = subprocess.run(
+            [str(python), "-W", "ignore", str(WORKER)],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            timeout=budget,
+            check=False,
+        )
+    except OSError as exc:
+        raise ConfigError(
+            f"{python}: cannot run it for the asyncssh handshakes ({exc.strerror}); check --python"
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+        return _outcomes(out, by_key, version, progress)
+    lines = proc.stdout.splitlines()
+    if not lines:
+        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(f"{python}: the asyncssh handshake worker did not start ({last}); check that interpreter")
+    hello = json.loads(lines[0])
+    if hello.get("hello") != version:
+        raise ConfigError(f"{python}: imports asyncssh {hello.get('hello')}, not {version}; check --python")
+    return _outcomes(proc.stdout, by_key, version, progress)
+
+
+def _outcomes(
+    stdout: str, by_key: dict[DeviceKey, Device], version: str, progress: Progress | None
+) -> dict[DeviceKey, HandshakeOutcome]:
+    outcomes: dict[DeviceKey, HandshakeOutcome] = {}
+    for line in stdout.splitlines():
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if "key" not in data:
+            continue
+        name, host, port = data["key"]
+        device = by_key.get((str(name), str(host), int(port)))
+        if device is None:
+            continue
+        outcomes[device_key(device)] = outcome_from_json(device, version, data)
+        if progress is not None:
+            progress.advance()
+    return outcomes
+
+
+def outcome_from_json(device: Device, version: str, data: dict[str, Any]) -> HandshakeOutcome:
+    """One worker line as a :class:`HandshakeOutcome` (``client`` ``asyncssh``).
+
+    The negotiated MAC of an AEAD cipher (asyncssh names the cipher) becomes :data:`IMPLICIT_MAC`; an RSA
+    host key's signature algorithm (``ssh-rsa`` or ``rsa-sha2-*``) is not visible, so it is left empty
+    (never compared with the prediction); asyncssh has no public accessor for the kex chosen, so an empty
+    kex is not compared either.
+    """
+    negotiated = None
+    raw = data.get("negotiated")
+    if isinstance(raw, dict):
+        mac = raw.get("mac") or ""
+        host_key = raw.get("host_key") or ""
+        negotiated = Negotiated(
+            kex=raw.get("kex") or "",
+            host_key="" if host_key == "ssh-rsa" else host_key,
+            cipher=raw.get("cipher") or "",
+            mac=IMPLICIT_MAC if mac == raw.get("cipher") else mac,
+            compression=raw.get("compression") or "none",
+        )
+    key = data.get("host_key") or {}
+    return HandshakeOutcome(
+        device,
+        DeviceStatus(data.get("status", "error")),
+        version,
+        negotiated=negotiated,
+        reason=data.get("reason"),
+        host_key_type=key.get("type"),
+        host_key_base64=key.get("base64"),
+        host_key_fingerprint=key.get("fingerprint"),
+        banner=data.get("banner"),
+        client="asyncssh",
+    )
