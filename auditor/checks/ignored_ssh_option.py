@@ -128,10 +128,12 @@ def option_findings(options: Iterable[ConfigOption], releases: Sequence[Breaking
     (``disabled_algorithms``, or pinning Paramiko when one of ``releases`` removed the algorithm).
     """
     out = []
+    # Only Paramiko's own removals: other clients' breaking releases (ansible-pylibssh 1.3.0) are not the cause.
+    paramiko_releases = [r for r in releases if r.package == "paramiko"]
     for option in options:
         spec = IGNORED.get(option.keyword)
         if spec is not None:
-            out.append(_finding(option, spec, releases))
+            out.append(_finding(option, spec, paramiko_releases))
     return out
 
 

@@ -132,7 +132,10 @@ def predict(paramiko_version: str, server: Offered, client: str = "paramiko") ->
     from auditor.probe.clients import get_client
 
     judged = get_client(client)
-    outcome = negotiate(judged.offer(paramiko_version), server, require_mac_with_aead=judged.require_mac_with_aead)
+    # A client whose rule changed between releases (libssh 0.9.3) says so per release.
+    per_release = getattr(judged, "requires_mac_with_aead", None)
+    require = per_release(paramiko_version) if callable(per_release) else judged.require_mac_with_aead
+    outcome = negotiate(judged.offer(paramiko_version), server, require_mac_with_aead=bool(require))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)
     return Prediction(paramiko=paramiko_version, negotiated=outcome, failure=None)

@@ -1,4 +1,4 @@
-"""Read the OpenSSH ``-o`` options an Ansible project passes (``--ansible-cfg FILE``).
+"""Read the OpenSSH ``-o`` options and the libssh algorithm settings an Ansible project passes (``--ansible-cfg FILE``).
 
 Where they live (Ansible's configuration reference, ``ssh_connection`` plugin):
 
@@ -10,6 +10,10 @@ Where they live (Ansible's configuration reference, ``ssh_connection`` plugin):
 
 Every ``-o Keyword=value`` (or ``-oKeyword=value``, ``-o "Keyword value"``) becomes a
 :class:`~auditor.sources.ssh_config.ConfigOption` with its file and line.
+
+For ``network_cli`` over libssh (ansible-pylibssh), :func:`read_libssh_settings` reads the
+``[libssh_connection]`` keys and ``ansible_libssh_*`` variables that widen what libssh offers
+(``key_exchange_algorithms``, ``hostkeys``).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import configparser
 import re
 import shlex
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.errors import ConfigError
@@ -157,3 +162,89 @@ def read_ansible_ssh_options(path: Path) -> list[ConfigOption]:
         seen.add(resolved)
         options += _scan_variables(file)
     return options
+
+
+LIBSSH_SETTINGS: dict[str, tuple[str, str]] = {
+    "key_exchange_algorithms": ("key_exchange_algorithms", "ansible_libssh_key_exchange_algorithms"),
+    "hostkeys": ("hostkeys", "ansible_libssh_hostkeys"),
+    "publickey_accepted_algorithms": ("publickey_algorithms", "ansible_libssh_publickey_algorithms"),
+}
+"""Option of ansible.netcommon's ``libssh`` connection → (``[libssh_connection]`` ini key, inventory variable).
+
+Source: the plugin's documented options (ansible.netcommon ``plugins/connection/libssh.py``): each
+option reads the ini key, then ``ANSIBLE_LIBSSH_<OPTION>``, then the variable, the variable winning.
+"""
+
+_LIBSSH_VARIABLE = re.compile(
+    r"\b(ansible_libssh_(?:key_exchange_algorithms|hostkeys|publickey_algorithms))\s*[:=]\s*(.+?)\s*$"
+)
+
+
+@dataclass(frozen=True)
+class LibsshSettings:
+    """The algorithm settings an Ansible project gives libssh (``network_cli`` with ``ssh_type=libssh``).
+
+    Each is the :class:`ConfigOption` that wins (an inventory variable over the ansible.cfg key), or None.
+    """
+
+    key_exchange_algorithms: ConfigOption | None = None
+    """``ansible_libssh_key_exchange_algorithms`` / ``[libssh_connection] key_exchange_algorithms``."""
+    hostkeys: ConfigOption | None = None
+    """``ansible_libssh_hostkeys`` / ``[libssh_connection] hostkeys``."""
+    publickey_accepted_algorithms: ConfigOption | None = None
+    """``ansible_libssh_publickey_algorithms`` / ``[libssh_connection] publickey_algorithms`` (user auth only)."""
+
+    def value(self, option: str) -> str | None:
+        """The value of ``option`` (``key_exchange_algorithms``, ``hostkeys``, ...), or None when unset."""
+        found: ConfigOption | None = getattr(self, option, None)
+        return found.value if found is not None else None
+
+
+def _libssh_variables(path: Path) -> Iterator[ConfigOption]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return
+    for number, raw in enumerate(lines, start=1):
+        if raw.lstrip().startswith(("#", ";")):
+            continue
+        match = _LIBSSH_VARIABLE.search(raw)
+        if match is None:
+            continue
+        value = match.group(2).strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        yield ConfigOption(path, number, match.group(1), value, None, context=match.group(1))
+
+
+def read_libssh_settings(path: Path) -> LibsshSettings:
+    """The libssh algorithm settings of the Ansible project whose ansible.cfg is ``path``.
+
+    Reads ``[libssh_connection]`` of the file (:data:`LIBSSH_SETTINGS`) and the ``ansible_libssh_*``
+    variables of its inventory, ``group_vars`` and ``host_vars`` (the same files as
+    :func:`read_ansible_ssh_options`); a variable wins over the ini key, as in Ansible. A variable set
+    differently for different hosts is taken from the last file read (the report names it).
+
+    Raises:
+        ConfigError: ``path`` cannot be read or is not valid INI.
+    """
+    parser, lines = _read_cfg(path)
+    found: dict[str, ConfigOption] = {}
+    if parser.has_section("libssh_connection"):
+        where = _key_lines(lines, "libssh_connection")
+        for option, (ini_key, _) in LIBSSH_SETTINGS.items():
+            value = parser.get("libssh_connection", ini_key, fallback=None)
+            if value:
+                found[option] = ConfigOption(
+                    path, where.get(ini_key, 1), ini_key, value.strip(), "[libssh_connection]", context=ini_key
+                )
+    by_variable = {variable: option for option, (_, variable) in LIBSSH_SETTINGS.items()}
+    seen: set[Path] = set()
+    for file in _inventory_files(path, parser):
+        resolved = file.resolve()
+        if resolved in seen:
+            continue
+        seen.add(resolved)
+        for setting in _libssh_variables(file):
+            found[by_variable[setting.key]] = setting
+    return LibsshSettings(**found)

@@ -17,6 +17,7 @@ from auditor.probe.clients.interface import (
     VerifyOptions,
     device_key,
 )
+from auditor.probe.clients.libssh import LIBSSH
 from auditor.probe.clients.paramiko import PARAMIKO
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
     "get_client",
 ]
 
-CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH)}
+CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH, LIBSSH)}
 """Every client, by registry name."""
 
 PRIMARY_CLIENT = PARAMIKO.name
