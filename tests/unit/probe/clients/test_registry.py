@@ -49,7 +49,7 @@ def test_prediction_names_the_client() -> None:
     failure = predict("5.1.0", get_client("paramiko").offer("2.0.9"), "paramiko").failure
     assert failure is None  # 5.1.0 still shares something with what 2.0.9 offered
     with pytest.raises(UsageError):
-        predict("5.1.0", get_client("paramiko").offer("5.1.0"), "libssh")
+        predict("5.1.0", get_client("paramiko").offer("5.1.0"), "putty")
 
 
 def _imports_paramiko(path: Path) -> bool:
