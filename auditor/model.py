@@ -452,6 +452,26 @@ class Verdict:
         }
 
 
+@dataclass(frozen=True)
+class GatewayKeyChange:
+    """A jump host on a device's ProxyJump chain whose host key is not the one known_hosts holds (same key type)."""
+
+    gateway: str
+    """The hop as the chain writes it (``[user@]host[:port]``)."""
+    host: str
+    port: int
+    key_type: str
+    """The key type compared (``ssh-ed25519``)."""
+    seen: str
+    """``SHA256:`` fingerprint of the key the gateway presented."""
+    file: str
+    """The known_hosts file compared with."""
+    known: tuple[str, ...] = ()
+    """``SHA256:`` fingerprints known_hosts holds for that gateway and key type."""
+    line: int | None = None
+    """1-based known_hosts line of the first such key, when known."""
+
+
 PRIMARY_CLIENT = "paramiko"
 """The client whose verdict the v1 device fields (``paramiko``, ``negotiated``, ``verified``, ``reasons``) carry."""
 
@@ -486,6 +506,8 @@ class DeviceResult:
     """One verdict per client judged; empty means only the primary client's, read from the v1 fields."""
     server_sig_algs: tuple[str, ...] | None = None
     """The server's RFC 8308 ``server-sig-algs`` seen in the verified handshake (``()``: it sent none); None: not read."""
+    gateway_key_changed: GatewayKeyChange | None = None
+    """A gateway of the device's chain showed another host key than known_hosts' (the device was not reached)."""
 
     @property
     def judged(self) -> tuple[Verdict, ...]:
@@ -510,7 +532,7 @@ class DeviceResult:
             "name": self.device.name,
             "host": self.device.host,
             "port": self.device.port,
-            "jump": self.device.jump,
+            "jump": ",".join(self.device.jumps) or None,
             "status": self.status.value,
             "banner": self.banner,
             "offered": self.offered.to_json() if self.offered else None,

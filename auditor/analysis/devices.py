@@ -45,10 +45,11 @@ def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
 
 
 def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> list[Device]:
-    """Devices with ``jump`` filled from the ``ProxyJump`` that ``ssh_config`` files give their host.
+    """Devices with ``jumps`` filled from the ``ProxyJump`` chain that ``ssh_config`` files give their host.
 
     An inventory's own ``jump`` wins; a device is looked up by its name, then by its host.
-    Paramiko's ``SSHConfig`` does the matching (ssh_config(5) ``Host`` patterns).
+    :class:`auditor.sources.ssh_config.ProxyJumps` does the matching (ssh_config(5) ``Host`` patterns,
+    ``Match host``, ``Include``) and keeps the whole chain.
 
     Args:
         devices: the inventory's devices.
@@ -62,17 +63,15 @@ def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> l
     """
     if not ssh_config:
         return list(devices)
-    # Start-up: Paramiko (and its cryptography) is imported only when ssh_config files are given.
-    from auditor.probe.sshlib import proxy_jump_for
+    from auditor.sources.ssh_config import ProxyJumps
 
+    jumps = ProxyJumps(list(ssh_config))
     out = []
     for device in devices:
-        jump = None
-        if device.jump is None:
-            jump = proxy_jump_for(device.name, ssh_config) or (
-                proxy_jump_for(device.host, ssh_config) if device.host != device.name else None
-            )
-        out.append(replace(device, jump=jump) if jump else device)
+        chain: tuple[str, ...] = ()
+        if not device.jumps:
+            chain = jumps.chain(device.name) or (jumps.chain(device.host) if device.host != device.name else ())
+        out.append(replace(device, jump=None, jumps=chain) if chain else device)
     return out
 
 

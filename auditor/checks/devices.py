@@ -10,7 +10,8 @@
   algorithm both sides share is gone from a named later release's default client, so that upgrade
   cuts the device off.
 * ``host-key-changed`` (error): the host key seen in the verified handshake is not the one
-  known_hosts holds for that host and port (same key type).
+  known_hosts holds for that host and port (same key type), or a jump host of the device's ProxyJump
+  chain presented another key than known_hosts holds for it (the finding names that gateway).
 
 Release facts come from ``rules/clients/paramiko.json`` through :mod:`auditor.probe.algorithms`.
 """
@@ -325,6 +326,28 @@ def host_key_finding(result: DeviceResult, verdict: HostKeyVerdict | None) -> Fi
     )
 
 
+def gateway_key_finding(result: DeviceResult) -> Finding | None:
+    """``host-key-changed`` naming the jump host of ``result``'s chain whose key is not known_hosts' (None: none)."""
+    change = result.gateway_key_changed
+    if change is None:
+        return None
+    where = change.file + (f" line {change.line}" if change.line else "")
+    known = f" ({', '.join(change.known)})" if change.known else ""
+    return Finding(
+        rule="host-key-changed",
+        severity=Severity.ERROR,
+        message=(
+            f"{_label(result)}: jump host {change.gateway} presented host key {change.seen} ({change.key_type}), "
+            f"which does not match {where}{known}; the device was not probed"
+        ),
+        device=result.device.name,
+        file=change.file,
+        line=change.line,
+        fix="confirm the gateway's new fingerprint out of band; if it was re-keyed, update known_hosts "
+        f"(ssh-keygen -R '{_known_name(change.host, change.port)}')",
+    )
+
+
 def _known_name(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
@@ -419,8 +442,8 @@ class HostKeyChanged(_DeviceRule):
     )
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
-        """One error when known_hosts' verdict on the result's host key is ``changed``."""
-        changed = host_key_finding(result, context.host_keys.get(device_key(result)))
+        """One error when known_hosts' verdict on the result's host key, or a gateway's of its chain, is ``changed``."""
+        changed = gateway_key_finding(result) or host_key_finding(result, context.host_keys.get(device_key(result)))
         return [changed] if changed is not None else []
 
 

@@ -129,8 +129,8 @@ def device_address(result: DeviceResult) -> str:
     """``host:port`` (with ``via jump`` when reached through a gateway); IPv6 hosts in brackets."""
     host = result.device.host
     text = f"[{host}]:{result.device.port}" if ":" in host else f"{host}:{result.device.port}"
-    if result.device.jump:
-        text += f" via {result.device.jump}"
+    if result.device.jumps:
+        text += f" via {','.join(result.device.jumps)}"
     return text
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.model import Device, DeviceStatus, KexInit, Negotiated
+from auditor.model import Device, DeviceStatus, GatewayKeyChange, KexInit, Negotiated
 
 CATEGORY_LABELS = {
     "kex": "kex algorithm",
@@ -66,6 +66,8 @@ class ProtocolFailure:
     """The identification string, when the server got that far."""
     probed_at: str
     """ISO 8601 UTC time of the connect."""
+    gateway_key: GatewayKeyChange | None = None
+    """Set when the failure is a jump host's changed host key (the device itself was never reached)."""
 
 
 GrabResult = Grabbed | Unreachable | ProtocolFailure

@@ -323,6 +323,7 @@ def fold(
             paramiko=version,
             reasons=(grab.reason,),
             probed_at=grab.probed_at,
+            gateway_key_changed=grab.gateway_key,
         )
     else:
         base = DeviceResult(

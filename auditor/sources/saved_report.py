@@ -97,7 +97,12 @@ def _device(data: Any) -> DeviceResult:
     except ValueError:
         raise _Bad(f"device {name}: unknown predicted status {predicted_raw!r}") from None
     return DeviceResult(
-        device=Device(name=name, host=host, port=port or 22, jump=_str(data, "jump", optional=True)),
+        device=Device(
+            name=name,
+            host=host,
+            port=port or 22,
+            jumps=tuple(hop for hop in (_str(data, "jump", optional=True) or "").split(",") if hop),
+        ),
         status=status,
         banner=_str(data, "banner", optional=True),
         offered=offered,

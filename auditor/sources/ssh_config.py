@@ -127,3 +127,129 @@ def read_ssh_config(path: Path) -> list[ConfigOption]:
             SSHConfig rejects it.
     """
     return _scan(path, 0, {path.resolve()}, None)
+
+
+# ssh_config(5) PATTERNS: ``*`` any run of characters, ``?`` one character; ``!`` negates.
+def _pattern_matches(pattern: str, name: str) -> bool:
+    regex = "".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern)
+    return re.fullmatch(regex, name, re.IGNORECASE) is not None
+
+
+def _patterns_match(patterns: list[str], name: str) -> bool:
+    """A pattern list: some pattern matches and no negated one does (ssh_config(5) PATTERNS)."""
+    matched = False
+    for pattern in patterns:
+        if pattern.startswith("!"):
+            if _pattern_matches(pattern[1:], name):
+                return False
+        elif _pattern_matches(pattern, name):
+            matched = True
+    return matched
+
+
+def _match_applies(criteria: list[str], name: str) -> bool:
+    """Whether ``Match`` criteria hold for host ``name``.
+
+    ``all``, ``host``/``originalhost`` pattern lists and ``final`` are judged; any other criterion (``user``,
+    ``exec``, ``localuser``, ``address``...) depends on more than the host name, so the block is taken as
+    not matching.
+    """
+    words = iter(criteria)
+    for word in words:
+        keyword = word.lower()
+        if keyword in ("all", "final"):
+            continue
+        if keyword not in ("host", "originalhost"):
+            return False
+        if not _patterns_match(next(words, "").split(","), name):
+            return False
+    return True
+
+
+def block_applies(block: str | None, name: str) -> bool:
+    """Whether the options of ``block`` (``Host PATTERNS`` or ``Match CRITERIA``, None: global) apply to host ``name``.
+
+    Follows ssh_config(5): ``Host`` takes whitespace-separated patterns with ``*``, ``?`` and ``!``; ``Match``
+    is judged by :func:`_match_applies` (host criteria only).
+    """
+    if block is None:
+        return True
+    keyword, _, rest = block.partition(" ")
+    if keyword.lower() == "host":
+        return _patterns_match(rest.split(), name)
+    return _match_applies(rest.split(), name)
+
+
+def first_value(options: list[ConfigOption], name: str, keyword: str) -> ConfigOption | None:
+    """The option ``keyword`` (lower-case) that applies to host ``name``: the first one obtained, as ssh_config(5) says.
+
+    ``options`` are :func:`read_ssh_config`'s, in file order; global options and the blocks that match count.
+    """
+    for option in options:
+        if option.keyword == keyword and option.keyword not in ("host", "match") and block_applies(option.block, name):
+            return option
+    return None
+
+
+def _split_hop(hop: str) -> tuple[str, str, str]:
+    """``[ssh://][user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)`` as text, empty when absent."""
+    user, _, rest = hop.removeprefix("ssh://").rpartition("@")
+    if rest.startswith("["):
+        host, _, tail = rest[1:].partition("]")
+        return user, host, tail[1:] if tail.startswith(":") else ""
+    if rest.count(":") == 1:
+        host, _, port = rest.partition(":")
+        return user, host, port
+    return user, rest, ""
+
+
+class ProxyJumps:
+    """The ``ProxyJump`` chains that ssh_config files give hosts (``--ssh-config FILE``, repeatable).
+
+    Each file is read once (with its ``Include`` files); the first file whose options set ``ProxyJump`` for a
+    host decides (``none``: a direct connection). The chain is split on its commas, never shortened, and each
+    hop named by a ``Host`` alias gets that alias's ``HostName``, ``User`` and ``Port`` unless it writes its
+    own, as ssh(1) does when it connects to the hop.
+    """
+
+    def __init__(self, files: list[Path]) -> None:
+        """Read ``files``.
+
+        Raises:
+            ConfigError: a file cannot be read or parsed (see :func:`read_ssh_config`).
+        """
+        self._files = [read_ssh_config(path) for path in files]
+
+    def chain(self, name: str) -> tuple[str, ...]:
+        """The chain for host ``name`` (first hop first, each ``[user@]host[:port]``); ``()`` for a direct connection.
+
+        Raises:
+            ConfigError: a ``ProxyJump`` with an empty hop (naming the file and line).
+        """
+        for options in self._files:
+            found = first_value(options, name, "proxyjump")
+            if found is None:
+                continue
+            if found.value.strip().lower() == "none":
+                return ()
+            hops = [hop.strip() for hop in found.value.split(",")]
+            if not all(_split_hop(hop)[1] for hop in hops):
+                raise ConfigError(
+                    f"{found.file}: line {found.line}: ProxyJump {found.value!r} has an empty hop; "
+                    "write gw1,gw2 with one [user@]host[:port] per hop"
+                )
+            return tuple(self._resolve(hop, options) for hop in hops)
+        return ()
+
+    @staticmethod
+    def _resolve(hop: str, options: list[ConfigOption]) -> str:
+        """``hop`` with its alias's ``HostName``, ``User`` and ``Port`` where the hop does not write them."""
+        user, alias, port = _split_hop(hop)
+        hostname = first_value(options, alias, "hostname")
+        host = hostname.value.replace("%h", alias) if hostname else alias
+        if not user and (found := first_value(options, alias, "user")):
+            user = found.value
+        if not port and (found := first_value(options, alias, "port")):
+            port = found.value
+        where = f"[{host}]" if ":" in host and port else host
+        return f"{user + '@' if user else ''}{where}{':' + port if port else ''}"

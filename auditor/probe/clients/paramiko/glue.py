@@ -147,10 +147,10 @@ def parse_jump(spec: str) -> tuple[str, str, int]:
     """``[user@]host[:port]`` (``[v6addr]:port`` too) → ``(user, host, port)``; user defaults to the login name.
 
     Raises:
-        ConfigError: a multi-hop chain (``a,b``) or a bad port.
+        ConfigError: a whole chain (``a,b``: give one hop at a time) or a bad port.
     """
     if "," in spec:
-        raise ConfigError(f"jump host {spec}: multi-hop ProxyJump chains are not supported; use one gateway")
+        raise ConfigError(f"jump host {spec}: one hop expected; split a ProxyJump chain on its commas")
     user, _, rest = spec.rpartition("@")
     host, port_text = rest, ""
     if rest.startswith("["):
@@ -182,6 +182,20 @@ def proxy_jump_for(host: str, config_files: Sequence[Path]) -> str | None:
         if jump and str(jump).lower() != "none":
             return str(jump)
     return None
+
+
+class GatewayKeyChanged(ConnectionError):
+    """A jump host's host key is not the one known_hosts holds for it (same key type).
+
+    Attributes: ``spec`` (the hop as written), ``key_type`` (``ssh-ed25519``), ``seen`` (its ``SHA256:``
+    fingerprint from the handshake). The message is one line and names the gateway.
+    """
+
+    def __init__(self, spec: str, key_type: str, seen: str, known_hosts: str) -> None:
+        super().__init__(f"jump host {spec}: its host key {seen} ({key_type}) is not the one in {known_hosts}")
+        self.spec = spec
+        self.key_type = key_type
+        self.seen = seen
 
 
 class _AcceptUnknown(paramiko.MissingHostKeyPolicy):  # type: ignore[misc]
@@ -220,8 +234,13 @@ class Gateway:
         self._client.close()
 
 
-def open_gateway(spec: str, *, key_file: Path | None, known_hosts: KnownHosts | None, timeout: float) -> Gateway:
-    """Connect and authenticate to jump host ``spec`` (``[user@]host[:port]``).
+def open_gateway(
+    spec: str, *, key_file: Path | None, known_hosts: KnownHosts | None, timeout: float, sock: Any = None
+) -> Gateway:
+    """Connect and authenticate to jump host ``spec`` (``[user@]host[:port]``), over ``sock`` when given.
+
+    ``sock``: a ``direct-tcpip`` channel of the previous hop (ssh_config(5) ``ProxyJump``, RFC 4254 §7.2),
+    or None for a TCP connection of our own.
 
     Authentication: ``key_file`` (passphrase from :data:`PASSPHRASE_ENV`), else ssh-agent and the
     default keys. The gateway's host key is checked against ``known_hosts`` when it lists the gateway.
@@ -231,7 +250,8 @@ def open_gateway(spec: str, *, key_file: Path | None, known_hosts: KnownHosts | 
         The connected :class:`Gateway`; close it when done.
 
     Raises:
-        ConnectionError: with a one-line reason (unreachable, authentication failed, host key changed);
+        GatewayKeyChanged: its host key is not the one known_hosts holds (a ConnectionError).
+        ConnectionError: with a one-line reason (unreachable, authentication failed);
             the message never contains the passphrase.
     """
     user, host, port = parse_jump(spec)
@@ -251,12 +271,13 @@ def open_gateway(spec: str, *, key_file: Path | None, known_hosts: KnownHosts | 
             timeout=timeout,
             banner_timeout=timeout,
             auth_timeout=timeout,
+            sock=sock,
         )
-    except paramiko.BadHostKeyException:
+    except paramiko.BadHostKeyException as exc:
         client.close()
-        raise ConnectionError(
-            f"jump host {spec}: its host key changed (not the one in {known_hosts.path if known_hosts else 'known_hosts'})"
-        ) from None
+        key = exc.key
+        where = str(known_hosts.path) if known_hosts else "known_hosts"
+        raise GatewayKeyChanged(spec, key.get_name(), fingerprint(key.asbytes()), where) from None
     except paramiko.AuthenticationException:
         client.close()
         raise ConnectionError(

@@ -125,7 +125,10 @@ def _run_worker(
         "threads": threads,
         "jump_key": str(jump_key) if jump_key else None,
         "known_hosts": str(known_hosts) if known_hosts else None,
-        "devices": [{"id": i, "host": d.host, "port": d.port, "jump": d.jump} for i, d in enumerate(devices)],
+        "devices": [
+            {"id": i, "host": d.host, "port": d.port, "jump": d.jump, "jumps": list(d.jumps)}
+            for i, d in enumerate(devices)
+        ],
     }
     # Each thread's devices run one after another; jump hosts add one connection each.
     budget = _START_SECONDS + timeout * (math.ceil(len(devices) / threads) + 2)

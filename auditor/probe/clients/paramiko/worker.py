@@ -7,13 +7,13 @@ paramiko, never ``auditor``, and uses no syntax newer than Python 3.7.
 Protocol (one job per process):
 
 * stdin: one JSON object ``{"timeout": SECONDS, "threads": N, "devices": [{"id": INT, "host": STR,
-  "port": INT, "jump": "user@gw:port" | null}], "jump_key": PATH | null, "known_hosts": PATH | null}``;
+  "port": INT, "jump": "user@gw:port" | null, "jumps": ["user@gw1:port", ...]}], "jump_key": PATH | null, "known_hosts": PATH | null}``;
 * stdout: JSON lines. First ``{"paramiko": VERSION, "python": VERSION}``, then one line per device
   ``{"id", "status", "reason", "negotiated", "host_key_type", "host_key_base64", "fingerprint",
   "banner", "server_sig_algs"}`` as soon as it is known, in completion order.
 
-For each device: TCP connect (or a ``direct-tcpip`` channel of one authenticated connection per
-jump host), ``Transport(sock)`` and ``start_client`` with no authentication (RFC 4253 §7 key
+For each device: TCP connect (or a ``direct-tcpip`` channel of the last hop of its ProxyJump chain,
+each hop reached through the one before it, one authenticated connection per chain shared by its devices), ``Transport(sock)`` and ``start_client`` with no authentication (RFC 4253 §7 key
 exchange only), bounded by ``timeout`` seconds in all. The status is ``compatible`` (negotiation
 and key exchange completed), ``incompatible`` (no overlap in a category: ``IncompatiblePeer``
 since Paramiko 2.9, a plain ``SSHException`` with the same "no acceptable ..." message before),
@@ -104,8 +104,14 @@ class _Gateways:
         self.errors: dict[str, str] = {}
         self.locks: dict[str, threading.Lock] = {}
 
-    def transport(self, spec: str) -> Any:
-        """The authenticated transport of gateway ``spec``; raises ``RuntimeError`` with the reason."""
+    def transport(self, chain: Any) -> Any:
+        """The authenticated transport of the last hop of ``chain`` (a list of hops, or one hop).
+
+        Each hop is reached through a ``direct-tcpip`` channel of the one before it (RFC 4254 §7.2); a
+        chain, and every prefix of it, is opened once and shared. Raises ``RuntimeError`` with the reason.
+        """
+        hops = tuple(chain) if isinstance(chain, (list, tuple)) else (chain,)
+        spec = ",".join(hops)
         with self.lock:
             lock = self.locks.setdefault(spec, threading.Lock())
         with lock:
@@ -114,14 +120,24 @@ class _Gateways:
             client = self.clients.get(spec)
             if client is None:
                 try:
-                    client = self._connect(spec)
+                    sock = None
+                    if len(hops) > 1:
+                        previous = self.transport(hops[:-1])
+                        _, host, port = parse_jump(hops[-1])
+                        sock = previous.open_channel(
+                            "direct-tcpip", (host, port), ("127.0.0.1", 0), timeout=self.timeout
+                        )
+                    client = self._connect(hops[-1], sock)
+                except RuntimeError as exc:
+                    self.errors[spec] = str(exc)
+                    raise
                 except Exception as exc:
-                    self.errors[spec] = f"jump host {spec}: {_describe(exc)}"
+                    self.errors[spec] = f"jump host {hops[-1]}: {_describe(exc)}"
                     raise RuntimeError(self.errors[spec]) from None
                 self.clients[spec] = client
             return client.get_transport()
 
-    def _connect(self, spec: str) -> Any:
+    def _connect(self, spec: str, sock: Any = None) -> Any:
         user, host, port = parse_jump(spec)
         client = paramiko.SSHClient()
         if self.known_hosts and Path(self.known_hosts).is_file():
@@ -138,6 +154,8 @@ class _Gateways:
             "allow_agent": self.key_file is None,
             "look_for_keys": self.key_file is None,
         }
+        if sock is not None:
+            kwargs["sock"] = sock
         if self.key_file:
             kwargs["key_filename"] = self.key_file
             if passphrase:
@@ -272,8 +290,9 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
     sock: Any = None
     try:
         try:
-            if device.get("jump"):
-                gateway = gateways.transport(device["jump"])
+            chain = device.get("jumps") or ([device["jump"]] if device.get("jump") else [])
+            if chain:
+                gateway = gateways.transport(chain)
                 sock = gateway.open_channel(
                     "direct-tcpip", (device["host"], int(device["port"])), ("127.0.0.1", 0), timeout=timeout
                 )
