@@ -18,6 +18,7 @@ from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
 from auditor.sources.inventories import load_inventory, shard
+from auditor.sources.ssh_config import ProxyJumps
 
 
 def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:
@@ -63,8 +64,6 @@ def with_proxy_jumps(devices: Sequence[Device], ssh_config: Sequence[Path]) -> l
     """
     if not ssh_config:
         return list(devices)
-    from auditor.sources.ssh_config import ProxyJumps
-
     jumps = ProxyJumps(list(ssh_config))
     out = []
     for device in devices:
