@@ -404,6 +404,8 @@ class Verdict:
     """``(package, version)`` of the backend the client ran with (``cryptography``), sorted; empty when unknown."""
     source: str | None = None
     """Where the version came from: ``uv.lock``, ``--paramiko 5.1.0``, ``installed in PATH``, ``fleet snapshot``."""
+    backend_source: str | None = None
+    """Where ``backend`` came from (``uv.lock``, ``installed in PATH``), or that none was pinned."""
     negotiated: Negotiated | None = None
     verified: bool = False
     """True when a real handshake of this client confirmed (or refuted) the prediction."""
@@ -431,6 +433,7 @@ class Verdict:
                 status=DeviceStatus(data.get("status")),
                 backend=tuple(sorted((str(k), str(v)) for k, v in backend.items())),
                 source=str(data["source"]) if data.get("source") is not None else None,
+                backend_source=str(data["backend_source"]) if data.get("backend_source") is not None else None,
                 negotiated=Negotiated(**{k: str(v) for k, v in negotiated.items()}) if negotiated else None,
                 verified=bool(data.get("verified", False)),
                 reasons=tuple(str(r) for r in reasons),
@@ -439,11 +442,15 @@ class Verdict:
             raise ValueError(f"verdict of {data['client']}: {exc}") from None
 
     def to_json(self) -> dict[str, Any]:
-        """``{"client", "version", "backend": {package: version}, "source", "status", "negotiated", "verified", "reasons"}``."""
+        """``{"client", "version", "backend": {package: version}, "backend_source", "source", "status", ...}``.
+
+        The rest: ``"negotiated"``, ``"verified"``, ``"reasons"``.
+        """
         return {
             "client": self.client,
             "version": self.version,
             "backend": dict(self.backend),
+            "backend_source": self.backend_source,
             "source": self.source,
             "status": self.status.value,
             "negotiated": self.negotiated.to_json() if self.negotiated else None,

@@ -198,7 +198,7 @@ def _judge(
     if name == PRIMARY_CLIENT and explicit_paramiko:
         return Judge(name, settings.paramiko, None)
     if use is not None and use.version is not None and lockfile is not None:
-        return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})")
+        return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)
     if settings.python is not None:
         return Judge(name, "installed", None)
     why = "no lockfile here" if lockfile is None else f"{lockfile.path.name} pins no {name}"

@@ -6,6 +6,8 @@ with that client's offer data (``rules/clients/<client>.json``, through :mod:`au
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from auditor.model import Negotiated, Offered
 from auditor.probe.kexinit import PSEUDO_KEX
 from auditor.probe.results import NoOverlap, Prediction
@@ -113,7 +115,9 @@ def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool =
     )
 
 
-def predict(paramiko_version: str, server: Offered, client: str = "paramiko") -> Prediction:
+def predict(
+    paramiko_version: str, server: Offered, client: str = "paramiko", backend: Sequence[tuple[str, str]] = ()
+) -> Prediction:
     """Predict negotiation between a client release's default client and a server, from data (RFC 4253 §7.1).
 
     Args:
@@ -121,6 +125,8 @@ def predict(paramiko_version: str, server: Offered, client: str = "paramiko") ->
             :func:`auditor.probe.algorithms.known_releases`).
         server: the server's name-lists as its KEXINIT offered them.
         client: the client's registry name (:data:`auditor.probe.clients.CLIENTS`).
+        backend: ``(package, version)`` of the client's backend (``cryptography``); empty: the newest
+            the release allows (see :func:`auditor.probe.clients.interface.offer_for`).
 
     Returns:
         A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
@@ -130,12 +136,14 @@ def predict(paramiko_version: str, server: Offered, client: str = "paramiko") ->
         UsageError: no such client.
     """
     from auditor.probe.clients import get_client
+    from auditor.probe.clients.interface import offer_for
 
     judged = get_client(client)
     # A client whose rule changed between releases (libssh 0.9.3) says so per release.
     per_release = getattr(judged, "requires_mac_with_aead", None)
     require = per_release(paramiko_version) if callable(per_release) else judged.require_mac_with_aead
-    outcome = negotiate(judged.offer(paramiko_version), server, require_mac_with_aead=bool(require))
+    offer = offer_for(judged, paramiko_version, backend)
+    outcome = negotiate(offer, server, require_mac_with_aead=bool(require))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)
     return Prediction(paramiko=paramiko_version, negotiated=outcome, failure=None)

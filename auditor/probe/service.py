@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
@@ -61,6 +62,8 @@ class Judge:
     """``installed`` (``--python``, else sshdrift's own), ``locked`` (``--project``'s lockfile) or ``X.Y.Z``."""
     source: str | None = None
     """For the verdict (``uv.lock (scrapli → asyncssh)``); None: what the environment says."""
+    lock: Path | None = None
+    """The lockfile that pins ``spec``: its backend pins (and Python) make the environment."""
 
 
 STATUS_RANK: Mapping[DeviceStatus, int] = {
@@ -128,6 +131,7 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         project=settings.project,
         python_version=settings.python_version,
         offline=settings.offline,
+        lock=judge.lock,
     )
     environment = get_client(judge.client).environment(request, verify=settings.verify)
     return replace(environment, source=judge.source) if judge.source else environment
@@ -206,7 +210,9 @@ def _predictions(grabs: Sequence[GrabResult], environment: ClientEnvironment) ->
     for index, grab in enumerate(grabs):
         if isinstance(grab, Grabbed):
             try:
-                out[index] = predict(environment.version, grab.kexinit.offered, environment.client)
+                out[index] = predict(
+                    environment.version, grab.kexinit.offered, environment.client, backend=environment.backend
+                )
             except AuditorError as exc:
                 out[index] = exc
     return out
@@ -348,6 +354,7 @@ def _with_verdict(result: DeviceResult, environment: ClientEnvironment) -> Devic
         status=result.status,
         backend=environment.backend,
         source=environment.source or None,
+        backend_source=environment.backend_source or None,
         negotiated=result.negotiated,
         verified=result.verified,
         reasons=result.reasons,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from auditor.model import Device, Offered
 from auditor.probe.results import HandshakeOutcome
@@ -28,6 +28,10 @@ from auditor.progress import Progress
 
 DeviceKey = tuple[str, str, int]
 """``(name, host, port)``: how handshake outcomes are keyed."""
+
+
+Backend = Sequence[tuple[str, str]]
+"""``(distribution, version)`` pairs of a client's backend (``(("cryptography", "42.0.8"),)``)."""
 
 
 def device_key(device: Device) -> DeviceKey:
@@ -52,6 +56,8 @@ class EnvironmentRequest:
     """``--python-version``: the Python whose markers select lockfile entries."""
     offline: bool = False
     """Make environments from uv's cache only."""
+    lock: Path | None = None
+    """The lockfile whose pins of the client and its backend the environment follows when it pins ``spec``."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class ClientEnvironment:
     """``(package, version)`` of the backend that changes what the client offers (``cryptography``), sorted."""
     source: str = ""
     """Where the choice came from, for the report: ``uv.lock``, ``--paramiko 5.1.0``, ``installed in PATH``."""
+    backend_source: str = ""
+    """Where ``backend`` came from: ``uv.lock``, ``installed in PATH``, or that none was pinned (the newest
+    the release allows was assumed); empty when unknown."""
 
 
 @dataclass(frozen=True)
@@ -149,3 +158,23 @@ class Client(Protocol):
     def failure_category(self, reason: str | None) -> str | None:
         """The :data:`~auditor.model.CATEGORIES` member a handshake failure message names, or None."""
         ...
+
+
+@runtime_checkable
+class BackendOffers(Protocol):
+    """A client whose offer depends on its backend's versions, not only its own (Paramiko on cryptography)."""
+
+    def offer_with_backend(self, version: str, backend: Backend) -> Offered:
+        """As :meth:`Client.offer`, for ``version`` running with ``backend`` (empty: the newest it allows)."""
+        ...
+
+
+def offer_for(client: Client, version: str, backend: Backend = ()) -> Offered:
+    """What ``client`` release ``version`` offers with ``backend``: backend-aware where the client is.
+
+    Raises:
+        AuditorError: no data for ``version`` (as :meth:`Client.offer`).
+    """
+    if backend and isinstance(client, BackendOffers):
+        return client.offer_with_backend(version, backend)
+    return client.offer(version)

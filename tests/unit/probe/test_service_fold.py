@@ -137,7 +137,9 @@ def test_upper_bound() -> None:
 def test_the_verdict_names_client_release_backend_and_source() -> None:
     from auditor.probe.clients import ClientEnvironment
 
-    environment = ClientEnvironment("paramiko", "5.1.0", None, (("cryptography", "42.0.8"),), "uv.lock")
+    environment = ClientEnvironment(
+        "paramiko", "5.1.0", None, (("cryptography", "42.0.8"),), "uv.lock", backend_source="uv.lock pins"
+    )
     outcome = HandshakeOutcome(
         R1, DeviceStatus.INCOMPATIBLE, "5.1.0", reason="Incompatible ssh peer (no acceptable kex algorithm)"
     )
@@ -153,6 +155,7 @@ def test_the_verdict_names_client_release_backend_and_source() -> None:
             "client": "paramiko",
             "version": "5.1.0",
             "backend": {"cryptography": "42.0.8"},
+            "backend_source": "uv.lock pins",
             "source": "uv.lock",
             "status": "incompatible",
             "negotiated": None,

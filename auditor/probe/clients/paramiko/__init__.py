@@ -52,7 +52,7 @@ class ParamikoClient:
 
     name = "paramiko"
     packages: tuple[str, ...] = ("paramiko",)
-    backend_packages: tuple[str, ...] = ("cryptography", "bcrypt", "pynacl")
+    backend_packages: tuple[str, ...] = ("cryptography", "bcrypt", "pynacl", "invoke", "gssapi")
     ignored_config: tuple[str, ...] = (
         "KexAlgorithms",
         "HostKeyAlgorithms",
@@ -81,6 +81,17 @@ class ParamikoClient:
         from auditor.probe.clients.paramiko import offers
 
         return offers.client_offer(version)
+
+    def offer_with_backend(self, version: str, backend: Sequence[tuple[str, str]]) -> Offered:
+        """The KEXINIT name-lists of ``version`` running with ``backend`` (``(("cryptography", "42.0.8"),)``).
+
+        Paramiko 5.1.0 offers ``mlkem768x25519-sha256`` only with a cryptography that has ML-KEM
+        (>= 48.0.0, found by capture); empty ``backend`` is the newest it allows.
+        Raises AuditorError without data.
+        """
+        from auditor.probe.clients.paramiko import offers
+
+        return offers.client_offer(version, backend)
 
     def supported(self, version: str) -> Mapping[str, tuple[str, ...]]:
         """The keys of ``Transport._kex_info`` etc. of ``version``. Raises AuditorError without data."""

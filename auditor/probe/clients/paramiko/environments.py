@@ -20,14 +20,16 @@ Old releases need an era-appropriate environment (``../shared/reference/ssh-stac
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
@@ -49,6 +51,9 @@ BACKEND_MODULES: tuple[tuple[str, str], ...] = (
     ("pynacl", "nacl"),
 )
 """``(distribution, module)`` of the backends whose versions change what Paramiko offers or loads."""
+
+BACKEND_PACKAGES: tuple[str, ...] = ("bcrypt", "cryptography", "gssapi", "invoke", "pynacl")
+"""The lock packages pinned exactly in a verification environment (with paramiko itself), when locked."""
 
 _OLD_PYTHONS = ("3.9", "3.8", "3.7")
 """Interpreters, newest first, for releases that cannot import on Python >= 3.10."""
@@ -81,12 +86,14 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
 
     Args:
         request: ``spec`` ``installed`` (``request.python`` or the running interpreter), ``locked``
-            (the lockfile of ``request.project``) or an exact release such as ``5.1.0``; ``offline`` for uv.
+            (the lockfile of ``request.project``) or an exact release such as ``5.1.0``; ``offline`` for uv;
+            ``lock``: a lockfile whose pins of paramiko's backend (and Python) to follow when it pins ``spec``.
         verify: make (or reuse) the environment of that release; without it only the version is settled.
 
     Returns:
         A :class:`ClientEnvironment` with the version, the interpreter (when there is one), the backend
-        versions that interpreter imports and the ``source`` of the choice.
+        versions (the lock's pins, else what the interpreter imports, else none: the prediction then
+        assumes the newest backend the release allows), the ``source`` of the choice and ``backend_source``.
 
     Raises:
         ConfigError: ``installed`` and the interpreter cannot run or has no paramiko.
@@ -98,18 +105,118 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
         python = _resolve_python(request.python or Path(sys.executable))
         versions = installed_versions(python)
         version = versions.pop("paramiko")
-        return ClientEnvironment(CLIENT, version, python, _backend(versions), f"installed in {python}")
+        where = f"installed in {python}"
+        return ClientEnvironment(CLIENT, version, python, _backend(versions), where, backend_source=where)
+    pins = _pins_for(request)
     if request.spec == "locked":
-        version, source = locked_version(request)
+        version, source = pins.paramiko or "", pins.lock_name
     else:
         version, source = request.spec, f"--paramiko {request.spec}"
         if verify:
             _parse(version)
+        if pins.paramiko != version:
+            pins = LockPins()
     if not verify:
         # An exact release or a post/local build: the prediction rejects one it has no data for.
-        return ClientEnvironment(CLIENT, version, None, (), source)
-    python, _ = ensure_environment(version, offline=request.offline)
-    return ClientEnvironment(CLIENT, version, python, environment_backend(environment_path(version), python), source)
+        return ClientEnvironment(CLIENT, version, None, pins.backend, source, backend_source=_pins_source(pins))
+    python, _ = ensure_environment(version, offline=request.offline, pins=pins)
+    backend = environment_backend(environment_path(version, pins), python)
+    return ClientEnvironment(CLIENT, version, python, backend, source, backend_source=_installed_source(pins))
+
+
+def _pins_for(request: EnvironmentRequest) -> LockPins:
+    """The lock pins that apply: ``--project``'s lockfile for ``locked``, else ``request.lock`` when given."""
+    if request.spec == "locked":
+        if request.project is None:
+            raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
+        pins = lock_pins(request.project, python_version=request.python_version)
+        if pins.paramiko is None:
+            raise LockfileError(
+                f"{pins.lock_name}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with"
+            )
+        return pins
+    if request.lock is None or request.spec == "installed":
+        return LockPins()
+    return lock_pins(request.lock, python_version=request.python_version)
+
+
+def _pins_source(pins: LockPins) -> str:
+    """``backend_source`` of a prediction-only environment."""
+    if pins.backend:
+        return f"{pins.lock_name} pins"
+    return "none pinned: predicted with the newest backend the release allows (as its offer data was captured)"
+
+
+def _installed_source(pins: LockPins) -> str:
+    """``backend_source`` of a made environment."""
+    if pins.backend:
+        python = f", Python {pins.python}" if pins.python else ""
+        return f"{pins.lock_name} pins (installed exactly{python})"
+    return "none pinned: the newest the release allows, installed by uv"
+
+
+@dataclass(frozen=True)
+class LockPins:
+    """What a lockfile pins of Paramiko's environment: the client, its backend and the Python."""
+
+    paramiko: str | None = None
+    """The locked paramiko version, or None."""
+    backend: tuple[tuple[str, str], ...] = ()
+    """``(distribution, version)`` of each locked :data:`BACKEND_PACKAGES` member, sorted."""
+    python: str | None = None
+    """The Python the lock pins (``3.11``), or None when it allows a range."""
+    lock_name: str = ""
+    """The lockfile's file name, for the report (``uv.lock``)."""
+
+    def key(self) -> str:
+        """A short stable digest of the backend pins and Python (the environment cache key), or ``""``."""
+        if not self.backend and not self.python:
+            return ""
+        text = json.dumps({"backend": list(self.backend), "python": self.python}, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def lock_pins(path: Path, *, python_version: str | None = None) -> LockPins:
+    """The pins of paramiko, :data:`BACKEND_PACKAGES` and Python in the lockfile at ``path`` (or its directory).
+
+    Raises:
+        LockfileError: no lockfile, or one that cannot be read (one line naming it).
+    """
+    from auditor.sources.lockfiles import load_lockfile
+
+    lock = load_lockfile(path, python_version=python_version)
+    paramiko = lock.packages.get("paramiko")
+    backend = tuple(sorted((name, lock.packages[name].version) for name in BACKEND_PACKAGES if name in lock.packages))
+    return LockPins(
+        paramiko=paramiko.version if paramiko else None,
+        backend=backend,
+        python=lock_python(lock.path),
+        lock_name=lock.path.name,
+    )
+
+
+def lock_python(path: Path) -> str | None:
+    """The Python version a lockfile pins (``3.11`` or ``3.11.9``), or None when it names a range or none.
+
+    Read from ``requires-python`` (uv.lock, pylock.toml; PEP 751), ``[metadata] python-versions``
+    (poetry.lock) or ``_meta.requires.python_version``/``python_full_version`` (Pipfile.lock); only an
+    exact ``==X.Y``, ``==X.Y.*`` or ``==X.Y.Z`` (or Pipfile's plain version) counts as a pin.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    if path.name == "Pipfile.lock":
+        with contextlib.suppress(ValueError, AttributeError):
+            requires = json.loads(text).get("_meta", {}).get("requires", {})
+            found = requires.get("python_full_version") or requires.get("python_version")
+            return str(found) if found and re.fullmatch(r"\d+\.\d+(\.\d+)?", str(found)) else None
+        return None
+    match = re.search(r'^(?:requires-python|python-versions)\s*=\s*"([^"]*)"', text, re.MULTILINE)
+    if match is None:
+        return None
+    exact = re.fullmatch(r"\s*==\s*(\d+\.\d+(?:\.\d+)?)(?:\.\*)?\s*", match.group(1))
+    return exact.group(1) if exact else None
 
 
 def interpreter_for(paramiko: str, *, request: EnvironmentRequest | None = None) -> tuple[Path, str]:
@@ -233,53 +340,59 @@ def locked_version(request: EnvironmentRequest) -> tuple[str, str]:
         UsageError: no ``--project`` was given.
         LockfileError: the lockfile cannot be read or pins no paramiko.
     """
-    if request.project is None:
-        raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
-    from auditor.sources.lockfiles import load_lockfile
-
-    lock = load_lockfile(request.project, python_version=request.python_version)
-    package = lock.packages.get("paramiko")
-    if package is None:
-        raise LockfileError(f"{lock.path}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with")
-    return package.version, lock.path.name
+    pins = _pins_for(replace(request, spec="locked"))
+    return pins.paramiko or "", pins.lock_name
 
 
-def environment_path(paramiko: str) -> Path:
-    """Where the cached environment of Paramiko ``paramiko`` lives (it may not exist yet)."""
-    return cache_dir() / "envs" / f"paramiko-{paramiko}"
+def environment_path(paramiko: str, pins: LockPins | None = None) -> Path:
+    """Where the cached environment of Paramiko ``paramiko`` with ``pins`` lives (it may not exist yet).
+
+    ``paramiko-X.Y.Z`` without pins (the newest backend), ``paramiko-X.Y.Z-<digest>`` with them
+    (:meth:`LockPins.key`: one environment per set of backend pins and Python).
+    """
+    key = pins.key() if pins is not None else ""
+    return cache_dir() / "envs" / (f"paramiko-{paramiko}-{key}" if key else f"paramiko-{paramiko}")
 
 
-def ensure_environment(paramiko: str, *, offline: bool = False) -> tuple[Path, str]:
+def pinned_requirements(paramiko: str, pins: LockPins | None = None) -> list[str]:
+    """:func:`era_requirements` with each of ``pins``' backend versions pinned exactly instead of its era bound."""
+    backend = dict(pins.backend) if pins is not None else {}
+    requirements = [r for r in era_requirements(paramiko) if re.split(r"[<>=!~ ]", r)[0] not in backend]
+    return requirements + [f"{name}=={version}" for name, version in sorted(backend.items())]
+
+
+def ensure_environment(paramiko: str, *, offline: bool = False, pins: LockPins | None = None) -> tuple[Path, str]:
     """Return ``(python, paramiko)`` of the cached environment for Paramiko ``paramiko``, making it if needed.
 
     The environment is built in a temporary sibling directory (``uv venv`` then ``uv pip install`` of
-    :func:`era_requirements`), marked complete with :data:`MARKER`, then renamed into place. A
-    concurrent run that finishes first wins; ours is then discarded.
+    :func:`pinned_requirements`, with the lock's Python when ``pins`` names one), marked complete with
+    :data:`MARKER`, then renamed into place. A concurrent run that finishes first wins; ours is then discarded.
 
     Raises:
         ResolverError: uv failed (e.g. no such release, the index unreachable, ``--offline`` with an
             empty cache); the message carries uv's reason.
     """
-    final = environment_path(paramiko)
+    final = environment_path(paramiko, pins)
     python = _venv_python(final)
     if _is_complete(final, python):
         return python, paramiko
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-paramiko-{paramiko}-", dir=final.parent))
     try:
-        base = _old_python() if needs_old_python(paramiko) else sys.executable
+        base = _python_for(paramiko, pins)
         # The temporary directory is ours and empty: let `uv venv` fill it.
         venv_args = ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(tmp)]
         try:
             run_uv(venv_args, offline=offline, timeout=300)
             run_uv(
-                ["pip", "install", "--quiet", "--python", str(_venv_python(tmp)), *era_requirements(paramiko)],
+                ["pip", "install", "--quiet", "--python", str(_venv_python(tmp)), *pinned_requirements(paramiko, pins)],
                 offline=offline,
                 timeout=600,
             )
         except ResolverError as exc:
+            pinned = "".join(f", {name} {version}" for name, version in (pins.backend if pins else ()))
             raise ResolverError(
-                f"paramiko {paramiko}: cannot make its environment ({exc.message}); check the version"
+                f"paramiko {paramiko}{pinned}: cannot make its environment ({exc.message}); check the version"
                 + (", or drop --offline" if offline else " and the package index")
             ) from exc
         versions = installed_versions(_venv_python(tmp))
@@ -323,6 +436,28 @@ def _resolve_python(path: Path) -> Path:
             return candidate
         raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
     return path
+
+
+def _python_for(paramiko: str, pins: LockPins | None) -> str:
+    """The base interpreter of a new environment: the lock's Python, an old one for 2.0-2.3, else ours."""
+    if pins is not None and pins.python:
+        return _find_python(pins.python) or pins.python
+    return _old_python() if needs_old_python(paramiko) else sys.executable
+
+
+def _find_python(version: str) -> str | None:
+    """An interpreter of Python ``version`` (``3.11`` or ``3.11.7``): ours, pyenv's or on PATH; else None (uv finds one)."""
+    minor = ".".join(version.split(".")[:2])
+    ours = ".".join(str(part) for part in sys.version_info[:3])
+    if ours == version or ours.rsplit(".", 1)[0] == version:
+        return sys.executable
+    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
+    pattern = f"{version}/bin/python{minor}" if version.count(".") == 2 else f"{minor}.*/bin/python{minor}"
+    for candidate in sorted(pyenv.glob(pattern), reverse=True):
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(f"python{minor}")
+    return found if found and "shims" not in found and version.count(".") == 1 else None
 
 
 def _old_python() -> str:

@@ -9,9 +9,10 @@ and the algorithms the release supports. Nothing here imports Paramiko; callers 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import AuditorError
@@ -54,11 +55,66 @@ def _lookup(version: str) -> str:
     )
 
 
-def client_offer(version: str) -> Offered:
+Backend = Sequence[tuple[str, str]]
+"""``(distribution, version)`` pairs of the backend a client runs with (``("cryptography", "42.0.8")``)."""
+
+
+def _entry(version: str, backend: Backend) -> Mapping[str, Any]:
+    """The data of ``version`` as it runs with ``backend``: the variant whose ranges hold every pinned version.
+
+    A release's main entry was captured with the newest backend it allows; ``backend_variants`` hold the
+    offers captured with older backend releases, each for a range (``{"cryptography": "<48.0.0"}``).
+    A backend package the variant does not name, or one not in ``backend``, does not exclude it.
+    """
+    release = _releases()[_lookup(version)]
+    pins = dict(backend)
+    for variant in release.get("backend_variants", ()):
+        if all(_within(pins.get(name), spec) for name, spec in variant["requires"].items()):
+            return {**release, **variant}
+    return release
+
+
+def _within(pin: str | None, spec: str) -> bool:
+    """Whether backend version ``pin`` is in ``spec``; an unknown or unparsable pin is not."""
+    if pin is None:
+        return False
+    try:
+        return Version(pin) in SpecifierSet(spec)
+    except (InvalidVersion, InvalidSpecifier):
+        return False
+
+
+def captured_backend(version: str, backend: Backend = ()) -> dict[str, str]:
+    """The backend versions the offer data of ``version`` with ``backend`` was captured with.
+
+    With no ``backend`` this is the newest backend the release allowed when the data was made
+    (``{"cryptography": "50.0.2", "bcrypt": "5.0.0", ...}``). Raises :class:`AuditorError` like :func:`client_offer`.
+    """
+    raw = _entry(version, backend).get("captured_with") or _releases()[_lookup(version)].get("backend") or {}
+    return {str(name): str(pin) for name, pin in raw.items()}
+
+
+def backend_boundaries(version: str) -> dict[str, tuple[str, ...]]:
+    """Per backend package, the ranges of its releases whose offers differ from the newest's.
+
+    ``{"cryptography": ("<48.0.0",)}`` for Paramiko 5.1.0 (ML-KEM needs cryptography's ``mlkem``).
+    Raises :class:`AuditorError` like :func:`client_offer`.
+    """
+    out: dict[str, tuple[str, ...]] = {}
+    for variant in _releases()[_lookup(version)].get("backend_variants", ()):
+        for name, spec in variant["requires"].items():
+            out[name] = (*out.get(name, ()), str(spec))
+    return out
+
+
+def client_offer(version: str, backend: Backend = ()) -> Offered:
     """The name-lists a release's default client sends in its KEXINIT, in preference order.
 
     Args:
         version: a Paramiko release (``"5.1.0"``); a post-release or local build maps to its base release.
+        backend: the backend versions it runs with (``(("cryptography", "42.0.8"),)``); empty: the newest
+            the release allows (as captured). Offers differ by backend where the data has a variant
+            (captured by ``scripts/gen_paramiko_algorithms.py`` with that backend pinned).
 
     Returns:
         The client's :class:`~auditor.model.Offered`, markers such as ``ext-info-c`` and
@@ -67,14 +123,14 @@ def client_offer(version: str) -> Offered:
     Raises:
         AuditorError: the version is not in the data (the message names the known range).
     """
-    return Offered.from_json(_releases()[_lookup(version)]["offered"])
+    return Offered.from_json(_entry(version, backend)["offered"])
 
 
-def supported(version: str) -> dict[str, tuple[str, ...]]:
+def supported(version: str, backend: Backend = ()) -> dict[str, tuple[str, ...]]:
     """What a release implements by category (``kex``, ``host_key``, ``cipher``, ``mac``, ``compression``).
 
     These are the keys of Paramiko's ``Transport._kex_info`` etc.: a superset of the default offer
     (``disabled_algorithms`` can only remove from it). Raises :class:`AuditorError` like :func:`client_offer`.
     """
-    raw: Mapping[str, list[str]] = _releases()[_lookup(version)]["supported"]
+    raw: Mapping[str, list[str]] = _entry(version, backend)["supported"]
     return {category: tuple(names) for category, names in raw.items()}
