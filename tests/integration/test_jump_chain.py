@@ -136,3 +136,41 @@ def test_a_gateway_with_another_key_is_host_key_changed(chain: Chain, tmp_path: 
     assert f"jump host root@{GW2}" in finding["message"]
     assert _fingerprint(chain.gw2_key) in finding["message"] and _fingerprint(stranger_pub) in finding["message"]
     assert run.returncode == 1, run.stdout + run.stderr
+
+
+_LIBSSH_VERIFY = """
+import json, sys
+from pathlib import Path
+from auditor.model import Device
+from auditor.probe.clients import VerifyOptions
+from auditor.probe.clients.libssh.verify import verify_devices
+
+python, known, key, chain = sys.argv[1:5]
+device = Device("core", sys.argv[5], jumps=tuple(chain.split(",")))
+options = VerifyOptions(timeout=10, concurrency=1, jump_key=Path(key), known_hosts=Path(known))
+(outcome,) = verify_devices([device], python=Path(python), version="1.4.0", options=options, progress=None).values()
+print(json.dumps({"status": outcome.status.value, "banner": outcome.banner, "reason": outcome.reason}))
+"""
+
+
+@pytest.mark.network
+def test_libssh_goes_through_both_hops(chain: Chain, tmp_path: Path) -> None:
+    """The libssh handshake (ansible-pylibssh 1.4.0, its uv environment made first) reaches the device, not the impostor.
+
+    libssh has no ProxyJump of its own: each hop is a nested system-ssh ``ProxyCommand``, the last one
+    forwarding to the device.
+    """
+    from auditor.probe.clients.libssh.environments import ensure_environment
+
+    python = ensure_environment("1.4.0")  # outside the namespaces: it may need the package index
+    known = tmp_path / "known_hosts"
+    known.write_text(f"{GW1} {_key_fields(chain.gw1_key)}\n{GW2} {_key_fields(chain.gw2_key)}\n", encoding="ascii")
+    argv = [sys.executable, "-c", _LIBSSH_VERIFY, str(python), str(known), str(chain.login_key)]
+    argv += [f"root@{GW1},root@{GW2}", DEVICE]
+    run = subprocess.run(
+        chain.lab.command(chain.client, argv), capture_output=True, text=True, timeout=120, check=False, cwd=tmp_path
+    )
+    assert run.returncode == 0, run.stderr
+    outcome = json.loads(run.stdout)
+    assert outcome["status"] == "compatible", outcome
+    assert outcome["banner"].endswith(" real-device"), outcome

@@ -103,25 +103,36 @@ def negotiated_from_log(stderr: str) -> Negotiated | None:
     return Negotiated(kex=parts[0], host_key=parts[1], cipher=parts[2], mac=mac, compression=parts[6] or "none")
 
 
-def proxy_command(jump: str, options: VerifyOptions, known_hosts: Path) -> str:
-    """The ``ProxyCommand`` that opens ``jump`` (``[user@]host[:port]``) with the system ssh, as Ansible users write it.
-
-    The gateway's key is checked against ``known_hosts`` (a copy of the user's file, so a gateway seen
-    for the first time is accepted for this run only and a changed key fails); BatchMode, never a prompt.
-    """
-    import shlex
-
-    user, _, rest = jump.rpartition("@")
+def _hop(spec: str) -> tuple[str, str, str]:
+    """``[user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)`` as text; port ``22`` when absent."""
+    user, _, rest = spec.rpartition("@")
     host, port = rest, "22"
     if rest.startswith("["):
         host, _, tail = rest[1:].partition("]")
         port = tail[1:] if tail.startswith(":") else "22"
     elif rest.count(":") == 1:
         host, _, port = rest.partition(":")
+    return user, host, port
+
+
+def proxy_command(jumps: Sequence[str], target: str, port: int, options: VerifyOptions, known_hosts: Path) -> str:
+    """The ``ProxyCommand`` that reaches ``target``:``port`` through the chain ``jumps`` with the system ssh.
+
+    The last hop forwards to the target (``ssh -W``, RFC 4254 §7.2 ``direct-tcpip``); each hop before it is
+    reached through a ``ProxyCommand`` of the same kind, so the chain is never shortened (ssh_config(5)
+    ``ProxyJump``). Targets are written out, never ``%h``/``%p``, which libssh would expand in the nested
+    commands too. Each gateway's key is checked against ``known_hosts`` (a copy of the user's file, so a
+    gateway seen for the first time is accepted for this run only and a changed key fails); BatchMode, never
+    a prompt.
+    """
+    import shlex
+
+    user, host, hop_port = _hop(jumps[-1])
+    where = f"[{target}]:{port}" if ":" in target else f"{target}:{port}"
     argv = [
         "ssh",
         "-W",
-        "%h:%p",
+        where,
         "-o",
         "BatchMode=yes",
         "-o",
@@ -129,8 +140,10 @@ def proxy_command(jump: str, options: VerifyOptions, known_hosts: Path) -> str:
         "-o",
         "StrictHostKeyChecking=accept-new",
         "-p",
-        port,
+        hop_port,
     ]
+    if len(jumps) > 1:
+        argv += ["-o", f"ProxyCommand={proxy_command(jumps[:-1], host, int(hop_port), options, known_hosts)}"]
     if options.jump_key is not None:
         argv += ["-i", str(options.jump_key), "-o", "IdentitiesOnly=yes"]
     argv.append(f"{user}@{host}" if user else host)
@@ -183,7 +196,9 @@ def verify_devices(
                 "knownhosts": str(empty),
                 "key_exchange_algorithms": key_exchange,
                 "hostkeys": hostkeys,
-                "proxycommand": proxy_command(device.jump, options, gateways) if device.jump else None,
+                "proxycommand": (
+                    proxy_command(device.jumps, device.host, device.port, options, gateways) if device.jumps else None
+                ),
             }
             with endpoint_locks[(device.host, device.port)]:
                 outcome = handshake(device, python=python, version=version, job=job, timeout=options.timeout)
