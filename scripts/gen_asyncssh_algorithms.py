@@ -1,6 +1,6 @@
 """Regenerate ``rules/clients/asyncssh.json``: what each asyncssh release's default client really sends.
 
-For each asyncssh release asked for (default: every release from 2.13.0 on),
+For each asyncssh release asked for (default: :data:`DEFAULT_RELEASES`),
 this script makes a uv environment holding that release and the newest cryptography it resolves to,
 then runs ``asyncssh.connect(host, port, known_hosts=None, config=None)`` in that environment against
 a tiny TCP listener in this process: the settings scrapli's asyncssh transport uses without strict host
@@ -44,6 +44,22 @@ from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
 OUTPUT = ROOT / "rules" / "clients" / "asyncssh.json"
 SERVER_BANNER = b"SSH-2.0-sshdrift_gen_asyncssh_algorithms\r\n"
 DEFAULT_RELEASES = (
+    "2.0.0",
+    "2.0.1",
+    "2.1.0",
+    "2.2.1",
+    "2.3.0",
+    "2.4.0",
+    "2.4.1",
+    "2.4.2",
+    "2.5.0",
+    "2.6.0",
+    "2.7.2",
+    "2.8.1",
+    "2.9.0",
+    "2.10.1",
+    "2.11.0",
+    "2.12.0",
     "2.13.0",
     "2.13.1",
     "2.13.2",
@@ -64,7 +80,8 @@ DEFAULT_RELEASES = (
     "2.24.0",
     "2.24.1",
 )
-"""Every release from 2.13.0 (2023) to 2.24.1 (the newest at generation time)."""
+"""The releases in the data: 2.0.0 to 2.24.1 (every release from 2.13.0, the last patch of most minors before;
+1.x does not import on Python 3.7+: it calls ``asyncio.async``)."""
 
 CLIENT_CODE = r"""
 import asyncio, json, logging, sys, platform
@@ -77,13 +94,16 @@ def names(values):
     return [v.decode("ascii") if isinstance(v, bytes) else str(v) for v in values]
 
 async def main(port):
+    options = dict(known_hosts=None, config=None, username="sshdrift", client_keys=None, agent_path=None, password=None)
     try:
-        conn = await asyncio.wait_for(
-            asyncssh.connect("127.0.0.1", port, known_hosts=None, config=None, username="sshdrift",
-                             client_keys=None, agent_path=None, password=None), 20)
+        try:
+            conn = await asyncio.wait_for(asyncssh.connect("127.0.0.1", port, **options), 20)
+        except TypeError:  # before the config= argument (asyncssh < 2.1): no ssh_config is read at all
+            options.pop("config")
+            conn = await asyncio.wait_for(asyncssh.connect("127.0.0.1", port, **options), 20)
         conn.close()
-    except Exception:
-        pass
+    except Exception as exc:
+        sys.stderr.write(repr(exc) + "\n")
 
 asyncio.run(main(int(sys.argv[1])))
 x509 = getattr(public_key, "get_x509_certificate_algs", lambda: [])()
@@ -121,7 +141,7 @@ def make_env(release: str, env_dir: Path) -> Path:
 def capture(python: Path) -> dict[str, Any]:
     """Run the default client of ``python`` against a one-shot listener; return the wire offer and the report."""
     listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(60)
+    listener.settimeout(30)
     port = listener.getsockname()[1]
     box: dict[str, Any] = {}
 

@@ -63,7 +63,8 @@ def _removed_in(
         return []
     out = []
     wanted = list(algorithms)
-    for release in releases:
+    # The options this rule reports are the ones Paramiko ignores: only Paramiko's removals make them futile.
+    for release in (r for r in releases if r.package == "paramiko"):
         removed = set(dict(release.removed).get(category, ()))
         out += [(a, release) for a in wanted if a in removed]
     return out

@@ -2,9 +2,10 @@
 
 Every sshd-emulated device profile of ``fixtures/devices/``, two profiles of our own (CBC-only ciphers, as old
 ProCurve firmware; ``diffie-hellman-group-exchange-sha1`` as the only kex) and Debian's dropbear are probed with
-asyncssh 2.13.2, 2.17.0 and 2.24.1, each installed by uv in its own environment. For every device and
+asyncssh 2.2.1, 2.13.2, 2.17.0 and 2.24.1, each installed by uv in its own environment. For every device and
 release the prediction must agree with asyncssh's own handshake (no ``predicted`` disagreement, verified),
-and asyncssh 2.24.1 must fail the CBC-only and gex-sha1-only servers (issue 9), which paramiko 3.5.1 reaches.
+and asyncssh 2.24.1 must fail the CBC-only and gex-sha1-only servers (issue 9), which paramiko 3.5.1 reaches;
+2.2.1 reaches them (2.3.0 is the breaking release in ``rules/releases.toml``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from tests import devices, servers
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.timeout(900)]
 
-RELEASES = ("2.13.2", "2.17.0", "2.24.1")
+RELEASES = ("2.2.1", "2.13.2", "2.17.0", "2.24.1")
 OWN_PROFILES: dict[str, tuple[str, ...]] = {
     "cbc_only": ("Ciphers aes128-cbc,aes256-cbc,3des-cbc",),
     "gex_sha1_only": ("KexAlgorithms diffie-hellman-group-exchange-sha1",),
@@ -68,9 +69,12 @@ def test_prediction_matches_the_real_asyncssh_handshake(targets: list[Device], r
         assert verdict.verified, f"{name}: {verdict.reasons}"
         assert verdict.status in (DeviceStatus.COMPATIBLE, DeviceStatus.INCOMPATIBLE), f"{name}: {verdict.reasons}"
         assert dict(verdict.backend).get("cryptography"), name
-    # Neither CBC nor group-exchange SHA-1 is in any captured release's default offer.
+    # From 2.3.0 on neither CBC nor group-exchange SHA-1 (nor group1) is in the default offer.
+    expected = DeviceStatus.COMPATIBLE if release == "2.2.1" else DeviceStatus.INCOMPATIBLE
     for name in ("cbc_only", "gex_sha1_only", "cisco_ios12_legacy"):
-        assert results[name].status is DeviceStatus.INCOMPATIBLE, results[name].reasons
+        assert results[name].status is expected, results[name].reasons
+    if release == "2.2.1":
+        return
     assert "no acceptable ciphers" in results["cbc_only"].judged[0].reasons[0]
     assert "no acceptable kex algorithm" in results["gex_sha1_only"].judged[0].reasons[0]
 

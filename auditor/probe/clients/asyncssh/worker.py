@@ -103,24 +103,29 @@ def _classify(exc: BaseException, conn: Any) -> tuple[str, str | None]:
     return "error", f"{type(exc).__name__}: {reason}"
 
 
+async def _connect(host: str, port: int, box: dict[str, Any]) -> Any:
+    """``asyncssh.connect`` without credentials, host-key checks or ssh_config (``config=`` exists from 2.1 on)."""
+    options: dict[str, Any] = {
+        "known_hosts": None,
+        "config": None,
+        "username": "sshdrift",
+        "password": None,
+        "client_keys": None,
+        "agent_path": None,
+        "client_factory": lambda: _Probe(box),
+    }
+    try:
+        return await asyncssh.connect(host, port, **options)
+    except TypeError:
+        options.pop("config")
+        return await asyncssh.connect(host, port, **options)
+
+
 async def _handshake(name: str, host: str, port: int, timeout: float) -> dict[str, Any]:
     box: dict[str, Any] = {}
     status, reason = "compatible", None
     try:
-        opened = await asyncio.wait_for(
-            asyncssh.connect(
-                host,
-                port,
-                known_hosts=None,
-                config=None,
-                username="sshdrift",
-                password=None,
-                client_keys=None,
-                agent_path=None,
-                client_factory=lambda: _Probe(box),
-            ),
-            timeout,
-        )
+        opened = await asyncio.wait_for(_connect(host, port, box), timeout)
         opened.close()  # the server let us in without credentials: negotiated all the same
     except Exception as exc:  # every failure is a result for this device, never the end of the worker
         status, reason = _classify(exc, box.get("conn"))

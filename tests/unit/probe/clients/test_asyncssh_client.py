@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from auditor.checks.breaking_release import load_releases
 from auditor.checks.devices import device_findings
 from auditor.errors import AuditorError
 from auditor.model import Device, DeviceStatus, KexInit, Offered
@@ -80,9 +81,20 @@ def test_what_the_captures_say_changed() -> None:
     )
     for release in client.known_releases():
         offer = client.offer(release)
-        if Version(release) >= Version("2.13"):
-            assert not [c for c in offer.cipher_c2s if c.endswith("-cbc")], release
-            assert "diffie-hellman-group-exchange-sha1" not in offer.kex, release
+        cbc = [c for c in offer.cipher_c2s if c.endswith("-cbc")]
+        assert bool(cbc) is (Version(release) < Version("2.3")), release
+        assert ("diffie-hellman-group-exchange-sha1" in offer.kex) is (Version(release) < Version("2.3")), release
+
+
+def test_the_breaking_release_in_rules_is_what_the_captures_show() -> None:
+    """rules/releases.toml's asyncssh 2.3.0 removals = what 2.2.1 offered and 2.3.0 no longer did."""
+    (entry,) = [r for r in load_releases() if r.package == "asyncssh" and str(r.version) == "2.3.0"]
+    before, after = get_client("asyncssh").offer("2.2.1"), get_client("asyncssh").offer("2.3.0")
+    removed = dict(entry.removed)
+    assert entry.source.startswith("https://") and entry.date == "2020-07-12"
+    for category, label in (("kex", "kex"), ("host_key", "host-key"), ("cipher_c2s", "cipher"), ("mac_c2s", "MAC")):
+        gone = sorted(set(getattr(before, category)) - set(getattr(after, category)))
+        assert sorted(removed[label]) == gone, category
 
 
 def test_prediction_cbc_only_fails_and_aead_needs_no_mac() -> None:
