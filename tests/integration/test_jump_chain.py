@@ -56,6 +56,14 @@ class Chain:
     impostor_key: Path
     login_key: Path
     """The test-only private key both gateways accept for root."""
+    work: Path
+    """The lab's directory (each sshd's log is ``LABEL/sshd.log``)."""
+
+    def logins(self, label: str) -> int:
+        """How many public-key logins sshd ``label`` has accepted so far."""
+        return (
+            (self.work / label / "sshd.log").read_text(encoding="utf-8", errors="replace").count("Accepted publickey")
+        )
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +86,23 @@ def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
             gw2_key=lab.sshd(gw2, "gw2", GW2, authorized_keys=[public]),
             device_key=lab.sshd(device, "device", DEVICE, addendum="real-device"),
             impostor_key=lab.sshd(gw1, "impostor", DEVICE, addendum="impostor"),
+            work=work,
             login_key=login,
         )
     finally:
         lab.close()
 
 
-def _probe(chain: Chain, work: Path, known_hosts: str, *extra: str) -> subprocess.CompletedProcess[str]:
-    """``sshdrift probe`` of the device behind ``root@gw1,root@gw2``, run inside the client namespace."""
+CORE = f"- name: core\n  host: {DEVICE}\n  jump: root@{GW1},root@{GW2}\n"
+"""The device behind both gateways, as a YAML inventory entry."""
+
+
+def _probe(
+    chain: Chain, work: Path, known_hosts: str, *extra: str, inventory_text: str = CORE
+) -> subprocess.CompletedProcess[str]:
+    """``sshdrift probe`` of ``inventory_text`` (default the device behind ``root@gw1,root@gw2``) in the client namespace."""
     inventory = work / "hosts.yaml"
-    inventory.write_text(f"- name: core\n  host: {DEVICE}\n  jump: root@{GW1},root@{GW2}\n", encoding="utf-8")
+    inventory.write_text(inventory_text, encoding="utf-8")
     known = work / "known_hosts"
     known.write_text(known_hosts, encoding="ascii")
     argv = [sys.executable, "-m", "auditor", "probe", str(inventory), "--paramiko", "installed", "--format", "json"]
@@ -118,6 +133,22 @@ def test_the_device_is_reached_through_both_hops(chain: Chain, tmp_path: Path) -
     assert not [f for f in report["findings"] if f["rule"] == "host-key-changed"]
     secret = chain.login_key.read_text(encoding="ascii").splitlines()[1]
     assert secret not in run.stdout and secret not in run.stderr and "Traceback" not in run.stderr
+
+
+def test_chains_sharing_a_first_hop_share_its_connection(chain: Chain, tmp_path: Path) -> None:
+    """``gw1`` alone reaches the impostor at the device's address, ``gw1,gw2`` the device: one run, one login to gw1
+    per phase (the grab, then the Paramiko verification), shared by both chains."""
+    known = f"{GW1} {_key_fields(chain.gw1_key)}\n{GW2} {_key_fields(chain.gw2_key)}\n"
+    inventory = CORE + f"- name: beside\n  host: {DEVICE}\n  jump: root@{GW1}\n"
+    before = chain.logins("gw1")
+    run = _probe(chain, tmp_path, known, inventory_text=inventory)
+    assert run.returncode == 0, run.stdout + run.stderr
+    devices = {d["name"]: d for d in json.loads(run.stdout)["devices"]}
+    assert devices["core"]["banner"].endswith(" real-device") and devices["beside"]["banner"].endswith(" impostor")
+    assert devices["core"]["host_key_fingerprint"] == _fingerprint(chain.device_key)
+    assert devices["beside"]["host_key_fingerprint"] == _fingerprint(chain.impostor_key)
+    assert devices["beside"]["jump"] == f"root@{GW1}"
+    assert 1 <= chain.logins("gw1") - before <= 2  # without sharing: 2 devices x 2 phases
 
 
 def test_a_gateway_with_another_key_is_host_key_changed(chain: Chain, tmp_path: Path) -> None:
