@@ -205,3 +205,22 @@ def test_libssh_goes_through_both_hops(chain: Chain, tmp_path: Path) -> None:
     outcome = json.loads(run.stdout)
     assert outcome["status"] == "compatible", outcome
     assert outcome["banner"].endswith(" real-device"), outcome
+
+
+def test_the_chain_from_ssh_config(chain: Chain, tmp_path: Path) -> None:
+    """``--ssh-config``: ProxyJump inside the ``Host`` block matching the device, its first hop an alias."""
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        f"Host bastion\n    HostName {GW1}\n    User root\nHost core 10.77.3.*\n    ProxyJump bastion,root@{GW2}\n",
+        encoding="ascii",
+    )
+    known = f"{GW1} {_key_fields(chain.gw1_key)}\n{GW2} {_key_fields(chain.gw2_key)}\n"
+    run = _probe(
+        chain, tmp_path, known, "--ssh-config", str(config), inventory_text=f"- name: core\n  host: {DEVICE}\n"
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    (device,) = json.loads(run.stdout)["devices"]
+    assert device["jump"] == f"root@{GW1},root@{GW2}"
+    assert device["banner"].endswith(" real-device") and device["host_key_fingerprint"] == _fingerprint(
+        chain.device_key
+    )
