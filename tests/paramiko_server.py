@@ -28,6 +28,8 @@ class ParamikoServer:
 
     port: int
     process: subprocess.Popen[str]
+    log: Path
+    """The server's stderr (one line per connection that ended in an error)."""
 
     def stop(self) -> None:
         """Terminate the server process (and wait for it, 10 s at most)."""
@@ -37,32 +39,38 @@ class ParamikoServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
+        if self.process.stdout is not None:
+            self.process.stdout.close()
 
 
-def start(python: Path, offered: dict[str, list[str]], host_key: str = "ecdsa") -> ParamikoServer:
+def start(python: Path, offered: dict[str, list[str]], log: Path, host_key: str = "ecdsa") -> ParamikoServer:
     """Start this script under ``python`` (an interpreter with Paramiko) serving ``offered``.
 
     Args:
         python: the interpreter of the server's environment.
         offered: ``{"kex": [...], "host_key": [...], "cipher": [...], "mac": [...]}`` in order.
+        log: the file the server's stderr goes to.
         host_key: ``ecdsa`` (P-256) or ``rsa`` (2048 bits), generated at start.
 
     Raises:
-        RuntimeError: the server did not print its port (its stderr in the message).
+        RuntimeError: the server did not print its port (its log in the message).
     """
-    process = subprocess.Popen(
-        [str(python), str(Path(__file__).resolve()), json.dumps(offered), host_key],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None and process.stderr is not None
+    with log.open("w", encoding="utf-8") as stderr:
+        process = subprocess.Popen(
+            [str(python), str(Path(__file__).resolve()), json.dumps(offered), host_key],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
+    assert process.stdout is not None
     line = process.stdout.readline().strip()
     if not line.isdigit():
         process.kill()
-        raise RuntimeError(f"paramiko server did not start: {line!r} {process.stderr.read()[-2000:]}")
-    return ParamikoServer(int(line), process)
+        process.wait(10)
+        process.stdout.close()
+        raise RuntimeError(f"paramiko server did not start: {line!r} {log.read_text(encoding='utf-8')[-2000:]}")
+    return ParamikoServer(int(line), process, log)
 
 
 def _serve_one(conn: socket.socket, offered: dict[str, list[str]], key: object) -> None:

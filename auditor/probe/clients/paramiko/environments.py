@@ -49,6 +49,8 @@ BACKEND_MODULES: tuple[tuple[str, str], ...] = (
     ("cryptography", "cryptography"),
     ("bcrypt", "bcrypt"),
     ("pynacl", "nacl"),
+    ("invoke", "invoke"),
+    ("gssapi", "gssapi"),
 )
 """``(distribution, module)`` of the backends whose versions change what Paramiko offers or loads."""
 
