@@ -115,7 +115,8 @@ def outcome_from_json(device: Device, version: str, data: dict[str, Any]) -> Han
     The negotiated MAC of an AEAD cipher (asyncssh names the cipher) becomes :data:`IMPLICIT_MAC`; an RSA
     host key's signature algorithm (``ssh-rsa`` or ``rsa-sha2-*``) is not visible, so it is left empty
     (never compared with the prediction); asyncssh has no public accessor for the kex chosen, so an empty
-    kex is not compared either.
+    kex is not compared either. asyncssh's "No matching ... found, sent ... and received ..." keeps its first
+    clause (both lists are in the report already).
     """
     negotiated = None
     raw = data.get("negotiated")
@@ -130,12 +131,14 @@ def outcome_from_json(device: Device, version: str, data: dict[str, Any]) -> Han
             compression=raw.get("compression") or "none",
         )
     key = data.get("host_key") or {}
+    reason = data.get("reason")
     return HandshakeOutcome(
         device,
         DeviceStatus(data.get("status", "error")),
         version,
         negotiated=negotiated,
-        reason=data.get("reason"),
+        # "No matching kex algorithm found, sent A,B,... and received X,Y": the lists are in the report already.
+        reason=reason.split(", sent ", 1)[0] if isinstance(reason, str) else None,
         host_key_type=key.get("type"),
         host_key_base64=key.get("base64"),
         host_key_fingerprint=key.get("fingerprint"),

@@ -160,6 +160,16 @@ def test_worker_line_aead_mac_and_rsa_host_key() -> None:
     assert outcome.negotiated is not None and outcome.negotiated.mac == IMPLICIT_MAC
     assert outcome.negotiated.host_key == "" and outcome.client == "asyncssh"
     assert (outcome.status, outcome.host_key_fingerprint) == (DeviceStatus.COMPATIBLE, "SHA256:x")
+    failed = outcome_from_json(
+        R1,
+        "2.24.1",
+        {
+            "status": "incompatible",
+            "reason": "No matching encryption algorithm found, sent aes256-ctr and received aes128-cbc",
+        },
+    )
+    assert (failed.status, failed.reason) == (DeviceStatus.INCOMPATIBLE, "No matching encryption algorithm found")
+    assert failed_category(failed.reason) == "cipher_c2s"
 
 
 def _grabbed(offered: Offered) -> Grabbed:
