@@ -17,7 +17,7 @@ from auditor.checks.accepted_risk import accepted_risks
 from auditor.checks.breaking_release import load_releases
 from auditor.checks.constraints import PackageRange
 from auditor.checks.context import ChangeSet, HostKeyVerdict, RuleContext, host_key_verdicts
-from auditor.checks.registry import RULES
+from auditor.checks.registry import rule_ids
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
 from auditor.errors import ConfigError
@@ -67,7 +67,7 @@ def build_context(
         ConfigError: an unreadable ssh_config, ansible.cfg or known_hosts, or a malformed accepted risk (exit 3).
         VulnerabilityServiceError: the vulnerability service or ``--vuln-db`` cannot be read (exit 3).
     """
-    accepted = accepted_risks(settings, project_dir, [rule.id for rule in RULES])
+    accepted = accepted_risks(settings, project_dir, rule_ids())
     records, skipped = (None, []) if lockfile is None else _vulnerabilities(lockfile, settings)
     code = project_code(settings, project_dir)
     # A file the reader could not parse is said, never silently clean.

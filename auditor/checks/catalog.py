@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from auditor.checks.interface import DOCS_URL, CatalogEntry
-from auditor.checks.registry import RULES as _REGISTRY
+from auditor.checks.registry import all_rules
 
 Rule = CatalogEntry
 """The documentation of one rule (the name SARIF and older callers use)."""
 
-RULES: Mapping[str, CatalogEntry] = {rule.entry.id: rule.entry for rule in _REGISTRY}
+RULES: Mapping[str, CatalogEntry] = {rule.entry.id: rule.entry for rule in all_rules()}
 """Every rule's catalog entry by id, in README order."""
 
 

@@ -24,13 +24,11 @@ from typing import TYPE_CHECKING
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import AuditorError
 from auditor.model import CATEGORIES, DeviceResult, DeviceStatus, Finding, Offered, Severity
-from auditor.probe.algorithms import client_offer
 from auditor.probe.kexinit import PSEUDO_KEX
-from auditor.probe.negotiation import negotiate
-from auditor.probe.results import NoOverlap
 
 if TYPE_CHECKING:
     from auditor.checks.context import RuleContext
+    from auditor.probe.results import NoOverlap
     from auditor.sources.project_code import ApiUse
 
 RULE = "narrowed-offer"
@@ -123,6 +121,10 @@ def _device_finding(
 
 def _cut_off(devices: Sequence[DeviceResult], narrowed: Offered) -> list[tuple[str, NoOverlap]]:
     """``(device name, failure)`` for compatible devices the narrowed offer cannot negotiate with."""
+    # Start-up: the negotiation (and its result types) loads only when a call narrows the offer.
+    from auditor.probe.negotiation import negotiate
+    from auditor.probe.results import NoOverlap
+
     out = []
     for result in devices:
         if result.status is not DeviceStatus.COMPATIBLE or result.offered is None:
@@ -146,15 +148,20 @@ def narrowing_findings(uses: Iterable[ApiUse], version: str | None, devices: Seq
     """
     if version is None:
         return []
-    try:
-        offer = client_offer(version)
-    except AuditorError:
-        return []  # a release outside the data: the device rules already say so
+    offer: Offered | None = None
     findings = []
     for use in uses:
         disabled = disabled_of(use)
         if disabled is None:
             continue
+        if offer is None:
+            # Start-up: the client's offers (the probe's client registry) load only for a call that narrows them.
+            from auditor.probe.algorithms import client_offer
+
+            try:
+                offer = client_offer(version)
+            except AuditorError:
+                return []  # a release outside the data: the device rules already say so
         narrowed = narrow(offer, disabled)
         empty = empty_categories(narrowed)
         if empty:

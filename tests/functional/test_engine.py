@@ -57,7 +57,7 @@ def test_audit_without_devices_says_it_checked_the_lock_only(tmp_path: Path) -> 
 
 
 def test_the_lock_path_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
-    """The pre-commit hook's ``lock --offline``: no Paramiko, rich, PyYAML, pip-audit, lab, resolution or inventory."""
+    """The pre-commit hook's ``lock --offline``: no Paramiko, rich, PyYAML, pip-audit, lab, resolution, inventory or probe."""
     env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1", "CI": "1"}
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "auditor", "lock", "fixtures/lock/netmiko-4.4.0/uv", "--offline"],
@@ -73,6 +73,14 @@ def test_the_lock_path_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "auditor.engine.demo",
         "auditor.engine.whatif",
         "auditor.sources.inventories",
+        # The device rules and the probe stack they judge with: a lock without devices has nothing for them.
+        "auditor.checks.devices",
+        "auditor.checks.terrapin",
+        "auditor.checks.auth_signature",
+        "auditor.probe.clients",
+        "auditor.probe.negotiation",
+        "auditor.probe.results",
+        "auditor.probe.platforms",
     )
     unwanted = sorted(m for m in imported if m.split(".")[0] in heavy or m.startswith(ours))
     assert unwanted == [], "keep these off the lock path (import them where they are used, with the reason)"

@@ -74,6 +74,16 @@ def test_registry_ids_are_unique_and_every_rule_reports_only_its_own_id() -> Non
         assert registered.find(empty) == [], registered.id
 
 
+def test_the_device_rule_ids_are_known_without_importing_the_device_rules() -> None:
+    from auditor.checks.context import RuleContext
+    from auditor.checks.registry import DEVICE_RULE_IDS, all_rules, device_rules, rule_ids
+
+    assert tuple(r.id for r in device_rules()) == DEVICE_RULE_IDS
+    assert rule_ids() == tuple(r.id for r in all_rules()) == tuple(RULES)
+    # Left out of a run without devices, so each must have nothing to judge there.
+    assert not any(r.ran(RuleContext()) for r in device_rules())
+
+
 def test_the_script_prints_the_generated_table() -> None:
     import subprocess
     import sys
