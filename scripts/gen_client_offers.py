@@ -353,9 +353,77 @@ def generate(
     return 0 if releases else 1
 
 
+# --- the system OpenSSH client --------------------------------------------------------------------
+
+OPENSSH_DOC = {
+    "generated_by": "scripts/gen_client_offers.py openssh",
+    "source": (
+        "the SSH_MSG_KEXINIT each ssh binary sent with -F /dev/null (no ssh_config) to a local listener, parsed by "
+        "auditor.probe.kexinit; 'ssh_v' is its ssh -V line; 'ssh_g' what ssh -G -F /dev/null printed for the lists"
+    ),
+    "sources": ["https://man.openbsd.org/ssh_config", "https://www.openssh.com/releasenotes.html"],
+}
+
+
+def capture_openssh(binary: str) -> tuple[str, dict[str, Any]]:
+    """One ssh binary: ``(release, data)`` from ``ssh -V``, ``ssh -G`` and the KEXINIT it really sends."""
+    import re
+
+    version_line = subprocess.run([binary, "-V"], capture_output=True, text=True, check=True).stderr.strip()
+    release = re.search(r"OpenSSH_([0-9][0-9A-Za-z.]*)", version_line)
+    openssl = re.search(r"OpenSSL ([0-9][0-9A-Za-z.]*)", version_line)
+    if release is None:
+        raise RuntimeError(f"{binary}: not OpenSSH ({version_line!r})")
+    captured, _ = capture_client(
+        [binary, "-F", "/dev/null", "-T", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
+         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-p", "{port}", "127.0.0.1", "exit"]
+    )  # fmt: skip
+    shown = subprocess.run(
+        [binary, "-G", "-F", "/dev/null", "sshdrift.invalid"], capture_output=True, text=True, check=True
+    )
+    ssh_g = {}
+    for raw in shown.stdout.splitlines():
+        key, _, value = raw.partition(" ")
+        if key in ("kexalgorithms", "hostkeyalgorithms", "ciphers", "macs", "compression"):
+            ssh_g[key] = value
+    offered = captured["offered"]
+    return release.group(1), {
+        "ssh_v": version_line,
+        "openssl": openssl.group(1) if openssl else None,
+        "client_banner": captured["client_banner"],
+        "strict_kex": "kex-strict-c-v00@openssh.com" in offered["kex"],
+        "ssh_g": ssh_g,
+        "offered": offered,
+    }
+
+
+def generate_openssh(args: argparse.Namespace) -> int:
+    """Capture ``--ssh-binary`` (default ``ssh`` on PATH) and add it to ``rules/clients/openssh.json``."""
+    import shutil
+
+    binary = args.ssh_binary or shutil.which("ssh")
+    if binary is None:
+        print("no ssh on PATH; pass --ssh-binary PATH", file=sys.stderr)
+        return 1
+    existing: dict[str, Any] = {}
+    if args.output.is_file():
+        existing = json.loads(args.output.read_text(encoding="utf-8")).get("releases", {})
+    release, data = capture_openssh(str(binary))
+    releases = {**existing, release: data}
+    document = {
+        **OPENSSH_DOC,
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+        "releases": {k: releases[k] for k in sorted(releases)},
+    }
+    write_atomic(args.output, json.dumps(document, indent=1) + "\n")
+    print(f"wrote {args.output} (openssh {release}, {len(releases)} releases)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Capture what each client release sends in its KEXINIT.")
-    parser.add_argument("client", choices=("libssh",))
+    parser.add_argument("client", choices=("libssh", "openssh"))
+    parser.add_argument("--ssh-binary", help="openssh: the ssh executable to capture (default: ssh on PATH)")
     parser.add_argument("--only", nargs="*", help="recapture only these releases, keep the others")
     parser.add_argument("--jobs", type=int, default=1, help="releases captured at once (default 1)")
     parser.add_argument(
@@ -367,6 +435,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.env_dir.mkdir(parents=True, exist_ok=True)
     args.output = args.output or ROOT / "rules" / "clients" / f"{args.client}.json"
+    if args.client == "openssh":
+        return generate_openssh(args)
     return generate("ansible-pylibssh", capture_libssh, LIBSSH_DOC, args)
 
 

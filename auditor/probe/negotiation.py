@@ -7,8 +7,9 @@ with that client's offer data (``rules/clients/<client>.json``, through :mod:`au
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
-from auditor.model import Negotiated, Offered
+from auditor.model import Device, Negotiated, Offered
 from auditor.probe.kexinit import PSEUDO_KEX
 from auditor.probe.results import NoOverlap, Prediction
 
@@ -116,7 +117,13 @@ def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool =
 
 
 def predict(
-    paramiko_version: str, server: Offered, client: str = "paramiko", backend: Sequence[tuple[str, str]] = ()
+    paramiko_version: str,
+    server: Offered,
+    client: str = "paramiko",
+    backend: Sequence[tuple[str, str]] = (),
+    *,
+    device: Device | None = None,
+    known_hosts: Path | None = None,
 ) -> Prediction:
     """Predict negotiation between a client release's default client and a server, from data (RFC 4253 §7.1).
 
@@ -127,6 +134,8 @@ def predict(
         client: the client's registry name (:data:`auditor.probe.clients.CLIENTS`).
         backend: ``(package, version)`` of the client's backend (``cryptography``); empty: the newest
             the release allows (see :func:`auditor.probe.clients.interface.offer_for`).
+        device: the device connected to, for a client whose offer depends on it (the system ssh's ssh_config).
+        known_hosts: the known_hosts such a client reads for that device.
 
     Returns:
         A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
@@ -142,7 +151,7 @@ def predict(
     # A client whose rule changed between releases (libssh 0.9.3) says so per release.
     per_release = getattr(judged, "requires_mac_with_aead", None)
     require = per_release(paramiko_version) if callable(per_release) else judged.require_mac_with_aead
-    offer = offer_for(judged, paramiko_version, backend)
+    offer = offer_for(judged, paramiko_version, backend, device=device, known_hosts=known_hosts)
     outcome = negotiate(offer, server, require_mac_with_aead=bool(require))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)

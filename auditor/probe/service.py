@@ -146,7 +146,9 @@ def _judge_grabs(
 ) -> list[DeviceResult]:
     """One client's results for every grab: prediction from data, then (unless ``--no-verify``) real handshakes."""
     judged = get_client(environment.client)
-    predictions = _predictions(grabs, environment)
+    predictions = _predictions(
+        grabs, environment, known_hosts.path if known_hosts is not None else settings.known_hosts
+    )
     if not settings.verify:
         failed = [p for p in predictions.values() if isinstance(p, AuditorError)]
         if failed:
@@ -202,8 +204,13 @@ def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:
     )
 
 
-def _predictions(grabs: Sequence[GrabResult], environment: ClientEnvironment) -> dict[int, Prediction | AuditorError]:
-    """The prediction for every grabbed device, by index (a missing release's data is kept as the error)."""
+def _predictions(
+    grabs: Sequence[GrabResult], environment: ClientEnvironment, known_hosts: Path | None = None
+) -> dict[int, Prediction | AuditorError]:
+    """The prediction for every grabbed device, by index (a missing release's data is kept as the error).
+
+    ``known_hosts`` is what a host-aware client (the system ssh) reads for each device.
+    """
     from auditor.probe.negotiation import predict
 
     out: dict[int, Prediction | AuditorError] = {}
@@ -211,7 +218,12 @@ def _predictions(grabs: Sequence[GrabResult], environment: ClientEnvironment) ->
         if isinstance(grab, Grabbed):
             try:
                 out[index] = predict(
-                    environment.version, grab.kexinit.offered, environment.client, backend=environment.backend
+                    environment.version,
+                    grab.kexinit.offered,
+                    environment.client,
+                    backend=environment.backend,
+                    device=grab.device,
+                    known_hosts=known_hosts,
                 )
             except AuditorError as exc:
                 out[index] = exc

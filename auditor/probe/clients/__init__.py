@@ -18,6 +18,7 @@ from auditor.probe.clients.interface import (
     device_key,
 )
 from auditor.probe.clients.libssh import LIBSSH
+from auditor.probe.clients.openssh import OPENSSH
 from auditor.probe.clients.paramiko import PARAMIKO
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
     "get_client",
 ]
 
-CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH, LIBSSH)}
+CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH, LIBSSH, OPENSSH)}
 """Every client, by registry name."""
 
 PRIMARY_CLIENT = PARAMIKO.name

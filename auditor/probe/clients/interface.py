@@ -169,12 +169,30 @@ class BackendOffers(Protocol):
         ...
 
 
-def offer_for(client: Client, version: str, backend: Backend = ()) -> Offered:
-    """What ``client`` release ``version`` offers with ``backend``: backend-aware where the client is.
+@runtime_checkable
+class HostOffers(Protocol):
+    """A client whose offer depends on the host it connects to (the system ssh: ssh_config ``Host`` blocks, known_hosts)."""
+
+    def offer_for_host(self, version: str, host: str, port: int, known_hosts: Path | None = None) -> Offered:
+        """As :meth:`Client.offer`, for a connection to ``host``:``port`` with ``known_hosts``."""
+        ...
+
+
+def offer_for(
+    client: Client,
+    version: str,
+    backend: Backend = (),
+    *,
+    device: Device | None = None,
+    known_hosts: Path | None = None,
+) -> Offered:
+    """What ``client`` release ``version`` offers with ``backend`` (to ``device``): backend- and host-aware where the client is.
 
     Raises:
         AuditorError: no data for ``version`` (as :meth:`Client.offer`).
     """
+    if device is not None and isinstance(client, HostOffers):
+        return client.offer_for_host(version, device.host, device.port, known_hosts)
     if backend and isinstance(client, BackendOffers):
         return client.offer_with_backend(version, backend)
     return client.offer(version)
