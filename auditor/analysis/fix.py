@@ -126,6 +126,7 @@ class _Plan:
             advice = fmt.cap_advice(site, f"{package.name}{bound}")
             self.skipped.append(Skipped(subject=package.name, reason=f"{self.lockfile.path.name}: {advice}"))
             return
+        before = {f: self.texts.text(f) for f in self.texts.changed()}
         try:
             written = fmt.write_cap(self.lockfile.path, self.texts, Cap(package.name, bound, package.effective_range))
         except ValueError as exc:  # the declaring line is a direct URL reference: no bound can join it
@@ -133,6 +134,13 @@ class _Plan:
             self.skipped.append(Skipped(subject=package.name, reason=f"{exc}; add '{package.name}{bound}' by hand"))
             return
         project_dir = self.lockfile.path.parent
+        if self.texts.text(written.file) == before.get(written.file, self.texts.original(written.file)):
+            # Every place the format reads already carries the bound: the lock is older than the cap.
+            self.notes.append(
+                f"{package.name}: {site.file} already declares {bound}; nothing to change, "
+                f"run '{site.regenerate}' to re-lock"
+            )
+            return
         rel = written.file.relative_to(project_dir).as_posix()
         self.edits.append(Edit(package.name, package.version, written.bound, rel, written.place))
         if not _admits(written.bound, package.version):
@@ -257,7 +265,7 @@ def _relock(
             with resolved(lockfile, offline=offline, pyproject_text=pyproject_text) as fresh:
                 changes = tuple(compare(lockfile, fresh.lockfile))
             notes.append("--lock with --dry-run: re-locked in a temporary copy; uv.lock was not written")
-        elif relock_in_place(lockfile.path.parent, site.regenerate, offline=offline):
+        elif _relock_export(lockfile, site.regenerate, offline):
             changes = tuple(compare(lockfile, load_lockfile(lockfile.path, python_version=python_version)))
         else:
             notes.append(f"--lock: {tool} is not installed here; run '{site.regenerate}'")
@@ -268,3 +276,25 @@ def _relock(
     if not changes:
         notes.append("re-lock: no version changes")
     return changes
+
+
+def _relock_export(lockfile: Lockfile, command: str, offline: bool) -> bool:
+    """:func:`~auditor.resolution.relock_in_place`, leaving no ``uv.lock`` the project did not have.
+
+    ``uv export`` locks before it exports: for a project that keeps only the exported file
+    (requirements.txt, pylock.toml), the ``uv.lock`` it writes on the way is removed again, so that
+    ``sshdrift lock`` in the directory goes on auditing the file the project ships.
+
+    Returns:
+        True when the command ran, False when its tool is not installed.
+
+    Raises:
+        ResolverError: the command failed.
+    """
+    uv_lock = lockfile.path.parent / "uv.lock"
+    stray = lockfile.path != uv_lock and command.startswith("uv export") and not uv_lock.exists()
+    try:
+        return relock_in_place(lockfile.path.parent, command, offline=offline)
+    finally:
+        if stray:
+            uv_lock.unlink(missing_ok=True)
