@@ -247,6 +247,76 @@ def test_fix_lock_closes_the_loop(name: str, shims: Path, tmp_path: Path) -> Non
     assert tree_digest(project) == files
 
 
+def _uv_marker_project(root: Path, *declared: str) -> Path:
+    root.mkdir()
+    dependencies = ", ".join([NETMIKO, *(json.dumps(d) for d in declared)])
+    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=dependencies), encoding="utf-8")
+    run([uv_binary(), "lock"], root, None)
+    return root
+
+
+def _declared(project: Path) -> tuple[list[str], list[str]]:
+    data = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    constraints = data.get("tool", {}).get("uv", {}).get("constraint-dependencies", [])
+    return [d for d in data["project"]["dependencies"] if d.startswith("paramiko")], constraints
+
+
+def test_a_cap_goes_on_every_line_declaring_the_package(tmp_path: Path) -> None:
+    """Declared twice, once per platform: both lines take the bound, and uv's constraints cover macOS."""
+    project = _uv_marker_project(
+        tmp_path / "twice", "paramiko>=3.4; sys_platform == 'win32'", "paramiko>=3.5; sys_platform == 'linux'"
+    )
+    proc = sshdrift(project, "fix", "--below", "paramiko=5", "--lock", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    lines, constraints = _declared(project)
+    assert lines == ["paramiko>=3.4,<5; sys_platform == 'win32'", "paramiko>=3.5,<5; sys_platform == 'linux'"]
+    assert constraints == ["paramiko<5"]
+    errors, versions = paramiko_findings(project, "uv.lock")
+    assert errors == [] or all(f["rule"] != "open-ended-range" for f in errors)
+    assert [Version(v).major for v in versions] == [4]
+    again = sshdrift(project, "fix", "--below", "paramiko=5")
+    assert again.returncode == 0 and "nothing to fix" in again.stdout, again.stdout
+
+
+def test_a_marker_guarded_line_gets_the_cap_and_uv_constraints_cover_the_rest(tmp_path: Path) -> None:
+    """Declared for win32 only while netmiko brings paramiko everywhere: the line and uv's constraints take it."""
+    project = _uv_marker_project(tmp_path / "win32", "paramiko>=3.4; sys_platform == 'win32'")
+    proc = sshdrift(project, "fix", "--below", "paramiko=5", "--lock", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert _declared(project) == (["paramiko>=3.4,<5; sys_platform == 'win32'"], ["paramiko<5"])
+    errors, versions = paramiko_findings(project, "uv.lock")
+    assert [f for f in errors if f["rule"] == "open-ended-range"] == []
+    assert [Version(v).major for v in versions] == [4]
+    files = tree_digest(project)
+    again = sshdrift(project, "fix", "--below", "paramiko=5")
+    assert again.returncode == 0 and "nothing to fix" in again.stdout, again.stdout
+    assert tree_digest(project) == files
+
+
+def test_constraints_file_lines_behind_markers_all_take_the_cap(shims: Path, tmp_path: Path) -> None:
+    """pip-compile: each marker-guarded constraint line takes the bound, and an unmarked line covers the rest."""
+    project = tmp_path / "pc"
+    project.mkdir()
+    (project / "requirements.in").write_text("netmiko==4.4.0\n-c constraints.txt\n", encoding="utf-8")
+    (project / "constraints.txt").write_text(
+        "paramiko>=3.4 ; sys_platform == 'win32'  # the Windows jump host\nparamiko>=3.5 ; sys_platform == 'darwin'\n",
+        encoding="utf-8",
+    )
+    run(["pip-compile", "--no-emit-index-url", "-o", "requirements.txt", "requirements.in"], project, shims)
+    proc = sshdrift(
+        project, "fix", "requirements.txt", "--below", "paramiko=5", "--lock", "--format", "json", shims=shims
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert (project / "constraints.txt").read_text(encoding="utf-8") == (
+        "paramiko>=3.4,<5 ; sys_platform == 'win32'  # the Windows jump host\n"
+        "paramiko>=3.5,<5 ; sys_platform == 'darwin'\n"
+        "paramiko<5\n"
+    )
+    assert [Version(v).major for v in _pins_version(project / "requirements.txt")] == [4]
+    errors, _ = paramiko_findings(project, "requirements.txt")
+    assert [f for f in errors if f["rule"] == "open-ended-range"] == []
+
+
 @pytest.mark.parametrize(("name", "command"), [("pdm", "pdm lock"), ("pip-compile", "pip-compile")])
 def test_fix_lock_without_the_tool_prints_the_command_on_one_line(
     name: str, command: str, shims: Path, tmp_path: Path

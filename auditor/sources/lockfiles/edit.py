@@ -52,6 +52,8 @@ def bounded_requirement(requirement: str, bound: str) -> str:
         raise ValueError(f"not a PEP 508 requirement: {requirement!r}") from exc
     if parsed.url:
         raise ValueError(f"{requirement!r} is a direct reference; it cannot take a version bound")
+    if _has_bound(str(parsed.specifier), bound):
+        return requirement
     match = _MARKER_SPLIT.search(requirement)
     head, tail = (requirement[: match.start()], requirement[match.start() :]) if match else (requirement, "")
     stripped = head.rstrip()
@@ -64,6 +66,12 @@ def bounded_requirement(requirement: str, bound: str) -> str:
     if parsed.specifier:
         return f"{stripped},{bound}{trailing}{tail}"
     return f"{stripped}{bound}{trailing}{tail}"
+
+
+def _has_bound(specifiers: str, bound: str) -> bool:
+    """Whether ``bound`` (``<5``) is already one of the comma-separated ``specifiers``: a second fix adds nothing."""
+    wanted = bound.replace(" ", "")
+    return any(part.replace(" ", "") == wanted for part in specifiers.split(","))
 
 
 def _requirement_name(text: str) -> str | None:
@@ -157,12 +165,41 @@ def bound_declared(text: str, package: str, bound: str) -> tuple[str, list[str]]
             if not isinstance(item, String) or _requirement_name(str(item)) != name:
                 continue
             try:
-                arr[index] = _same_style(item, bounded_requirement(str(item), bound))
+                capped = bounded_requirement(str(item), bound)
             except ValueError:
                 continue
+            if capped == str(item):
+                continue
+            arr[index] = _same_style(item, capped)
             if label not in edited:
                 edited.append(label)
     return (tomlkit.dumps(doc), edited) if edited else (text, [])
+
+
+def declared_for_every_environment(text: str, package: str) -> bool:
+    """Whether a requirement on ``package`` in ``text`` (a ``pyproject.toml``) applies whatever the environment.
+
+    True when one of the PEP 621 / PEP 735 requirements on the package carries no marker. When every
+    one is marker-guarded (``paramiko>=3.4; sys_platform == 'win32'``), a bound joined to them leaves
+    the other environments open, so the cap must also go where it holds everywhere (uv's constraints).
+    An unparsable file answers True (nothing more is written).
+    """
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return True
+    name = canonicalize_name(package)
+    for _, arr in _requirement_arrays(doc):
+        for item in arr:
+            if not isinstance(item, String):
+                continue
+            try:
+                req = Requirement(str(item))
+            except InvalidRequirement:
+                continue
+            if canonicalize_name(req.name) == name and req.marker is None:
+                return True
+    return False
 
 
 def add_uv_constraint(text: str, package: str, bound: str) -> str:
@@ -224,6 +261,8 @@ def append_project_dependency(text: str, requirement: str) -> str:
 
 def _poetry_join(constraint: str, bound: str) -> str:
     constraint = constraint.strip()
+    if _has_bound(constraint, bound):
+        return constraint
     return bound if constraint in ("", "*") else f"{constraint},{bound}"
 
 
@@ -332,9 +371,12 @@ def set_pdm_override(text: str, package: str, specifier: str) -> str:
 
 
 def add_constraint_line(text: str, package: str, bound: str) -> str:
-    """A constraints file (pip/uv ``-c``) with ``package`` capped: its line edited, or one appended.
+    """A constraints file (pip/uv ``-c``) with ``package`` capped: every line on it, or one appended.
 
-    Comments, hashes, line ends (LF or CR LF) and other lines stay as they are. Format: pip's
+    Every line on the package gets the bound, whatever its marker; when each of them is
+    marker-guarded, an unconditional ``<package><bound>`` line is appended too (the other
+    environments stay open otherwise). A line already carrying the bound is left as it is. Comments,
+    hashes, line ends (LF or CR LF) and other lines stay as they are. Format: pip's
     "Constraints Files" (requirements-file syntax, one PEP 508 requirement a line).
 
     Returns:
@@ -345,14 +387,20 @@ def add_constraint_line(text: str, package: str, bound: str) -> str:
     """
     name = canonicalize_name(package)
     lines = text.splitlines(keepends=True)
+    everywhere = False
     for index, line in enumerate(lines):
         body = line.split("#", 1)[0].strip()
-        if body and not body.startswith("-") and _requirement_name(body) == name:
-            end = line[len(line.rstrip("\r\n")) :]
-            comment = line[line.index("#") :].rstrip("\r\n") if "#" in line else ""
-            new_body = bounded_requirement(body, bound)
+        if not body or body.startswith("-") or _requirement_name(body) != name:
+            continue
+        end = line[len(line.rstrip("\r\n")) :]
+        comment = line[line.index("#") :].rstrip("\r\n") if "#" in line else ""
+        new_body = bounded_requirement(body, bound)
+        if new_body != body:
             lines[index] = f"{new_body}  {comment}{end}" if comment else f"{new_body}{end}"
-            return "".join(lines)
+        everywhere = everywhere or Requirement(body).marker is None
+    if everywhere:
+        return "".join(lines)
+    text = "".join(lines)
     prefix = "" if not text or text.endswith("\n") else "\n"
     return f"{text}{prefix}{package}{bound}\n"
 

@@ -257,16 +257,18 @@ def _is_member(root: Path, member: Path) -> bool:
 def cap_uv_project(texts: ProjectTexts, pyproject: Path, cap: Cap) -> CapWritten:
     """Cap ``cap.package`` in a uv project's ``pyproject``: its requirements, else uv's constraints.
 
-    Each requirement declaring the package gets the bound; without one, ``[tool.uv]
-    constraint-dependencies`` does (uv's constraints limit versions without adding a dependency). Source: uv's settings reference, ``constraint-dependencies``. Shared by every format a uv
-    project exports (uv.lock, pylock.toml, ``uv export`` requirements files).
+    Each requirement declaring the package gets the bound, whatever its marker; without one that holds
+    in every environment (none, or each behind a marker), ``[tool.uv] constraint-dependencies`` gets it
+    too (uv's constraints limit versions without adding a dependency). Source: uv's settings reference,
+    ``constraint-dependencies``. Shared by every format a uv project exports (uv.lock, pylock.toml,
+    ``uv export`` requirements files).
     """
     from auditor.sources.lockfiles import edit  # tomlkit, kept off the `lock` start-up path
 
     text = texts.text(pyproject)
     new, labels = edit.bound_declared(text, cap.package, cap.bound)
-    if not labels:
-        new, labels = edit.add_uv_constraint(text, cap.package, cap.bound), [UV_CONSTRAINTS]
+    if not edit.declared_for_every_environment(new, cap.package):  # none, or each behind a marker
+        new, labels = edit.add_uv_constraint(new, cap.package, cap.bound), [*labels, UV_CONSTRAINTS]
     texts.set(pyproject, new)
     return CapWritten(pyproject, ", ".join(labels), cap.bound)
 
