@@ -156,8 +156,8 @@ def select_clients(
     """The clients a run judges: ``--client`` names, else the lock's clients, else ``fallback``.
 
     A client the lock pins is judged at that release (source: the lockfile and the path that brought
-    it in); ``--paramiko X`` (other than ``auto``) overrides Paramiko's release and adds Paramiko to the
-    judged set; a client without a lock pin runs as installed in ``--python``, else in sshdrift's own
+    it in); ``--paramiko X`` (other than ``auto``) without ``--client`` is a Paramiko what-if: only Paramiko
+    is judged, at that release, and the lock's other clients are listed as skipped; a client without a lock pin runs as installed in ``--python``, else in sshdrift's own
     environment, and the note says so plainly.
 
     Args:
@@ -175,12 +175,15 @@ def select_clients(
     by_client = {use.client: use for use in uses}
     explicit_paramiko = settings.paramiko not in ("auto", "")
     names = list(validate_names(settings.clients)) if settings.clients else [use.client for use in uses]
-    if explicit_paramiko and PRIMARY_CLIENT not in names and not settings.clients:
-        names.insert(0, PRIMARY_CLIENT)
+    skipped: list[Skipped] = []
+    if explicit_paramiko and not settings.clients:
+        # --paramiko X is a Paramiko what-if: the lock's other clients are listed, not judged.
+        why = f"not judged: --paramiko {settings.paramiko} judges Paramiko only (add --client {{}} to judge it too)"
+        skipped += [Skipped(u.describe(), why.format(u.client)) for u in uses if u.client != PRIMARY_CLIENT]
+        names = [PRIMARY_CLIENT]
     if not names and fallback is not None:
         names = [fallback]
     judges: list[Judge] = []
-    skipped: list[Skipped] = []
     for name in names:
         use = by_client.get(name)
         if name not in CLIENTS:

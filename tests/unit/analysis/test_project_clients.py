@@ -73,6 +73,17 @@ def test_client_option_overrides_the_lock() -> None:
 def test_explicit_paramiko_is_a_what_if_over_the_lock() -> None:
     selection = select_clients(Settings(paramiko="5.1.0"), load_lockfile(NETMIKO))
     assert [(j.client, j.spec, j.source) for j in selection.judges] == [("paramiko", "5.1.0", None)]
+    # Only Paramiko is judged; the lock's other clients are listed, with how to judge them too.
+    selection = select_clients(Settings(paramiko="5.1.0"), load_lockfile(LARGE))
+    assert [(j.client, j.spec) for j in selection.judges] == [("paramiko", "5.1.0")]
+    skipped = {s.subject.split()[0]: s.reason for s in selection.skipped}
+    assert set(skipped) == {"asyncssh", "libssh", "openssh"}
+    assert (
+        skipped["asyncssh"]
+        == "not judged: --paramiko 5.1.0 judges Paramiko only (add --client asyncssh to judge it too)"
+    )
+    both = select_clients(Settings(paramiko="5.1.0", clients=("paramiko", "asyncssh")), load_lockfile(LARGE))
+    assert [(j.client, j.spec) for j in both.judges] == [("paramiko", "5.1.0"), ("asyncssh", "2.24.1")]
 
 
 def test_without_a_lock_sshdrift_s_own_client_said_plainly(tmp_path: Path) -> None:
