@@ -6,10 +6,15 @@
 * ``locked``: the version pinned in the lockfile of ``--project PATH``, installed in a cached environment;
 * ``X.Y.Z``: any release, installed in a cached environment.
 
-Cached environments are made with uv (``uv venv`` + ``uv pip install``), one per release, under
-``$SSHDRIFT_CACHE_DIR/envs/paramiko-X.Y.Z`` (default: platformdirs' user cache directory for
-``sshdrift``). Each is built in a temporary directory beside its final place and renamed into
-place only when complete, so a crash or a concurrent run never leaves a half-made environment.
+Cached environments are made with uv (``uv venv`` + ``uv pip install``) under
+``$SSHDRIFT_CACHE_DIR/envs/`` (default: platformdirs' user cache directory for ``sshdrift``):
+``paramiko-X.Y.Z`` holds a release with the newest backend it allows; when a lockfile pins the judged
+release (``locked``, or the release a project's lock brought in), the environment holds exactly the
+lock's pins of paramiko's backend (:data:`BACKEND_PACKAGES`) on the lock's Python where it pins one,
+under ``paramiko-X.Y.Z-<digest of those pins>``. What Paramiko offers depends on that backend
+(5.1.0 offers ML-KEM only with cryptography >= 48.0.0). Each is built in a temporary directory
+beside its final place and renamed into place only when complete, so a crash or a concurrent run
+never leaves a half-made environment.
 
 Old releases need an era-appropriate environment (``../shared/reference/ssh-stack-facts.md``,
 "Building an algorithm table for every Paramiko release"): 2.0-2.3 import
