@@ -7,11 +7,19 @@ then runs ``paramiko.Transport(sock).start_client()`` in that environment agains
 in this process. The listener sends a server identification string, reads the client's identification
 string and first binary packet (the client's SSH_MSG_KEXINIT), parses it with sshdrift's own parser
 (:mod:`auditor.probe.kexinit`) and closes. The client also reports the algorithms it supports (the keys
-of ``Transport._kex_info``, ``_key_info``, ``_cipher_info``, ``_mac_info``, ``_compression_info``).
+of ``Transport._kex_info``, ``_key_info``, ``_cipher_info``, ``_mac_info``, ``_compression_info``) and the
+backend versions the environment installed.
+
+What a release offers also depends on its crypto backend (Paramiko 5.1.0 offers ``mlkem768x25519-sha256``
+only when cryptography has ``mlkem``). For releases from ``--backend-from`` on, the script captures again
+with the oldest backend release that the release allows and that installs, and where that offer differs
+from the newest's it halves the range of backend releases until every change lies between two adjacent
+releases (:class:`BackendSearch`); each range with another offer becomes a ``backend_variants`` entry.
 
 Usage (from the repository root; needs the package index once, then uv's cache)::
 
     uv run python scripts/gen_paramiko_algorithms.py [--jobs 2] [--only 5.1.0 ...] [--env-dir DIR]
+        [--backend cryptography] [--backend-from 2.5.0]
 
 Paramiko is imported only inside the per-release environments, never by this process.
 """
@@ -371,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument(
         "--backend-from",
-        default="4.0.0",
-        help="search backend boundaries (--backend packages) for releases from this one on (default 4.0.0)",
+        default="2.5.0",
+        help="search backend boundaries (--backend packages) for releases from this one on (default 2.5.0: "
+        "older releases run with the era's cryptography<35)",
     )
     parser.add_argument(
         "--backend",

@@ -45,7 +45,7 @@ from auditor.probe.clients.interface import ClientEnvironment, EnvironmentReques
 from auditor.uv_runner import run_uv
 
 MARKER = "sshdrift-env.json"
-"""File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": ..., "backend": {...}}``."""
+"""File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": ..., "backend": {...}, "pins": {...}}``."""
 
 CLIENT = "paramiko"
 """The registry name of this client."""
@@ -404,7 +404,13 @@ def ensure_environment(paramiko: str, *, offline: bool = False, pins: LockPins |
             ) from exc
         versions = installed_versions(_venv_python(tmp))
         actual = versions.pop("paramiko")
-        marker = {"paramiko": actual, "python": base, "backend": dict(_backend(versions))}
+        marker = {
+            "paramiko": actual,
+            "python": base,
+            "backend": dict(_backend(versions)),
+            "pins": dict(pins.backend) if pins else {},
+            "lock_python": pins.python if pins else None,
+        }
         (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
         if final.exists() and not _is_complete(final, python):
             shutil.rmtree(final, ignore_errors=True)
