@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 from auditor.model import Device, DeviceResult, DeviceStatus
+from auditor.probe.clients import EnvironmentRequest, VerifyOptions, get_client
 from auditor.probe.service import Judge, probe_devices
 from auditor.progress import NullProgress
 from auditor.settings import Settings
 from tests import devices, servers
+from tests.conftest import JumpGateway
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.timeout(900)]
 
@@ -93,3 +95,37 @@ def test_two_clients_worst_status_each_verdict_its_own(targets: list[Device], tm
         assert any(reason.startswith("asyncssh 2.24.1: no acceptable") for reason in result.reasons)
     modern = results["arista_eos_modern"]
     assert modern.status is DeviceStatus.COMPATIBLE and all(v.verified for v in modern.judged)
+
+
+def test_through_jump_hosts_the_whole_chain(targets: list[Device], jump_gateway: JumpGateway, tmp_path: Path) -> None:
+    """Devices behind one gateway and behind a two-hop chain are verified through it; a changed gateway key fails."""
+    by_name = {d.name: d for d in targets}
+    hop = jump_gateway.spec
+    behind = [
+        Device("cbc", "127.0.0.1", by_name["cbc_only"].port, jump=hop),
+        Device("modern", "127.0.0.1", by_name["arista_eos_modern"].port, jumps=(hop, hop)),
+    ]
+    settings = Settings(timeout=15.0, concurrency=8, known_hosts=tmp_path / "empty", jump_key=jump_gateway.key)
+    (tmp_path / "empty").write_text("", encoding="ascii")
+    results = probe_devices(behind, settings, NullProgress(), judges=(Judge("asyncssh", "2.24.1", "test"),))
+    cbc, modern = results
+    assert (cbc.status, cbc.judged[0].verified, cbc.predicted) == (DeviceStatus.INCOMPATIBLE, True, None), cbc.reasons
+    assert (modern.status, modern.judged[0].verified) == (DeviceStatus.COMPATIBLE, True), modern.reasons
+    # Other keys of every type the gateway has in known_hosts: the chain is refused, naming the gateway.
+    lines = []
+    for key_type in ("rsa", "ecdsa", "ed25519"):
+        public = servers.generate_key(tmp_path / f"other-{key_type}", key_type).with_name(f"other-{key_type}.pub")
+        lines.append(
+            f"[127.0.0.1]:{jump_gateway.server.port} {' '.join(public.read_text(encoding='ascii').split()[:2])}\n"
+        )
+    changed = tmp_path / "known_hosts"
+    changed.write_text("".join(lines), encoding="ascii")
+    outcomes = get_client("asyncssh").verify(
+        behind[:1],
+        get_client("asyncssh").environment(EnvironmentRequest("2.24.1"), verify=True),
+        VerifyOptions(timeout=15.0, concurrency=4, jump_key=jump_gateway.key, known_hosts=changed),
+        None,
+    )
+    (outcome,) = outcomes.values()
+    assert outcome.status is DeviceStatus.UNREACHABLE
+    assert outcome.reason is not None and outcome.reason.startswith(f"jump host {hop}: its host key SHA256:")

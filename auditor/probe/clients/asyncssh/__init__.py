@@ -100,9 +100,9 @@ class AsyncsshClient:
         options: VerifyOptions,
         progress: Progress | None,
     ) -> Mapping[DeviceKey, HandshakeOutcome]:
-        """``asyncssh.connect`` without credentials against each direct device in ``environment.python``.
+        """``asyncssh.connect`` without credentials against each device in ``environment.python``.
 
-        Devices behind jump hosts get no outcome (reported as not verified).
+        Devices behind jump hosts are reached through their whole chain, opened once per chain.
 
         Raises:
             ConfigError: no interpreter in ``environment``, or it cannot run the worker or imports another
@@ -120,6 +120,8 @@ class AsyncsshClient:
             timeout=options.timeout,
             concurrency=options.concurrency,
             progress=progress,
+            jump_key=options.jump_key,
+            known_hosts=options.known_hosts,
         )
 
     def failure_category(self, reason: str | None) -> str | None:

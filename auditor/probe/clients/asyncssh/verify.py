@@ -37,10 +37,12 @@ def verify_devices(
     timeout: float,
     concurrency: int,
     progress: Progress | None,
+    jump_key: Path | None = None,
+    known_hosts: Path | None = None,
 ) -> dict[DeviceKey, HandshakeOutcome]:
-    """Run ``asyncssh.connect`` without credentials against each direct device with ``python``'s asyncssh.
+    """Run ``asyncssh.connect`` without credentials against each device with ``python``'s asyncssh.
 
-    Devices behind a jump host are left out (no entry: the caller reports them as not verified).
+    Devices behind jump hosts are reached through their whole chain (see :mod:`.worker`).
 
     Args:
         devices: the devices to handshake with (one connection at a time per host:port).
@@ -49,6 +51,8 @@ def verify_devices(
         timeout: seconds per device for connect + identification string + key exchange + the refused login.
         concurrency: handshakes at once.
         progress: advanced by one per finished device.
+        jump_key: private key for jump hosts (else the agent and default keys).
+        known_hosts: gateways' keys are checked against it (a changed key fails the chain's devices).
 
     Returns:
         ``(name, host, port)`` → outcome for every device whose handshake finished.
@@ -56,12 +60,18 @@ def verify_devices(
     Raises:
         ConfigError: ``python`` cannot run the worker, or imports another asyncssh than ``version``.
     """
-    direct = [d for d in devices if not d.jump]
-    if not direct:
+    if not devices:
         return {}
-    by_key = {device_key(d): d for d in direct}
-    job = {"timeout": timeout, "concurrency": concurrency, "devices": [list(k) for k in by_key]}
-    budget = _START_SECONDS + timeout * (len(by_key) / max(1, concurrency) + 2)
+    by_key = {device_key(d): d for d in devices}
+    job = {
+        "timeout": timeout,
+        "concurrency": concurrency,
+        "devices": [[*key, list(device.jumps)] for key, device in by_key.items()],
+        "jump_key": str(jump_key) if jump_key is not None else None,
+        "known_hosts": str(known_hosts) if known_hosts is not None else None,
+    }
+    hops = max((len(d.jumps) for d in by_key.values()), default=0)
+    budget = _START_SECONDS + timeout * (len(by_key) / max(1, concurrency) + 2 + hops)
     try:
         proc = subprocess.run(
             [str(python), "-W", "ignore", str(WORKER)],

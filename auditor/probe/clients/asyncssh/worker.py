@@ -1,6 +1,7 @@
 """Handshake worker: run by an interpreter that holds the asyncssh release to judge (never imported by sshdrift).
 
-Reads one JSON job on stdin: ``{"timeout": seconds, "concurrency": n, "devices": [[name, host, port], ...]}``.
+Reads one JSON job on stdin: ``{"timeout": seconds, "concurrency": n, "devices": [[name, host, port, [jump, ...]], ...],
+"jump_key": path or null, "known_hosts": path or null}``.
 Prints ``{"hello": asyncssh version}`` first, then one JSON line per device as its handshake ends:
 ``{"key": [name, host, port], "status": ..., "reason": ..., "negotiated": {...}, "host_key": {...},
 "banner": ...}``.
@@ -14,6 +15,13 @@ anything else the server did wrong is ``error``. One connection at a time per ho
 
 The negotiated kex is read from the connection's key exchange object (asyncssh has no public accessor for
 it); cipher, MAC and compression from ``get_extra_info`` and the host key from ``get_server_host_key``.
+
+A device behind jump hosts (ProxyJump, ``[user@]host[:port]`` each) is reached through them, each hop opened
+through the previous one (``tunnel=``, RFC 4254 §7.2 ``direct-tcpip``); a chain is opened once and shared by
+its devices. Gateways authenticate with ``jump_key`` (passphrase from ``SSHDRIFT_JUMP_PASSPHRASE``) or the
+agent and default keys; a gateway key that differs from its known_hosts entry (``match_known_hosts``) fails
+the chain, an unknown one is accepted (as OpenSSH's ``accept-new``). A failed chain makes its devices
+``unreachable`` with the gateway named.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
+from pathlib import Path
 from typing import Any
 
 logging.disable(logging.CRITICAL)
@@ -103,7 +113,7 @@ def _classify(exc: BaseException, conn: Any) -> tuple[str, str | None]:
     return "error", f"{type(exc).__name__}: {reason}"
 
 
-async def _connect(host: str, port: int, box: dict[str, Any]) -> Any:
+async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None) -> Any:
     """``asyncssh.connect`` without credentials, host-key checks or ssh_config (``config=`` exists from 2.1 on)."""
     options: dict[str, Any] = {
         "known_hosts": None,
@@ -114,6 +124,8 @@ async def _connect(host: str, port: int, box: dict[str, Any]) -> Any:
         "agent_path": None,
         "client_factory": lambda: _Probe(box),
     }
+    if tunnel is not None:
+        options["tunnel"] = tunnel
     try:
         return await asyncssh.connect(host, port, **options)
     except TypeError:
@@ -121,11 +133,61 @@ async def _connect(host: str, port: int, box: dict[str, Any]) -> Any:
         return await asyncssh.connect(host, port, **options)
 
 
-async def _handshake(name: str, host: str, port: int, timeout: float) -> dict[str, Any]:
+class GatewayError(Exception):
+    """A jump host of the chain could not be opened (its spec and why)."""
+
+
+def _hop(spec: str) -> tuple[str, str, int]:
+    """``[user@]host[:port]`` (``[v6]:port`` too) → ``(user, host, port)``; port 22 when absent."""
+    user, _, rest = spec.rpartition("@")
+    host, port = rest, "22"
+    if rest.startswith("["):
+        host, _, tail = rest[1:].partition("]")
+        port = tail[1:] if tail.startswith(":") else "22"
+    elif rest.count(":") == 1:
+        host, _, port = rest.partition(":")
+    return user, host, int(port)
+
+
+def _check_gateway_key(conn: Any, spec: str, host: str, port: int, known_hosts: str | None) -> None:
+    """Raise :class:`GatewayError` when known_hosts holds other keys of the gateway's key type (a changed key)."""
+    if not known_hosts or not Path(known_hosts).exists():
+        return
+    key = conn.get_server_host_key()
+    trusted = asyncssh.match_known_hosts(known_hosts, host, host, port)[0]
+    same_type = [k for k in trusted if k.algorithm == key.algorithm]
+    if same_type and all(k.public_data != key.public_data for k in same_type):
+        raise GatewayError(
+            f"jump host {spec}: its host key {key.get_fingerprint('sha256')} is not the one in {known_hosts}"
+        )
+
+
+async def _open_chain(chain: tuple[str, ...], job: dict[str, Any]) -> Any:
+    """Open every hop of ``chain`` through the previous one; the last hop's connection."""
+    tunnel = None
+    for spec in chain:
+        user, host, port = _hop(spec)
+        options: dict[str, Any] = {"known_hosts": None}
+        if user:
+            options["username"] = user
+        if tunnel is not None:
+            options["tunnel"] = tunnel
+        if job.get("jump_key"):
+            options["client_keys"] = [job["jump_key"]]
+            options["passphrase"] = os.environ.get("SSHDRIFT_JUMP_PASSPHRASE")
+        try:
+            tunnel = await asyncio.wait_for(asyncssh.connect(host, port, **options), float(job["timeout"]))
+        except Exception as exc:
+            raise GatewayError(f"jump host {spec}: {str(exc) or type(exc).__name__}") from exc
+        _check_gateway_key(tunnel, spec, host, port, job.get("known_hosts"))
+    return tunnel
+
+
+async def _handshake(name: str, host: str, port: int, timeout: float, tunnel: Any = None) -> dict[str, Any]:
     box: dict[str, Any] = {}
     status, reason = "compatible", None
     try:
-        opened = await asyncio.wait_for(_connect(host, port, box), timeout)
+        opened = await asyncio.wait_for(_connect(host, port, box, tunnel), timeout)
         opened.close()  # the server let us in without credentials: negotiated all the same
     except Exception as exc:  # every failure is a result for this device, never the end of the worker
         status, reason = _classify(exc, box.get("conn"))
@@ -144,19 +206,33 @@ async def _handshake(name: str, host: str, port: int, timeout: float) -> dict[st
 async def _run(job: dict[str, Any]) -> None:
     limit = asyncio.Semaphore(max(1, int(job.get("concurrency", 16))))
     endpoints: dict[tuple[str, int], asyncio.Lock] = {}
+    chains: dict[tuple[str, ...], asyncio.Future[Any]] = {}
     timeout = float(job["timeout"])
 
-    async def one(name: str, host: str, port: int) -> None:
+    async def gateway(chain: tuple[str, ...]) -> Any:
+        if chain not in chains:
+            chains[chain] = asyncio.ensure_future(_open_chain(chain, job))
+        return await chains[chain]
+
+    async def one(name: str, host: str, port: int, chain: tuple[str, ...]) -> None:
         lock = endpoints.setdefault((host, port), asyncio.Lock())
         async with lock, limit:
             try:
-                result = await _handshake(name, host, port, timeout)
+                tunnel = await gateway(chain) if chain else None
+                result = await _handshake(name, host, port, timeout, tunnel)
+            except GatewayError as exc:
+                result = {"key": [name, host, port], "status": "unreachable", "reason": str(exc)}
             except Exception as exc:  # a bug here must not lose the other devices
                 result = {"key": [name, host, port], "status": "error", "reason": f"worker: {exc!r}"}
         sys.stdout.write(json.dumps(result) + "\n")
         sys.stdout.flush()
 
-    await asyncio.gather(*(one(name, host, int(port)) for name, host, port in job["devices"]))
+    await asyncio.gather(
+        *(one(entry[0], entry[1], int(entry[2]), tuple(entry[3] if len(entry) > 3 else ())) for entry in job["devices"])
+    )
+    for future in chains.values():
+        if future.done() and not future.exception():
+            future.result().close()
 
 
 def main() -> None:
