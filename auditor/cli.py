@@ -231,6 +231,15 @@ KnownHostsOpt = Annotated[
         show_default="~/.ssh/known_hosts when it exists",
     ),
 ]
+WriteKnownHostsOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-known-hosts",
+        metavar="FILE",
+        help="Merge the host keys the handshakes verified into this known_hosts file (plain names).",
+        show_default="not written",
+    ),
+]
 ShardOpt = Annotated[
     str | None,
     typer.Option(
@@ -438,6 +447,7 @@ def probe(
     python: PythonOpt = None,
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
+    write_known_hosts: WriteKnownHostsOpt = None,
     shard: ShardOpt = None,
     inventory_format: InventoryFormatOpt = None,
     save_kexinit: SaveKexinitOpt = None,
@@ -464,6 +474,7 @@ def probe(
             python=python,
             verify=not no_verify,
             known_hosts=known_hosts,
+            write_known_hosts=write_known_hosts,
             shard=shard,
             inventory_format=inventory_format,
             save_kexinit=save_kexinit,
@@ -489,6 +500,7 @@ def audit(
     client: ClientOpt = None,
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
+    write_known_hosts: WriteKnownHostsOpt = None,
     shard: ShardOpt = None,
     inventory_format: InventoryFormatOpt = None,
     jump_key: JumpKeyOpt = None,
@@ -517,6 +529,7 @@ def audit(
             clients=client,
             verify=not no_verify,
             known_hosts=known_hosts,
+            write_known_hosts=write_known_hosts,
             shard=shard,
             inventory_format=inventory_format,
             jump_key=jump_key,

@@ -515,6 +515,9 @@ class DeviceResult:
     """The server's RFC 8308 ``server-sig-algs`` seen in the verified handshake (``()``: it sent none); None: not read."""
     gateway_key_changed: GatewayKeyChange | None = None
     """A gateway of the device's chain showed another host key than known_hosts' (the device was not reached)."""
+    host_keys: tuple[tuple[str, str], ...] = ()
+    """``(key type, base64 blob)`` of every host key a verified handshake saw (one per client that negotiated),
+    for ``--write-known-hosts``; not in the JSON report."""
 
     @property
     def judged(self) -> tuple[Verdict, ...]:

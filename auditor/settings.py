@@ -63,6 +63,8 @@ class Settings:
     """Interpreter of the audited project's environment (``--paramiko installed``)."""
     verify: bool = True
     known_hosts: Path | None = None
+    write_known_hosts: Path | None = None
+    """``--write-known-hosts FILE``: merge the host keys the run verified into this known_hosts file."""
     shard: tuple[int, int] | None = None
     """``(K, N)``: probe only slice K of N (1-based)."""
     inventory_format: str | None = None

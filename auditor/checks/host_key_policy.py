@@ -31,9 +31,12 @@ if TYPE_CHECKING:
 
 RULE = "host-key-policy"
 
+KNOWN_HOSTS_FROM_PROBE = "sshdrift probe INVENTORY --write-known-hosts PATH writes the keys its handshakes verified"
+"""How to get a known_hosts file of the devices' keys (:mod:`auditor.probe.known_hosts_file`)."""
+
 FIX_PARAMIKO = (
-    "record each device's host key in a known_hosts file you verified, load it (client.load_host_keys(PATH)) and "
-    "use paramiko.RejectPolicy(), so a changed key stops the connection"
+    "record each device's host key in a known_hosts file you verified (" + KNOWN_HOSTS_FROM_PROBE + "), load it "
+    "(client.load_host_keys(PATH)) and use paramiko.RejectPolicy(), so a changed key stops the connection"
 )
 
 
@@ -98,6 +101,8 @@ def is_test_file(path: str) -> bool:
 
 def _finding(use: ApiUse, what: str, fix: str) -> Finding:
     severity = Severity.NOTE if is_test_file(use.file) else Severity.WARNING
+    if "--write-known-hosts" not in fix:
+        fix = f"{fix} ({KNOWN_HOSTS_FROM_PROBE})"
     return Finding(
         rule=RULE,
         severity=severity,
@@ -179,7 +184,8 @@ def option_findings(options: Iterable[ConfigOption]) -> list[Finding]:
                 line=option.line,
                 fix=(
                     "remove it and keep the devices' keys in a known_hosts file you verified "
-                    "(ansible.cfg: host_key_checking = True; ssh_config: StrictHostKeyChecking yes)"
+                    f"({KNOWN_HOSTS_FROM_PROBE}; ansible.cfg: host_key_checking = True; ssh_config: "
+                    "StrictHostKeyChecking yes)"
                 ),
                 key=f"{option.line}:{option.keyword}",
             )
@@ -199,7 +205,8 @@ class HostKeyPolicy(Rule):
             "AutoAddPolicy), scrapli auth_strict_key=False, ncclient hostkey_verify=False, asyncssh "
             "known_hosts=None, StrictHostKeyChecking no and ansible.cfg host_key_checking = False let a "
             "redeployed device or an impostor pass silently. Keep the devices' keys in a known_hosts file "
-            "you verified and reject the rest."
+            "you verified (sshdrift probe --write-known-hosts FILE writes the keys its handshakes verified) "
+            "and reject the rest."
         ),
         example="backup.py:9: paramiko.AutoAddPolicy adds any host key not in known_hosts",
         default_severity="warning",

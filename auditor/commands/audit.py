@@ -10,6 +10,7 @@ the snapshot's name-lists (:mod:`auditor.checks.fleet`), with a note on the snap
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from auditor import engine
@@ -24,7 +25,8 @@ def run_audit(path: Path, settings: Settings, progress: Progress, base: str | No
     Args:
         path: the project directory or its lockfile.
         settings: every option; ``devices`` (``--devices`` or ``[tool.sshdrift] devices``) is
-            probed live, ``fleet`` switches to offline prediction.
+            probed live, ``fleet`` switches to offline prediction; ``write_known_hosts`` merges the
+            verified host keys into that file afterwards (:mod:`auditor.probe.known_hosts_file`).
         base: ``--base``, a git revision or lockfile path whose lock the change is judged against, or None.
         progress: told about metadata fetching and probing.
 
@@ -36,4 +38,12 @@ def run_audit(path: Path, settings: Settings, progress: Progress, base: str | No
         LockfileError, InventoryError: bad input (exit 3). UsageError: both ``--devices`` and ``--fleet``.
         ResolverError: uv could not make the environment of the locked Paramiko.
     """
-    return engine.run(engine.AuditRequest(path, settings.devices, base), settings, progress)
+    path_to_write = settings.write_known_hosts
+    if path_to_write is None:
+        return engine.run(engine.AuditRequest(path, settings.devices, base), settings, progress)
+    from auditor.probe.known_hosts_file import prepare, write_known_hosts
+
+    settings = prepare(settings)
+    report = engine.run(engine.AuditRequest(path, settings.devices, base), settings, progress)
+    notes = write_known_hosts(path_to_write, report.devices)
+    return replace(report, notes=(*report.notes, *notes))

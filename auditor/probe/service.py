@@ -200,6 +200,7 @@ def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:
         reasons=tuple(reasons),
         verdicts=verdicts,
         host_key_fingerprint=next((r.host_key_fingerprint for r in results if r.host_key_fingerprint), None),
+        host_keys=tuple(dict.fromkeys(key for r in results for key in r.host_keys)),
         predicted=next((r.predicted for r in results if r.predicted is not None), None),
     )
 
@@ -458,9 +459,17 @@ def _negotiated(
         verified=True,
         reasons=tuple(reasons),
         host_key_fingerprint=outcome.host_key_fingerprint,
+        host_keys=_host_keys(outcome),
         predicted=predicted.status if disagreement and predicted is not None else None,
         server_sig_algs=outcome.server_sig_algs,
     )
+
+
+def _host_keys(outcome: HandshakeOutcome) -> tuple[tuple[str, str], ...]:
+    """``((key type, base64),)`` of the host key a completed handshake saw, else ``()``."""
+    if outcome.status is not DeviceStatus.COMPATIBLE or not outcome.host_key_type or not outcome.host_key_base64:
+        return ()
+    return ((outcome.host_key_type, outcome.host_key_base64),)
 
 
 def _reason_from_handshake(outcome: HandshakeOutcome, offered: Offered, judged: Client) -> str:

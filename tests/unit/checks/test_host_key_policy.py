@@ -42,6 +42,8 @@ def test_code_that_skips_host_key_checking(source: str, lines: list[int]) -> Non
     findings = code_findings(read_module(source, "app/run.py"))
     assert [f.line for f in findings] == lines
     assert all(f.severity is Severity.WARNING and f.rule == "host-key-policy" and f.fix for f in findings)
+    # The fix names where a verified known_hosts comes from.
+    assert all(f.fix is not None and "--write-known-hosts" in f.fix for f in findings)
 
 
 def test_a_note_in_test_files() -> None:

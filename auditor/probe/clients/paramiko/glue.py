@@ -117,6 +117,19 @@ class KnownHosts:
         same = any(hmac.compare_digest(fp.encode(), seen.encode()) for fp in fingerprints)
         return HostKeyCheck("match" if same else "changed", fingerprints, line)
 
+    def keys_for(self, host: str, port: int) -> dict[str, list[tuple[bytes, int]]]:
+        """Every key the file holds for ``host`` on ``port``, by key type: ``{type: [(blob, line), ...]}``.
+
+        Names are matched as OpenSSH writes them (``host`` on port 22, else ``[host]:port``; hashed
+        ``|1|salt|hash`` names through :meth:`paramiko.HostKeys.hash_host`); lines are 1-based.
+        """
+        name = known_hosts_name(host, port)
+        out: dict[str, list[tuple[bytes, int]]] = {}
+        for names, key_type, blob, lineno in self._raw:
+            if self._name_matches(name, names):
+                out.setdefault(key_type, []).append((blob, lineno))
+        return out
+
     @staticmethod
     def _name_matches(name: str, names: Sequence[str]) -> bool:
         for entry in names:
