@@ -84,3 +84,27 @@ def test_the_lock_path_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
     )
     unwanted = sorted(m for m in imported if m.split(".")[0] in heavy or m.startswith(ours))
     assert unwanted == [], "keep these off the lock path (import them where they are used, with the reason)"
+
+
+def test_the_entry_point_pauses_the_collector_for_start_up_and_the_command_runs_with_it(tmp_path: Path) -> None:
+    """``auditor.__main__.main`` pauses ``gc`` while modules load; the command itself (here ``lock``) runs collected as usual."""
+    script = (
+        "import gc, sys\n"
+        "from auditor import cli\n"
+        "from auditor.__main__ import main\n"
+        "seen = []\n"
+        "emit = cli._emit\n"
+        "cli._emit = lambda report, settings: (seen.append(gc.isenabled()), emit(report, settings))\n"
+        "sys.argv = ['sshdrift', 'lock', 'fixtures/lock/netmiko-4.4.0/uv', '--offline', '--format', 'json']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('collector', seen, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "SSHDRIFT_CACHE_DIR": str(tmp_path / "cache"), "UV_OFFLINE": "1", "CI": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert "collector [True]" in proc.stderr
+    assert json.loads(proc.stdout)["command"] == "lock"
