@@ -202,6 +202,9 @@ def _judge(
         return Judge(name, settings.paramiko, None)
     if use is not None and use.version is not None and lockfile is not None:
         return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)
+    if use is not None and lockfile is not None:
+        # A client the lock brings in without pinning it (scrapli runs the system ssh): as installed here.
+        return Judge(name, "installed", None, via=f"{lockfile.path.name} ({' → '.join(use.path)})")
     if settings.python is not None:
         return Judge(name, "installed", None)
     why = "no lockfile here" if lockfile is None else f"{lockfile.path.name} pins no {name}"

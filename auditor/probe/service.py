@@ -64,6 +64,9 @@ class Judge:
     """For the verdict (``uv.lock (scrapli → asyncssh)``); None: what the environment says."""
     lock: Path | None = None
     """The lockfile that pins ``spec``: its backend pins (and Python) make the environment."""
+    via: str | None = None
+    """Appended to the environment's own source when ``source`` is None: what brought an unpinned client in
+    (``uv.lock (scrapli)`` for the system OpenSSH scrapli runs)."""
 
 
 STATUS_RANK: Mapping[DeviceStatus, int] = {
@@ -134,7 +137,11 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         lock=judge.lock,
     )
     environment = get_client(judge.client).environment(request, verify=settings.verify)
-    return replace(environment, source=judge.source) if judge.source else environment
+    if judge.source:
+        return replace(environment, source=judge.source)
+    if judge.via:
+        return replace(environment, source=f"{environment.source}; brought in by {judge.via}")
+    return environment
 
 
 def _judge_grabs(

@@ -57,6 +57,13 @@ def test_the_lock_clients_are_judged_at_their_pins_the_others_listed_as_skipped(
     assert {s.subject for s in selection.skipped} == not_judged
     assert all("not judged" in s.reason and not s.incomplete for s in selection.skipped)
     assert "openssh (scrapli)" in not_judged or "openssh" in judged
+    if "openssh" in judged:
+        # Not pinned by the lock: the client installed here, and the path that brought it in.
+        assert (judged["openssh"].spec, judged["openssh"].source, judged["openssh"].via) == (
+            "installed",
+            None,
+            "uv.lock (scrapli)",
+        )
 
 
 def test_client_option_overrides_the_lock() -> None:
