@@ -198,7 +198,8 @@ def _judge(
     name: str, use: ClientUse | None, settings: Settings, lockfile: Lockfile | None, *, explicit_paramiko: bool
 ) -> Judge:
     """One client's release spec and source (see :func:`select_clients`)."""
-    if name == PRIMARY_CLIENT and explicit_paramiko:
+    locked_here = settings.paramiko == "locked" and use is not None and use.version is not None
+    if name == PRIMARY_CLIENT and explicit_paramiko and not locked_here:
         return Judge(name, settings.paramiko, None)
     if use is not None and use.version is not None and lockfile is not None:
         return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)

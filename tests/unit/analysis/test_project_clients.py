@@ -111,6 +111,9 @@ def test_the_working_directory_s_lock_is_found(tmp_path: Path) -> None:
     assert lock is not None and lock.packages["paramiko"].version == "4.0.0"
     (judge,) = select_clients(Settings(), lock).judges
     assert (judge.spec, judge.source) == ("4.0.0", "uv.lock (netmiko → paramiko)")
+    # --paramiko locked in that directory needs no --project: the working directory's lock answers.
+    (judge,) = select_clients(Settings(paramiko="locked"), lock).judges
+    assert (judge.spec, judge.source) == ("4.0.0", "uv.lock (netmiko → paramiko)")
     # --project wins over the working directory.
     lock = project_lockfile(Settings(project=LARGE), cwd=tmp_path / "proj")
     assert lock is not None and lock.packages["paramiko"].version == "3.5.1"
