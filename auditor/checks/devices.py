@@ -40,6 +40,8 @@ from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity, Verdict
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
 from auditor.probe.clients import get_client
+from auditor.probe.clients.backend import backend_needed
+from auditor.probe.clients.interface import Backend
 from auditor.probe.negotiation import predict
 from auditor.probe.platforms import platform_of
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
@@ -103,30 +105,31 @@ def _key(client: str) -> str | None:
     return None if client == PRIMARY_CLIENT else client
 
 
-def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT) -> NoOverlap | None:
-    """The category with no overlap, recomputed from the offered lists and the release's data."""
+def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT, backend: Backend = ()) -> NoOverlap | None:
+    """The category with no overlap, recomputed from the offered lists and the release's data (with ``backend``)."""
     if result.offered is None or result.paramiko is None:
         return None
     try:
-        return predict(result.paramiko, result.offered, client).failure
+        return predict(result.paramiko, result.offered, client, backend).failure
     except AuditorError:
         return None
 
 
 def incompatible_finding(
-    result: DeviceResult, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT
+    result: DeviceResult, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT, backend: Backend = ()
 ) -> Finding:
     """The ``incompatible-device`` finding of an incompatible result (``lockfile``: for a client extra in the fix).
 
-    ``result.paramiko`` is the release of ``client`` judged (see :func:`verdict_view`).
+    ``result.paramiko`` is the release of ``client`` judged (see :func:`verdict_view`), ``backend`` the
+    verdict's backend versions: the reason and the fix use the offer of that release with that backend.
     """
     version = result.paramiko or "?"
-    failure = _prediction_failure(result, client)
+    failure = _prediction_failure(result, client, backend)
     if failure is not None:
         detail = failure.reason(version, client)
     else:
         detail = result.reasons[0] if result.reasons else "no common algorithm"
-    fix = _fix(result, failure, lockfile, client)
+    fix = _fix(result, failure, lockfile, client, backend)
     how = "verified by a real handshake" if result.verified else "predicted from data, not verified"
     return Finding(
         rule="incompatible-device",
@@ -140,14 +143,18 @@ def incompatible_finding(
 
 
 def _fix(
-    result: DeviceResult, failure: NoOverlap | None, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT
+    result: DeviceResult,
+    failure: NoOverlap | None,
+    lockfile: Lockfile | None = None,
+    client: str = PRIMARY_CLIENT,
+    backend: Backend = (),
 ) -> str:
     """Both sides of the fix: the client change (pin, extra or upgrade), then what the device can enable.
 
     The client alternatives are joined by "or" only when there are several; the device side names
     only what the recognized platform can take (``rules/remediation.toml``), with the vendor's source.
     """
-    changes = _client_side(result, lockfile, client)
+    changes = _backend_side(result, client, backend) + _client_side(result, lockfile, client, backend)
     device = _device_side(result, failure, client)
     parts = [" or ".join(changes)] if changes else []
     if device:
@@ -155,7 +162,22 @@ def _fix(
     return "; ".join(parts) or f"upgrade the device's SSH server to offer algorithms this {client} supports"
 
 
-def _client_side(result: DeviceResult, lockfile: Lockfile | None, client: str = PRIMARY_CLIENT) -> list[str]:
+def _backend_side(result: DeviceResult, client: str, backend: Backend) -> list[str]:
+    """The backend upgrade that lets the judged release negotiate (the lock's cryptography too old for ML-KEM)."""
+    if result.offered is None or result.paramiko is None:
+        return []
+    need = backend_needed(client, result.paramiko, result.offered, backend)
+    if need is None:
+        return []
+    return [
+        f"upgrade {need.package} to >={need.floor} ({client} {result.paramiko} offers what the device needs only "
+        f"with {need.package} {need.floor} or later; the lock has {need.pinned or 'no pin'})"
+    ]
+
+
+def _client_side(
+    result: DeviceResult, lockfile: Lockfile | None, client: str = PRIMARY_CLIENT, backend: Backend = ()
+) -> list[str]:
     """The client-side alternatives: the pin below the first failing release, a capping extra, a later release."""
     out: list[str] = []
     package = _package(client)
@@ -173,7 +195,10 @@ def _client_side(result: DeviceResult, lockfile: Lockfile | None, client: str = 
             )
     later = _first_working_release_after(result, client)
     if later is not None:
-        out.append(f"upgrade to {package}>={later} (the first later release that negotiates with it)")
+        assert result.offered is not None
+        need = backend_needed(client, later, result.offered, backend)
+        with_backend = f" with {need.package}>={need.floor}" if need is not None else ""
+        out.append(f"upgrade to {package}>={later}{with_backend} (the first later release that negotiates with it)")
     return out
 
 
@@ -392,7 +417,7 @@ class IncompatibleDevice(_DeviceRule):
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One error per client whose verdict on the result is ``incompatible`` (:attr:`Finding.key`: the client)."""
         return [
-            incompatible_finding(verdict_view(result, verdict), context.lockfile, verdict.client)
+            incompatible_finding(verdict_view(result, verdict), context.lockfile, verdict.client, verdict.backend)
             for verdict in result.judged
             if verdict.status is DeviceStatus.INCOMPATIBLE
         ]

@@ -72,11 +72,13 @@ def _probe(
         check=False,
     )
     assert proc.stdout, proc.stderr
-    (device,) = json.loads(proc.stdout)["devices"]
+    report = json.loads(proc.stdout)
+    (device,) = report["devices"]
     # The server really offers ML-KEM only (plus the strict-kex marker it adds itself).
     assert device["offered"]["kex"] == [MLKEM, "kex-strict-s-v00@openssh.com"]
     (verdict,) = [v for v in device["verdicts"] if v["client"] == "paramiko"]
-    return {"device": device, "verdict": verdict}
+    fixes = [f["fix"] for f in report["findings"] if f["rule"] == "incompatible-device"]
+    return {"device": device, "verdict": verdict, "fixes": fixes}
 
 
 def test_a_lock_with_cryptography_42_is_incompatible_verified(
@@ -92,6 +94,9 @@ def test_a_lock_with_cryptography_42_is_incompatible_verified(
     # The prediction from the 42.0.8 offer data agreed with the real handshake.
     assert got["device"].get("predicted") is None
     assert not any("disagrees" in reason for reason in verdict["reasons"])
+    # The fix names the backend the lock must move to.
+    (fix,) = got["fixes"]
+    assert fix.startswith("upgrade cryptography to >=48.0.0") and "the lock has 42.0.8" in fix
     # Without the handshake, the prediction from the lock's backend pins says the same.
     predicted = _probe("cryptography-42.0.8", mlkem_server, cache, tmp_path, "--no-verify")["verdict"]
     assert (predicted["status"], predicted["verified"]) == ("incompatible", False)
@@ -105,5 +110,5 @@ def test_a_lock_with_cryptography_48_connects_with_mlkem(
     verdict = got["verdict"]
     assert (verdict["version"], verdict["status"], verdict["verified"]) == ("5.1.0", "compatible", True)
     assert verdict["backend"]["cryptography"] == "48.0.0"
-    assert verdict["negotiated"]["kex"] == MLKEM
+    assert verdict["negotiated"]["kex"] == MLKEM and got["fixes"] == []
     assert got["device"].get("predicted") is None

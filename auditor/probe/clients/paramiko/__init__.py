@@ -93,6 +93,15 @@ class ParamikoClient:
 
         return offers.client_offer(version, backend)
 
+    def backend_floors(self, version: str) -> Mapping[str, tuple[str, ...]]:
+        """Per backend package, the releases at which ``version``'s offer changes (5.1.0: cryptography 48.0.0).
+
+        Raises AuditorError without data.
+        """
+        from auditor.probe.clients.paramiko import offers
+
+        return offers.backend_floors(version)
+
     def supported(self, version: str) -> Mapping[str, tuple[str, ...]]:
         """The keys of ``Transport._kex_info`` etc. of ``version``. Raises AuditorError without data."""
         from auditor.probe.clients.paramiko import offers

@@ -107,6 +107,21 @@ def backend_boundaries(version: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+def backend_floors(version: str) -> dict[str, tuple[str, ...]]:
+    """Per backend package, the releases (ascending) at which ``version``'s offer changes.
+
+    ``{"cryptography": ("48.0.0",)}`` for Paramiko 5.1.0: the upper bounds of its ``backend_variants``
+    ranges. Raises :class:`AuditorError` like :func:`client_offer`.
+    """
+    out: dict[str, set[Version]] = {}
+    for name, specs in backend_boundaries(version).items():
+        for spec in specs:
+            for item in SpecifierSet(spec):
+                if item.operator == "<":
+                    out.setdefault(name, set()).add(Version(item.version))
+    return {name: tuple(str(v) for v in sorted(found)) for name, found in out.items()}
+
+
 def client_offer(version: str, backend: Backend = ()) -> Offered:
     """The name-lists a release's default client sends in its KEXINIT, in preference order.
 
