@@ -71,6 +71,9 @@ def test_prediction_matches_the_real_asyncssh_handshake(targets: list[Device], r
         assert verdict.verified, f"{name}: {verdict.reasons}"
         assert verdict.status in (DeviceStatus.COMPATIBLE, DeviceStatus.INCOMPATIBLE), f"{name}: {verdict.reasons}"
         assert dict(verdict.backend).get("cryptography"), name
+        if verdict.status is DeviceStatus.COMPATIBLE:
+            # The kex asyncssh chose (from its log) is compared with the prediction: they agreed above.
+            assert verdict.negotiated is not None and verdict.negotiated.kex, name
     # From 2.3.0 on neither CBC nor group-exchange SHA-1 (nor group1) is in the default offer.
     expected = DeviceStatus.COMPATIBLE if release == "2.2.1" else DeviceStatus.INCOMPATIBLE
     for name in ("cbc_only", "gex_sha1_only", "cisco_ios12_legacy"):

@@ -124,8 +124,8 @@ def outcome_from_json(device: Device, version: str, data: dict[str, Any]) -> Han
 
     The negotiated MAC of an AEAD cipher (asyncssh names the cipher) becomes :data:`IMPLICIT_MAC`; an RSA
     host key's signature algorithm (``ssh-rsa`` or ``rsa-sha2-*``) is not visible, so it is left empty
-    (never compared with the prediction); asyncssh has no public accessor for the kex chosen, so an empty
-    kex is not compared either. asyncssh's "No matching ... found, sent ... and received ..." keeps its first
+    (never compared with the prediction); the kex comes from asyncssh's log (empty, and not compared, when
+    the line was not seen). asyncssh's "No matching ... found, sent ... and received ..." keeps its first
     clause (both lists are in the report already).
     """
     negotiated = None

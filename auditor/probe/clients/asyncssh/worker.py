@@ -13,8 +13,9 @@ refuses authentication. An authentication failure therefore means negotiated (``
 ``incompatible``; refused, timed out, reset before the server's identification string is ``unreachable``;
 anything else the server did wrong is ``error``. One connection at a time per host:port.
 
-The negotiated kex is read from the connection's key exchange object (asyncssh has no public accessor for
-it); cipher, MAC and compression from ``get_extra_info`` and the host key from ``get_server_host_key``.
+The negotiated kex is read from asyncssh's own debug log ("Key exchange alg: ...", the connection's line
+found by its logger's context: asyncssh has no accessor for it); cipher, MAC and compression come from
+``get_extra_info`` and the host key from ``get_server_host_key``.
 
 A device behind jump hosts (ProxyJump, ``[user@]host[:port]`` each) is reached through them, each hop opened
 through the previous one (``tunnel=``, RFC 4254 §7.2 ``direct-tcpip``); a chain is opened once and shared by
@@ -34,9 +35,39 @@ import sys
 from pathlib import Path
 from typing import Any
 
-logging.disable(logging.CRITICAL)
+import asyncssh
 
-import asyncssh  # noqa: E402
+KEX_LINE = "Key exchange alg: "
+"""asyncssh's debug-level-2 log line naming the kex chosen (every release from 2.0 on); it has no accessor."""
+
+
+class _KexLog(logging.Handler):
+    """Keeps the kex each connection chose, by its log context (``[conn=3]``), from asyncssh's own log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.kex: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if KEX_LINE in message and message.startswith("["):
+            context = message[: message.index("]") + 1]
+            self.kex[context] = message.rsplit(KEX_LINE, 1)[1].strip().strip("b'\"")
+
+
+KEX_LOG = _KexLog()
+_LOGGER = logging.getLogger("asyncssh")
+_LOGGER.handlers[:] = [KEX_LOG]
+_LOGGER.setLevel(logging.DEBUG)
+_LOGGER.propagate = False
+asyncssh.set_debug_level(2)
+
+
+def _context(conn: Any) -> str:
+    """``[conn=3]``: the prefix asyncssh's logger puts on this connection's lines (``LoggerAdapter.process``)."""
+    prefix = str(conn.logger.process("", {})[0]).strip()
+    return prefix if prefix.startswith("[") else ""
+
 
 _SERVER_SAID = ("no matching", "unable to negotiate", "no common")
 """Words of a server's disconnect when the algorithm lists do not overlap (OpenSSH, Dropbear, network OSes)."""
@@ -68,10 +99,9 @@ def _negotiated(conn: Any) -> dict[str, str] | None:
     cipher = _text(conn.get_extra_info("send_cipher"))
     if not cipher:
         return None
-    kex = getattr(conn, "_kex", None)
     key = conn.get_server_host_key()
     return {
-        "kex": _text(getattr(kex, "algorithm", None)) or "",
+        "kex": KEX_LOG.kex.get(_context(conn), ""),
         "host_key": _text(getattr(key, "algorithm", None)) or "",
         "cipher": cipher,
         "mac": _text(conn.get_extra_info("send_mac")) or "",
