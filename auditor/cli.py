@@ -241,6 +241,15 @@ WriteKnownHostsOpt = Annotated[
         show_default="not written",
     ),
 ]
+SshBinaryOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--ssh-binary",
+        metavar="PATH",
+        help="OpenSSH client the openssh client judges (ssh -V, ssh -G, real handshakes).",
+        show_default="ssh on PATH",
+    ),
+]
 ShardOpt = Annotated[
     str | None,
     typer.Option(
@@ -461,6 +470,7 @@ def probe(
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
     write_known_hosts: WriteKnownHostsOpt = None,
+    ssh_binary: SshBinaryOpt = None,
     shard: ShardOpt = None,
     inventory_format: InventoryFormatOpt = None,
     save_kexinit: SaveKexinitOpt = None,
@@ -488,6 +498,7 @@ def probe(
             verify=not no_verify,
             known_hosts=known_hosts,
             write_known_hosts=write_known_hosts,
+            ssh_binary=ssh_binary,
             shard=shard,
             inventory_format=inventory_format,
             save_kexinit=save_kexinit,
@@ -514,6 +525,7 @@ def audit(
     no_verify: NoVerifyOpt = False,
     known_hosts: KnownHostsOpt = None,
     write_known_hosts: WriteKnownHostsOpt = None,
+    ssh_binary: SshBinaryOpt = None,
     shard: ShardOpt = None,
     inventory_format: InventoryFormatOpt = None,
     jump_key: JumpKeyOpt = None,
@@ -543,6 +555,7 @@ def audit(
             verify=not no_verify,
             known_hosts=known_hosts,
             write_known_hosts=write_known_hosts,
+            ssh_binary=ssh_binary,
             shard=shard,
             inventory_format=inventory_format,
             jump_key=jump_key,

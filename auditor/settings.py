@@ -71,6 +71,8 @@ class Settings:
     save_kexinit: Path | None = None
     jump_key: Path | None = None
     """Private key file for jump hosts (else ssh-agent); its passphrase from ``SSHDRIFT_JUMP_PASSPHRASE``."""
+    ssh_binary: Path | None = None
+    """``--ssh-binary PATH``: the OpenSSH client the ``openssh`` client judges (default: ``ssh`` on PATH)."""
     ignore: tuple[str, ...] = ()
     """``--ignore RULE:SUBJECT`` values (checked by :mod:`auditor.checks.accepted_risk`)."""
     ignore_entries: tuple[Any, ...] = ()
@@ -102,6 +104,7 @@ _PYPROJECT_KEYS: Mapping[str, str] = {
     "open-ended": "open_ended",
     "paramiko": "paramiko",
     "known-hosts": "known_hosts",
+    "ssh-binary": "ssh_binary",
     "devices": "devices",
     "inventory-format": "inventory_format",
     "ignore": "ignore_entries",
@@ -223,6 +226,7 @@ def _coerce(name: str, value: Any, base: Path) -> Any:
         "vuln_db": lambda v: base / _text(v),
         "devices": lambda v: base / _text(v),
         "known_hosts": lambda v: base / Path(_text(v)).expanduser(),
+        "ssh_binary": lambda v: base / Path(_text(v)).expanduser(),
         "ignore_entries": _tables,
         "include": _names,
         "exclude": _names,

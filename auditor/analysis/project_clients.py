@@ -201,6 +201,9 @@ def _judge(
     locked_here = settings.paramiko == "locked" and use is not None and use.version is not None
     if name == PRIMARY_CLIENT and explicit_paramiko and not locked_here:
         return Judge(name, settings.paramiko, None)
+    if name == "openssh":
+        # The machine's ssh (or --ssh-binary), never a lock pin: the environment names the binary and its ssh -V.
+        return Judge(name, str(settings.ssh_binary) if settings.ssh_binary else "installed", None)
     if use is not None and use.version is not None and lockfile is not None:
         return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)
     if use is not None and lockfile is not None:

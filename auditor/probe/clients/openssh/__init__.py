@@ -140,7 +140,7 @@ class OpenSSHClient:
         from auditor.probe.clients.openssh.offers import inspect_binary
 
         spec = request.spec
-        if "/" in spec:
+        if "/" in spec or Path(spec).is_file():
             client = OpenSSHClient(Path(spec), self.config)
             found = inspect_binary(client.executable())
         else:
