@@ -124,6 +124,7 @@ def predict(
     *,
     device: Device | None = None,
     known_hosts: Path | None = None,
+    options: Sequence[tuple[str, str]] = (),
 ) -> Prediction:
     """Predict negotiation between a client release's default client and a server, from data (RFC 4253 §7.1).
 
@@ -136,6 +137,7 @@ def predict(
             the release allows (see :func:`auditor.probe.clients.interface.offer_for`).
         device: the device connected to, for a client whose offer depends on it (the system ssh's ssh_config).
         known_hosts: the known_hosts such a client reads for that device.
+        options: the project's settings of the client (:attr:`ClientEnvironment.options`).
 
     Returns:
         A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
@@ -151,7 +153,7 @@ def predict(
     # A client whose rule changed between releases (libssh 0.9.3) says so per release.
     per_release = getattr(judged, "requires_mac_with_aead", None)
     require = per_release(paramiko_version) if callable(per_release) else judged.require_mac_with_aead
-    offer = offer_for(judged, paramiko_version, backend, device=device, known_hosts=known_hosts)
+    offer = offer_for(judged, paramiko_version, backend, device=device, known_hosts=known_hosts, options=options)
     outcome = negotiate(offer, server, require_mac_with_aead=bool(require))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)

@@ -135,6 +135,7 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         python_version=settings.python_version,
         offline=settings.offline,
         lock=judge.lock,
+        ansible_cfg=settings.ansible_cfg,
     )
     environment = get_client(judge.client).environment(request, verify=settings.verify)
     if judge.source:
@@ -232,6 +233,7 @@ def _predictions(
                     backend=environment.backend,
                     device=grab.device,
                     known_hosts=known_hosts,
+                    options=environment.options,
                 )
             except AuditorError as exc:
                 out[index] = exc

@@ -198,3 +198,26 @@ def test_hint_names_the_ansible_setting(lab: dict[str, Grabbed]) -> None:
     assert hint is not None and "ansible_libssh_key_exchange_algorithms" in hint
     assert '"+diffie-hellman-group-exchange-sha1"' in hint
     assert client.widening_hint("1.2.2", "kex", ios.kex) is None  # no key_exchange_algorithms before 1.3.0
+
+
+def test_probe_applies_the_ansible_cfg_to_prediction_and_handshake(
+    lab: dict[str, Grabbed], environments: dict[str, Path], tmp_path: Path
+) -> None:
+    """The whole probe with ``ansible_cfg`` set: the libssh verdict is verified, agrees, and names the settings."""
+    from auditor.probe.service import DISAGREEMENT, Judge, probe_devices
+    from auditor.progress import NullProgress
+    from auditor.settings import Settings
+
+    device = lab["ssh_rsa_only_modern_kex"].device
+    cfg = tmp_path / "ansible.cfg"
+    cfg.write_text("[libssh_connection]\nhostkeys = +ssh-rsa\n", encoding="utf-8")
+    judges = [Judge("libssh", "1.4.0", "test")]
+    plain = probe_devices([device], Settings(timeout=15, known_hosts=Path("/dev/null")), NullProgress(), judges=judges)
+    widened = probe_devices(
+        [device], Settings(timeout=15, known_hosts=Path("/dev/null"), ansible_cfg=cfg), NullProgress(), judges=judges
+    )
+    before, after = plain[0].verdicts[0], widened[0].verdicts[0]
+    assert (before.status, before.verified) == (DeviceStatus.INCOMPATIBLE, True)
+    assert (after.status, after.verified) == (DeviceStatus.COMPATIBLE, True)
+    assert after.negotiated is not None and after.negotiated.host_key == "ssh-rsa"
+    assert not any(DISAGREEMENT in reason for reason in after.reasons + before.reasons)

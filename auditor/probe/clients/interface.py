@@ -58,6 +58,8 @@ class EnvironmentRequest:
     """Make environments from uv's cache only."""
     lock: Path | None = None
     """The lockfile whose pins of the client and its backend the environment follows when it pins ``spec``."""
+    ansible_cfg: Path | None = None
+    """``--ansible-cfg``: the Ansible project whose client settings apply (libssh's ``key_exchange_algorithms``)."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,9 @@ class ClientEnvironment:
     backend_source: str = ""
     """Where ``backend`` came from: ``uv.lock``, ``installed in PATH``, or that none was pinned (the newest
     the release allows was assumed); empty when unknown."""
+    options: tuple[tuple[str, str], ...] = ()
+    """``(setting, value)`` of the project's configuration that change the offer (Ansible's libssh
+    ``key_exchange_algorithms``), applied to predictions and handshakes alike."""
 
 
 @dataclass(frozen=True)
@@ -178,6 +183,15 @@ class HostOffers(Protocol):
         ...
 
 
+@runtime_checkable
+class ConfiguredOffers(Protocol):
+    """A client whose offer the project's configuration changes (libssh through Ansible's settings)."""
+
+    def offer_with_options(self, version: str, options: Sequence[tuple[str, str]]) -> Offered:
+        """As :meth:`Client.offer`, with ``options`` (:attr:`ClientEnvironment.options`) applied."""
+        ...
+
+
 def offer_for(
     client: Client,
     version: str,
@@ -185,12 +199,15 @@ def offer_for(
     *,
     device: Device | None = None,
     known_hosts: Path | None = None,
+    options: Sequence[tuple[str, str]] = (),
 ) -> Offered:
-    """What ``client`` release ``version`` offers with ``backend`` (to ``device``): backend- and host-aware where the client is.
+    """What ``client`` release ``version`` offers with ``backend`` (to ``device``, with ``options``), where it depends on them.
 
     Raises:
         AuditorError: no data for ``version`` (as :meth:`Client.offer`).
     """
+    if options and isinstance(client, ConfiguredOffers):
+        return client.offer_with_options(version, options)
     if device is not None and isinstance(client, HostOffers):
         return client.offer_for_host(version, device.host, device.port, known_hosts)
     if backend and isinstance(client, BackendOffers):

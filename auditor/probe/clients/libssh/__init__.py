@@ -13,6 +13,7 @@ and its driver with the failure mapping (:mod:`.verify`). Importing this package
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from auditor.model import Device, Offered
 from auditor.probe.clients.interface import (
@@ -23,7 +24,7 @@ from auditor.probe.clients.interface import (
 )
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress
-from auditor.sources.ansible_cfg import LIBSSH_SETTINGS, LibsshSettings
+from auditor.sources.ansible_cfg import LIBSSH_SETTINGS, LibsshSettings, read_libssh_settings
 
 _WIDENING = {"kex": "key_exchange_algorithms", "host_key": "hostkeys"}
 """Category → the Ansible libssh option that widens it."""
@@ -94,10 +95,31 @@ class LibsshClient:
         return offers.supported(version)
 
     def environment(self, request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
-        """See :func:`.environments.resolve` (uv-made environments of the release's own wheel, cached)."""
+        """See :func:`.environments.resolve` (uv-made environments of the release's own wheel, cached).
+
+        With ``request.ansible_cfg``, the project's Ansible libssh settings (:func:`read_libssh_settings`)
+        become the environment's ``options``, applied to predictions and handshakes.
+
+        Raises:
+            As :func:`.environments.resolve`; ConfigError: the ansible.cfg cannot be read.
+        """
         from auditor.probe.clients.libssh.environments import resolve
 
-        return resolve(request, verify=verify)
+        environment = resolve(request, verify=verify)
+        settings = read_libssh_settings(request.ansible_cfg) if request.ansible_cfg is not None else self.settings
+        options = tuple(
+            (option, value) for option in ("key_exchange_algorithms", "hostkeys") if (value := settings.value(option))
+        )
+        return replace(environment, options=options) if options else environment
+
+    def offer_with_options(self, version: str, options: Sequence[tuple[str, str]]) -> Offered:
+        """:meth:`offer` with Ansible's ``key_exchange_algorithms`` / ``hostkeys`` values of ``options``."""
+        from auditor.probe.clients.libssh import offers
+
+        given = dict(options)
+        return offers.widened_offer(
+            version, key_exchange=given.get("key_exchange_algorithms"), hostkeys=given.get("hostkeys")
+        )
 
     def verify(
         self,
@@ -116,14 +138,15 @@ class LibsshClient:
 
         if environment.python is None:
             raise ConfigError(f"libssh {environment.version}: no environment to verify with; run again")
+        given = dict(environment.options)
         return verify_devices(
             devices,
             python=environment.python,
             version=environment.version,
             options=options,
             progress=progress,
-            key_exchange=self.settings.value("key_exchange_algorithms"),
-            hostkeys=self.settings.value("hostkeys"),
+            key_exchange=given.get("key_exchange_algorithms", self.settings.value("key_exchange_algorithms")),
+            hostkeys=given.get("hostkeys", self.settings.value("hostkeys")),
         )
 
     def failure_category(self, reason: str | None) -> str | None:
