@@ -203,7 +203,8 @@ def _judge(
         return Judge(name, settings.paramiko, None)
     if name == "openssh":
         # The machine's ssh (or --ssh-binary), never a lock pin: the environment names the binary and its ssh -V.
-        return Judge(name, str(settings.ssh_binary) if settings.ssh_binary else "installed", None)
+        via = f"{lockfile.path.name} ({' → '.join(use.path)})" if use is not None and lockfile is not None else None
+        return Judge(name, str(settings.ssh_binary) if settings.ssh_binary else "installed", None, via=via)
     if use is not None and use.version is not None and lockfile is not None:
         return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)
     if use is not None and lockfile is not None:
