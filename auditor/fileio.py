@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -33,6 +32,8 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     directory = path.parent if str(path.parent) else Path()
     mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~_umask()
+    import tempfile  # Start-up: the pre-commit hook's warm run writes no file.
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:

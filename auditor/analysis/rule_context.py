@@ -25,7 +25,6 @@ from auditor.model import DeviceResult, Finding, Lockfile, Skipped
 from auditor.services.interface import VulnerabilityRecords
 from auditor.services.vulnerabilities import service_for
 from auditor.settings import Settings
-from auditor.sources.ansible_cfg import read_ansible_ssh_options
 
 if TYPE_CHECKING:
     from auditor.sources.project_code import ProjectCode
@@ -142,6 +141,9 @@ def _ssh_options(settings: Settings) -> list[ConfigOption]:
             raise ConfigError(f"{path}: ssh_config not found; check --ssh-config or [tool.sshdrift] ssh-config")
         options += read_ssh_config(Path(path))
     if settings.ansible_cfg is not None:
+        # Start-up: the ansible.cfg reader (configparser) loads only for --ansible-cfg.
+        from auditor.sources.ansible_cfg import read_ansible_ssh_options
+
         if not Path(settings.ansible_cfg).is_file():
             raise ConfigError(f"{settings.ansible_cfg}: ansible.cfg not found; check --ansible-cfg")
         options += read_ansible_ssh_options(Path(settings.ansible_cfg))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from auditor.analysis.base_change import cut_off, read_base
 from auditor.analysis.lock import analyze_lock, locked_paramiko
 from auditor.analysis.rule_context import build_context, with_devices
 from auditor.checks.registry import run_rules
@@ -61,6 +60,9 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
     # --base: the lock this change starts from; the change rules judge what moves.
     base = None
     if request.base is not None:
+        # Start-up: --base (git, the base lock, the change rules' inputs) loads only when given.
+        from auditor.analysis.base_change import read_base
+
         stack = ssh_stack(settings.ssh_stack_extra, settings.open_ended)
         base = read_base(request.base, lockfile, stack, python_version=settings.python_version)
         notes += base.notes
@@ -89,6 +91,8 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
     skipped += context.skipped
     cut: tuple[str, ...] = ()
     if base is not None:
+        from auditor.analysis.base_change import cut_off  # Start-up: as read_base above.
+
         cut, cut_notes = cut_off(devices, base, paramiko)
         notes += cut_notes
     return Report(

@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -76,6 +75,8 @@ class PipAuditService(VulnerabilityService):
         Raises:
             VulnerabilityServiceError: pip-audit failed without a JSON answer (no network, service down).
         """
+        import tempfile  # Start-up: only for the online lookup.
+
         with tempfile.TemporaryDirectory(prefix="sshdrift-pip-audit-") as tmp:
             requirements = Path(tmp) / "requirements.txt"
             requirements.write_text("".join(f"{n}=={v}\n" for n, v in sorted(packages.items())), encoding="utf-8")

@@ -21,7 +21,6 @@ import functools
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -206,6 +205,8 @@ def _uv_fetch(pins: Sequence[Pin], timeout: float) -> tuple[dict[Pin, tuple[str,
 
     Returns the requires-dist found per pin, and uv's reason when the call failed (None on success).
     """
+    import tempfile  # Start-up: only when metadata is fetched.
+
     from auditor.uv_runner import run_uv
 
     with tempfile.TemporaryDirectory(prefix="sshdrift-metadata-") as tmp:

@@ -18,7 +18,6 @@ a submodule is named as the package exports it (``paramiko.client.SSHClient`` â†
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import re
 import subprocess
@@ -457,6 +456,8 @@ def ansible_host_key_options(path: Path) -> tuple[ConfigOption, ...]:
     Raises:
         ConfigError: the file cannot be read or is not an INI file.
     """
+    import configparser  # Start-up: only with --ansible-cfg.
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         text = path.read_text(encoding="utf-8")
