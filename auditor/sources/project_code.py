@@ -381,6 +381,15 @@ def _walk_files(root: Path) -> list[str]:
     return found
 
 
+def _has_python_file(root: Path) -> bool:
+    """Whether any ``*.py`` file is under ``root`` outside the directories never read; stops at the first."""
+    for _current, dirs, files in os.walk(root):
+        if any(name.endswith(".py") for name in files):
+            return True
+        dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
+    return False
+
+
 def select_files(root: Path, include: Sequence[str] = (), exclude: Sequence[str] = ()) -> list[str]:
     """The project's Python files the reader looks at, relative to ``root``, sorted.
 
@@ -394,7 +403,8 @@ def select_files(root: Path, include: Sequence[str] = (), exclude: Sequence[str]
         --exclude-standard``: what ``.gitignore`` and ``.git/info/exclude`` ignore is left out), else
         a walk honouring ``root/.gitignore``. Virtual environments and ``.git`` are never read.
     """
-    files = _git_files(root)
+    # A project without a single Python file lists none either way: git is not asked (start-up of the hook).
+    files = _git_files(root) if _has_python_file(root) else []
     if files is None:
         files = _walk_files(root)
     files = [f for f in files if not _SKIP_DIRS.intersection(f.split("/")[:-1])]

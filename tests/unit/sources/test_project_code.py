@@ -137,6 +137,20 @@ def test_gitignore_inside_a_git_work_tree(tmp_path: Path) -> None:
     assert "netops/backup.py" in files  # untracked, not ignored
 
 
+def test_python_files_found_deep_in_a_git_work_tree_and_none_beside_a_virtual_environment(tmp_path: Path) -> None:
+    # The reader asks git only when some *.py exists outside .venv & co; the listing stays git's either way.
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / ".venv" / "lib").mkdir(parents=True)
+    (tmp_path / ".venv" / "lib" / "shim.py").write_text("import paramiko\n", encoding="utf-8")
+    (tmp_path / "uv.lock").write_text("version = 1\n", encoding="utf-8")
+    assert select_files(tmp_path) == []
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    (tmp_path / "a" / "b" / "job.py").write_text("import netmiko\n", encoding="utf-8")
+    (tmp_path / ".gitignore").write_text("ignored.py\n", encoding="utf-8")
+    (tmp_path / "ignored.py").write_text("import paramiko\n", encoding="utf-8")
+    assert select_files(tmp_path) == ["a/b/job.py"]
+
+
 def test_read_project_code_counts_and_unreadable(tmp_path: Path) -> None:
     project = netops_project(tmp_path, "3.5.1")
     (project / "broken.py").write_text("import paramiko\ndef (:\n", encoding="utf-8")
