@@ -30,7 +30,7 @@ from auditor.errors import ProtocolError
 from auditor.fileio import write_atomic_bytes
 from auditor.model import Device, Offered
 from auditor.probe.kexinit import ServerHelloReader, build_kexinit, frame_packet
-from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, Unreachable
+from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, ServerHello, Unreachable
 from auditor.progress import NullProgress, Progress
 
 IDENTIFICATION = f"SSH-2.0-sshdrift_{__version__}\r\n".encode("ascii")
@@ -81,8 +81,10 @@ class SocketLike(Protocol):
         """Release the connection."""
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+def _now(at: float | None = None) -> str:
+    """ISO 8601 UTC of epoch seconds ``at`` (default now), to the second."""
+    moment = datetime.now(timezone.utc) if at is None else datetime.fromtimestamp(at, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -161,9 +163,9 @@ def _progress_note(reader: ServerHelloReader) -> str:
 
 
 def _finish(
-    device: Device, reader: ServerHelloReader, started: float, probed_at: str, save_dir: Path | None
+    device: Device, reader: ServerHelloReader, elapsed: float, probed_at: str, save_dir: Path | None
 ) -> GrabResult:
-    """Turn a completed reader into :class:`Grabbed` (saving the payload when asked)."""
+    """Turn a completed reader into :class:`Grabbed` (saving the payload when asked); ``elapsed`` in seconds."""
     assert reader.kexinit is not None and reader.payload is not None and reader.banner is not None
     if save_dir is not None:
         try:
@@ -177,7 +179,7 @@ def _finish(
         banner=reader.banner,
         kexinit=reader.kexinit,
         payload=reader.payload,
-        elapsed=time.monotonic() - started,
+        elapsed=elapsed,
         probed_at=probed_at,
     )
 
@@ -344,7 +346,7 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
         stalled = await _read_hello(sock, reader, deadline, timeout)
         if stalled is not None:
             return Unreachable(device, stalled, probed_at, banner=reader.banner)
-        return _finish(device, reader, started, probed_at, save_dir)
+        return _finish(device, reader, time.monotonic() - started, probed_at, save_dir)
     except ProtocolError as exc:
         return ProtocolFailure(device, exc.message, reader.banner, probed_at)
     except OSError as exc:
@@ -471,7 +473,7 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
             if not data:
                 _ended(reader, "connection closed by the server before its identification string")
             reader.feed(data)
-        return _finish(device, reader, started, probed_at, save_dir)
+        return _finish(device, reader, time.monotonic() - started, probed_at, save_dir)
     except _Reset as reset:
         return Unreachable(device, reset.reason, probed_at)
     except ProtocolError as exc:
@@ -485,3 +487,44 @@ def grab_over_socket(sock: SocketLike, device: Device, *, timeout: float, save_d
     finally:
         with contextlib.suppress(Exception):
             sock.close()
+
+
+def grab_from_hello(
+    device: Device, hello: ServerHello, *, timeout: float, save_dir: Path | None = None
+) -> GrabResult | None:
+    """The grab's result from what a verification handshake recorded on its own connection, or None.
+
+    The server's identification string and KEXINIT reach the client's handshake as they reach the grab
+    (RFC 4253 §4.2, §7.1; the client sends its KEXINIT at once, so no nudge is needed): the recorded
+    bytes are fed to the same :class:`ServerHelloReader`, and a hang-up or a stall is judged as
+    :func:`grab_device` judges it, so one connection per device gives the same result.
+
+    Args:
+        device: the device handshaked with.
+        hello: what the handshake recorded (:class:`ServerHello`).
+        timeout: the seconds the handshake had, for a stall's reason.
+        save_dir: as in :func:`grab_devices`.
+
+    Returns:
+        :class:`Grabbed`, :class:`ProtocolFailure` or :class:`Unreachable` as :func:`grab_device` would
+        return them; None when the recording cannot tell (refused, DNS, a reset before any byte, the
+        client giving up first): the caller grabs the device on a connection of its own.
+    """
+    probed_at = _now(hello.started_at)
+    if not hello.connected:
+        return (
+            Unreachable(device, f"timeout after {timeout:g} s while connecting", probed_at) if hello.timed_out else None
+        )
+    reader = ServerHelloReader()
+    try:
+        for at, chunk in hello.chunks:
+            reader.feed(chunk)
+            if reader.done:
+                return _finish(device, reader, at, probed_at, save_dir)
+        if hello.ended is not None and reader.received:
+            reader.eof()  # raises: the server hung up mid-way, judged alike whether by reset or close
+    except ProtocolError as exc:
+        return ProtocolFailure(device, exc.message, reader.banner, probed_at)
+    if hello.timed_out and hello.ended is None:
+        return Unreachable(device, _stalled(reader, timeout), probed_at, banner=reader.banner)
+    return None

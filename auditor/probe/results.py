@@ -119,6 +119,27 @@ class Prediction:
 
 
 @dataclass(frozen=True)
+class ServerHello:
+    """What a server sent on a verification handshake's own connection, recorded as the bytes passed.
+
+    The client's handshake reads the server's identification string and KEXINIT anyway (RFC 4253 §4.2,
+    §7.1); recording them lets one TCP connection serve both the grab and the verification
+    (:func:`auditor.probe.grab.grab_from_hello` parses them with our own reader).
+    """
+
+    started_at: float
+    """Epoch seconds (UTC) of the connect attempt."""
+    connected: bool
+    """Whether the TCP connection (or jump-host channel) was established."""
+    chunks: tuple[tuple[float, bytes], ...] = ()
+    """``(seconds since connected, bytes)`` of every read, in order, up to a bound (about 400 KB)."""
+    ended: str | None = None
+    """``eof`` or ``reset`` when the server ended the connection during the handshake, else None."""
+    timed_out: bool = False
+    """Whether the handshake (or the connect, when not ``connected``) ran out of its time."""
+
+
+@dataclass(frozen=True)
 class HandshakeOutcome:
     """The result of one client's real handshake (no authentication) against one device."""
 
@@ -141,3 +162,5 @@ class HandshakeOutcome:
     """The server's RFC 8308 ``server-sig-algs`` (``()`` when it sent none), None when this client cannot tell."""
     client: str = "paramiko"
     """The client's registry name."""
+    hello: ServerHello | None = None
+    """The server's bytes as the handshake read them (:attr:`VerifyOptions.record_hello`), else None."""

@@ -32,6 +32,7 @@ from auditor.probe.clients import (
     device_key,
     get_client,
 )
+from auditor.probe.clients.interface import records_hello
 from auditor.probe.platforms import recognize
 from auditor.probe.results import (
     CATEGORY_LABELS,
@@ -121,8 +122,13 @@ def probe_devices(
     # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
     known_hosts = _known_hosts(settings) if devices and settings.verify else None
 
-    grabs = _grab(devices, settings, progress)
-    per_client = [_judge_grabs(grabs, environment, settings, known_hosts, progress) for environment in environments]
+    # Verified mode reads the grab from the first recording client's own handshakes: one connection per device.
+    recorder = next((e for e in environments if records_hello(get_client(e.client))), None) if settings.verify else None
+    grabs, recorded = _grab(devices, settings, progress, recorder, known_hosts)
+    per_client = [
+        _judge_grabs(grabs, environment, settings, known_hosts, progress, recorded if environment is recorder else {})
+        for environment in environments
+    ]
     return [merge_verdicts(results) for results in zip(*per_client, strict=True)]
 
 
@@ -151,8 +157,12 @@ def _judge_grabs(
     settings: Settings,
     known_hosts: KnownHosts | None,
     progress: Progress,
+    recorded: Mapping[DeviceKey, HandshakeOutcome],
 ) -> list[DeviceResult]:
-    """One client's results for every grab: prediction from data, then (unless ``--no-verify``) real handshakes."""
+    """One client's results for every grab: prediction from data, then (unless ``--no-verify``) real handshakes.
+
+    ``recorded`` holds this client's handshakes already run by :func:`_grab` (the grab read from them).
+    """
     judged = get_client(environment.client)
     predictions = _predictions(
         grabs, environment, known_hosts.path if known_hosts is not None else settings.known_hosts
@@ -161,7 +171,7 @@ def _judge_grabs(
         failed = [p for p in predictions.values() if isinstance(p, AuditorError)]
         if failed:
             raise failed[0]
-    outcomes = _verify(judged, grabs, environment, settings, known_hosts, progress) if settings.verify else {}
+    outcomes = _verify(judged, grabs, environment, settings, known_hosts, progress, recorded) if settings.verify else {}
     return [
         fold(
             grab,
@@ -247,22 +257,26 @@ def _verify(
     settings: Settings,
     known_hosts: KnownHosts | None,
     progress: Progress,
+    done: Mapping[DeviceKey, HandshakeOutcome],
 ) -> Mapping[DeviceKey, HandshakeOutcome]:
-    """The client's real handshakes with every grabbed device, in one progress phase."""
-    targets = [grab.device for grab in grabs if isinstance(grab, Grabbed)]
+    """The client's real handshakes with every grabbed device not in ``done``, in one progress phase, plus ``done``."""
+    targets = [grab.device for grab in grabs if isinstance(grab, Grabbed) and device_key(grab.device) not in done]
     if not targets:
-        return {}
-    options = VerifyOptions(
+        return done
+    progress.start(f"verifying with {judged.name} {environment.version}", len(targets))
+    try:
+        return {**done, **judged.verify(targets, environment, _verify_options(settings, known_hosts), progress)}
+    finally:
+        progress.stop()
+
+
+def _verify_options(settings: Settings, known_hosts: KnownHosts | None) -> VerifyOptions:
+    return VerifyOptions(
         timeout=settings.timeout,
         concurrency=settings.concurrency,
         jump_key=settings.jump_key,
         known_hosts=known_hosts.path if known_hosts is not None else None,
     )
-    progress.start(f"verifying with {judged.name} {environment.version}", len(targets))
-    try:
-        return judged.verify(targets, environment, options, progress)
-    finally:
-        progress.stop()
 
 
 def _known_hosts(settings: Settings) -> KnownHosts | None:
@@ -271,21 +285,24 @@ def _known_hosts(settings: Settings) -> KnownHosts | None:
     return load_known_hosts(settings.known_hosts)
 
 
-def _grab(devices: Sequence[Device], settings: Settings, progress: Progress) -> list[GrabResult]:
-    """Grab every device, direct ones over asyncio and jump-host ones through their gateways, in input order."""
-    from auditor.probe.grab import grab_devices
+def _grab(
+    devices: Sequence[Device],
+    settings: Settings,
+    progress: Progress,
+    recorder: ClientEnvironment | None = None,
+    known_hosts: KnownHosts | None = None,
+) -> tuple[list[GrabResult], Mapping[DeviceKey, HandshakeOutcome]]:
+    """Grab every device, direct ones over asyncio and jump-host ones through their gateways, in input order.
 
+    With ``recorder`` (verified mode, a client that records), direct devices are grabbed from that client's
+    own handshakes (:func:`auditor.probe.recorded.grab_by_handshake`), whose outcomes are returned too.
+    """
     direct = [(i, d) for i, d in enumerate(devices) if not d.jump]
     jumped = [(i, d) for i, d in enumerate(devices) if d.jump]
     results: list[GrabResult | None] = [None] * len(devices)
+    recorded: Mapping[DeviceKey, HandshakeOutcome] = {}
     if direct:
-        grabbed = grab_devices(
-            [d for _, d in direct],
-            timeout=settings.timeout,
-            concurrency=settings.concurrency,
-            progress=progress,
-            save_dir=settings.save_kexinit,
-        )
+        grabbed, recorded = _grab_direct([d for _, d in direct], settings, progress, recorder, known_hosts)
         for (index, _), result in zip(direct, grabbed, strict=True):
             results[index] = result
     if jumped:
@@ -305,7 +322,34 @@ def _grab(devices: Sequence[Device], settings: Settings, progress: Progress) -> 
             progress.stop()
         for (index, _), result in zip(jumped, through, strict=True):
             results[index] = result
-    return [r for r in results if r is not None]
+    return [r for r in results if r is not None], recorded
+
+
+def _grab_direct(
+    devices: Sequence[Device],
+    settings: Settings,
+    progress: Progress,
+    recorder: ClientEnvironment | None,
+    known_hosts: KnownHosts | None,
+) -> tuple[list[GrabResult], Mapping[DeviceKey, HandshakeOutcome]]:
+    """Direct devices' grabs: from ``recorder``'s own handshakes when given, else a bare grab over asyncio."""
+    if recorder is not None:
+        from auditor.probe.recorded import grab_by_handshake
+
+        options = _verify_options(settings, known_hosts)
+        return grab_by_handshake(
+            devices, get_client(recorder.client), recorder, options, progress, save_dir=settings.save_kexinit
+        )
+    from auditor.probe.grab import grab_devices
+
+    grabbed = grab_devices(
+        devices,
+        timeout=settings.timeout,
+        concurrency=settings.concurrency,
+        progress=progress,
+        save_dir=settings.save_kexinit,
+    )
+    return grabbed, {}
 
 
 def fold(

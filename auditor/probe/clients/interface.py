@@ -96,6 +96,9 @@ class VerifyOptions:
     """Private key for jump hosts (else ssh-agent and the default keys)."""
     known_hosts: Path | None = None
     """The known_hosts file jump hosts' keys are checked against (a changed gateway key fails its devices)."""
+    record_hello: bool = False
+    """Record what the server sends on each handshake's connection (:attr:`HandshakeOutcome.hello`), so the
+    verification's own connection serves as the grab; only clients with :func:`records_hello` honour it."""
 
 
 class Client(Protocol):
@@ -172,6 +175,15 @@ class BackendOffers(Protocol):
     def offer_with_backend(self, version: str, backend: Backend) -> Offered:
         """As :meth:`Client.offer`, for ``version`` running with ``backend`` (empty: the newest it allows)."""
         ...
+
+
+def records_hello(client: Client) -> bool:
+    """Whether ``client`` fills :attr:`HandshakeOutcome.hello` when :attr:`VerifyOptions.record_hello` is set.
+
+    A client says so with a true ``records_server_hello`` attribute (Paramiko: its worker wraps the socket
+    it hands to ``Transport``); the others leave the grab to its own connection.
+    """
+    return bool(getattr(client, "records_server_hello", False))
 
 
 @runtime_checkable

@@ -69,6 +69,9 @@ class ParamikoClient:
     algorithm options (ssh_config(5), OpenSSH 9.x) change nothing."""
     require_mac_with_aead = True
     """Every release fails with "no acceptable macs" without a MAC overlap, AES-GCM included."""
+    records_server_hello = True
+    """The worker records the server's identification string and KEXINIT as its handshake reads them
+    (:attr:`~auditor.probe.clients.interface.VerifyOptions.record_hello`): one connection per device."""
 
     def known_releases(self) -> list[str]:
         """Every Paramiko release with offer data, oldest first (2.0.9 … 5.1.0)."""
@@ -141,6 +144,7 @@ class ParamikoClient:
             progress=progress,
             jump_key=options.jump_key,
             known_hosts=options.known_hosts,
+            record=options.record_hello,
         )
 
     def failure_category(self, reason: str | None) -> str | None:

@@ -9,6 +9,8 @@ on stdin, and reads one JSON line per device back, advancing the progress as lin
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import math
 import os
@@ -22,7 +24,7 @@ from typing import Any
 from auditor.errors import ConfigError
 from auditor.model import Device, DeviceStatus, Negotiated
 from auditor.probe.clients.interface import DeviceKey, device_key
-from auditor.probe.results import HandshakeOutcome
+from auditor.probe.results import HandshakeOutcome, ServerHello
 from auditor.progress import Progress
 
 WORKER = Path(__file__).with_name("worker.py")
@@ -45,6 +47,7 @@ def verify_devices(
     progress: Progress | None,
     jump_key: Path | None,
     known_hosts: Path | None = None,
+    record: bool = False,
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """Run ``Transport.start_client`` (no authentication) against each device with ``python``'s Paramiko.
 
@@ -59,6 +62,8 @@ def verify_devices(
         jump_key: private key file for jump hosts (else ssh-agent and the default keys); its passphrase
             comes from ``SSHDRIFT_JUMP_PASSPHRASE``.
         known_hosts: checked for jump hosts' keys (a changed gateway key fails its devices).
+        record: fill each outcome's ``hello`` with the server's bytes as Paramiko read them (one
+            connection then serves as grab and verification).
 
     Returns:
         ``(name, host, port)`` → outcome, for every device whose handshake finished. A device whose
@@ -90,6 +95,7 @@ def verify_devices(
                 progress=progress,
                 jump_key=jump_key,
                 known_hosts=known_hosts,
+                record=record,
             )
         except ConfigError as exc:
             with lock:
@@ -118,6 +124,7 @@ def _run_worker(
     progress: Progress | None,
     jump_key: Path | None,
     known_hosts: Path | None,
+    record: bool = False,
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """One worker process for ``devices``; stops it when it outlives its time budget."""
     job = {
@@ -125,6 +132,7 @@ def _run_worker(
         "threads": threads,
         "jump_key": str(jump_key) if jump_key else None,
         "known_hosts": str(known_hosts) if known_hosts else None,
+        "record": record,
         "devices": [
             {"id": i, "host": d.host, "port": d.port, "jump": d.jump, "jumps": list(d.jumps)}
             for i, d in enumerate(devices)
@@ -223,7 +231,29 @@ def outcome_from_json(device: Device, paramiko: str, data: dict[str, Any]) -> Ha
         host_key_base64=data.get("host_key_base64"),
         host_key_fingerprint=data.get("fingerprint"),
         server_sig_algs=_names(data.get("server_sig_algs")),
+        hello=server_hello(data.get("hello")),
     )
+
+
+def server_hello(value: Any) -> ServerHello | None:
+    """A worker's ``hello`` JSON value (see :mod:`auditor.probe.clients.paramiko.worker`) as a :class:`ServerHello`.
+
+    Returns:
+        The recorded connection, or None when absent or malformed (the caller then grabs on its own).
+    """
+    if not isinstance(value, dict):
+        return None
+    try:
+        chunks = tuple((float(at), base64.b64decode(text, validate=True)) for at, text in value.get("chunks") or ())
+        return ServerHello(
+            started_at=float(value["at"]),
+            connected=bool(value.get("connected")),
+            chunks=chunks,
+            ended=value["ended"] if value.get("ended") in ("eof", "reset") else None,
+            timed_out=bool(value.get("timed_out")),
+        )
+    except (KeyError, TypeError, ValueError, binascii.Error):
+        return None
 
 
 def _names(value: Any) -> tuple[str, ...] | None:

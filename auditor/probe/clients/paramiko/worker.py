@@ -10,7 +10,11 @@ Protocol (one job per process):
   "port": INT, "jump": "user@gw:port" | null, "jumps": ["user@gw1:port", ...]}], "jump_key": PATH | null, "known_hosts": PATH | null}``;
 * stdout: JSON lines. First ``{"paramiko": VERSION, "python": VERSION}``, then one line per device
   ``{"id", "status", "reason", "negotiated", "host_key_type", "host_key_base64", "fingerprint",
-  "banner", "server_sig_algs"}`` as soon as it is known, in completion order.
+  "banner", "server_sig_algs"}`` as soon as it is known, in completion order; with ``"record": true`` in
+  the job each line also carries ``"hello": {"at": EPOCH_SECONDS, "connected": BOOL, "ended": "eof" | "reset"
+  | null, "timed_out": BOOL, "chunks": [[SECONDS_SINCE_CONNECTED, BASE64], ...]}``: the bytes the server sent
+  on that connection as Paramiko read them (its identification string and KEXINIT among them), so the
+  parent needs no second connection to read them.
 
 For each device: TCP connect (or a ``direct-tcpip`` channel of the last hop of its ProxyJump chain,
 each hop reached through the one before it, one authenticated connection per chain shared by its devices), ``Transport(sock)`` and ``start_client`` with no authentication (RFC 4253 §7 key
@@ -271,13 +275,57 @@ def server_sig_algs(transport: Any, deadline: float) -> Any:
     return [name for name in text.split(",") if name]
 
 
-def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> dict[str, Any]:
+_RECORD_LIMIT = 400_000
+"""Bytes recorded per connection at most: a KEXINIT after the bounded lines and packets that may precede it."""
+
+
+class _Recorder:
+    """The socket (or jump-host channel) handed to ``Transport``, recording every byte the server sends.
+
+    Paramiko reads only through ``recv`` (its packetizer, every release); everything else is passed on.
+    Recording stops at :meth:`stop` or after :data:`_RECORD_LIMIT` bytes.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self.connected_at = time.monotonic()
+        self.chunks: list[Any] = []
+        self.size = 0
+        self.ended: Any = None
+        self.recording = True
+
+    def recv(self, size: int) -> bytes:
+        try:
+            data = self._sock.recv(size)
+        except (ConnectionError, EOFError):
+            if self.recording:
+                self.ended = "reset"
+            raise
+        if self.recording:
+            if not data:
+                self.ended = "eof"
+            elif self.size < _RECORD_LIMIT:
+                self.chunks.append([round(time.monotonic() - self.connected_at, 6), data])
+                self.size += len(data)
+        return data  # type: ignore[no-any-return]
+
+    def stop(self) -> list[Any]:
+        """Stop recording; the chunks as JSON values ``[seconds, base64]``."""
+        self.recording = False
+        return [[at, base64.b64encode(data).decode("ascii")] for at, data in list(self.chunks)]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways, record: bool = False) -> dict[str, Any]:
     """One device: connect, negotiate keys without authentication (RFC 4253 §7), report. Never raises.
 
     Args:
         device: the job's device dict (``id``, ``host``, ``port``, optional ``jump``).
         timeout: seconds for the whole handshake, connect included.
         gateways: the jump-host connections shared by the job's devices.
+        record: add ``hello``, the server's bytes as they passed (see the module docstring).
 
     Returns:
         The outcome line: ``id``, ``status`` (compatible|incompatible|unreachable|error), ``reason``,
@@ -286,6 +334,26 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
     """
     out: dict[str, Any] = {"id": device["id"], "status": "error", "reason": None, "negotiated": None}
     deadline = time.monotonic() + timeout
+    hello: dict[str, Any] = {"at": time.time(), "connected": False, "ended": None, "timed_out": False, "chunks": []}
+    if record:
+        out["hello"] = hello
+    try:
+        _handshake(device, timeout, deadline, gateways, out, hello)
+    except Exception as exc:
+        status, reason = classify(exc)
+        out.update(status=status, reason=reason)
+    return out
+
+
+def _handshake(
+    device: dict[str, Any],
+    timeout: float,
+    deadline: float,
+    gateways: _Gateways,
+    out: dict[str, Any],
+    hello: dict[str, Any],
+) -> None:
+    """:func:`handshake`'s work: fills ``out`` and ``hello``; raises what connect or Paramiko raise."""
     transport = None
     sock: Any = None
     try:
@@ -300,11 +368,14 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
                 sock = socket.create_connection((device["host"], int(device["port"])), timeout=timeout)
         except RuntimeError as exc:
             out.update(status="unreachable", reason=str(exc))
-            return out
+            return
         except Exception as exc:
             status, reason = classify(exc)
             out.update(status="unreachable" if status != "incompatible" else status, reason=reason)
-            return out
+            hello["timed_out"] = isinstance(exc, socket.timeout)
+            return
+        hello["connected"] = True
+        sock = recorder = _Recorder(sock)
         transport = paramiko.Transport(sock)
         remaining = max(0.1, deadline - time.monotonic())
         transport.banner_timeout = remaining
@@ -313,15 +384,22 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
         # the event is set when negotiation completes or fails.
         done = threading.Event()
         transport.start_client(event=done)
-        if not done.wait(remaining):
+        finished = done.wait(remaining)
+        hello["chunks"] = recorder.stop() if "hello" in out else []
+        hello["ended"] = recorder.ended
+        # Paramiko's own banner and handshake timeouts end the wait a moment before the deadline.
+        hello["timed_out"] = not finished or (
+            not transport.is_active() and time.monotonic() >= deadline - min(0.25, timeout / 4)
+        )
+        if not finished:
             out.update(status="unreachable", reason=f"handshake timed out after {timeout:g} s")
-            return out
+            return
         if not transport.is_active():
             failure = transport.get_exception() or paramiko.SSHException("Negotiation failed.")
             status, reason = classify(failure)
             out.update(status=status, reason=reason)
             out["banner"] = transport.remote_version or None
-            return out
+            return
         key = transport.get_remote_server_key()
         out.update(
             status="compatible",
@@ -338,11 +416,6 @@ def handshake(device: dict[str, Any], timeout: float, gateways: _Gateways) -> di
             fingerprint=fingerprint(key.asbytes()),
             server_sig_algs=server_sig_algs(transport, deadline),
         )
-        return out
-    except Exception as exc:
-        status, reason = classify(exc)
-        out.update(status=status, reason=reason)
-        return out
     finally:
         if transport is not None:
             _CAPTURE.kex.pop(id(transport), None)
@@ -367,6 +440,7 @@ def main() -> int:
 
     emit({"paramiko": paramiko.__version__, "python": ".".join(str(x) for x in sys.version_info[:3])})
     timeout = float(job["timeout"])
+    record = bool(job.get("record"))
     gateways = _Gateways(job.get("jump_key"), job.get("known_hosts"), timeout)
     # At most one handshake at a time per host:port: devices limit their vty sessions.
     endpoint_locks: dict[tuple[str, int], threading.Lock] = {}
@@ -375,7 +449,7 @@ def main() -> int:
 
     def run(device: dict[str, Any]) -> None:
         with endpoint_locks[(device["host"], int(device["port"]))]:
-            emit(handshake(device, timeout, gateways))
+            emit(handshake(device, timeout, gateways, record))
 
     try:
         with ThreadPoolExecutor(max_workers=max(1, int(job.get("threads", 8)))) as pool:
