@@ -135,14 +135,15 @@ def _pins_version(path: Path) -> list[str]:
 class Locker:
     """One format's round trip: how to make the project and its lock, and what the fix must write."""
 
-    make: Callable[[Path, Path], None]
+    make: Callable[..., None]
+    """(project directory, shims directory[, the PEP 621 dependencies array's items]) -> None."""
     lockfile: str
     cap_file: str
     locked: Callable[[Path], list[str]]
 
 
-def _make_uv(root: Path, shims: Path) -> None:
-    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=NETMIKO), encoding="utf-8")
+def _make_uv(root: Path, shims: Path, dependencies: str = NETMIKO) -> None:
+    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=dependencies), encoding="utf-8")
     run([uv_binary(), "lock"], root, None)
 
 
@@ -158,16 +159,16 @@ def _make_pylock(root: Path, shims: Path) -> None:
     (root / "uv.lock").unlink()
 
 
-def _make_poetry(root: Path, shims: Path) -> None:
+def _make_poetry(root: Path, shims: Path, dependencies: str = NETMIKO) -> None:
     source = (
         f'\n[tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = "index"\nurl = "{SIMPLE_INDEX}"\n'
     )
-    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=NETMIKO) + source, encoding="utf-8")
+    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=dependencies) + source, encoding="utf-8")
     run(["poetry", "lock", "--no-interaction"], root, shims)
 
 
-def _make_pdm(root: Path, shims: Path) -> None:
-    text = PROJECT.format(dependencies=NETMIKO) + "\n[tool.pdm]\ndistribution = false\n"
+def _make_pdm(root: Path, shims: Path, dependencies: str = NETMIKO) -> None:
+    text = PROJECT.format(dependencies=dependencies) + "\n[tool.pdm]\ndistribution = false\n"
     (root / "pyproject.toml").write_text(text, encoding="utf-8")
     run(["pdm", "lock"], root, shims)
 
@@ -278,13 +279,29 @@ def test_a_cap_goes_on_every_line_declaring_the_package(tmp_path: Path) -> None:
     assert again.returncode == 0 and "nothing to fix" in again.stdout, again.stdout
 
 
-def test_a_marker_guarded_line_gets_the_cap_and_uv_constraints_cover_the_rest(tmp_path: Path) -> None:
-    """Declared for win32 only while netmiko brings paramiko everywhere: the line and uv's constraints take it."""
-    project = _uv_marker_project(tmp_path / "win32", "paramiko>=3.4; sys_platform == 'win32'")
-    proc = sshdrift(project, "fix", "--below", "paramiko=5", "--lock", "--format", "json")
+MARKED = "paramiko>=3.4; sys_platform == 'win32'"
+CAPPED = "paramiko>=3.4,<5; sys_platform == 'win32'"
+
+
+@pytest.mark.parametrize(
+    ("name", "declared"),
+    [
+        ("uv", ([CAPPED], ["paramiko<5"])),  # uv's constraints hold everywhere
+        ("poetry", ([CAPPED, "paramiko<5"], [])),  # no constraints table: an unmarked requirement
+        ("pdm", ([CAPPED, "paramiko<5"], [])),  # an override would drop the win32 floor: the same
+    ],
+)
+def test_a_marker_guarded_line_gets_the_cap_and_the_other_platforms_too(
+    name: str, declared: tuple[list[str], list[str]], shims: Path, tmp_path: Path
+) -> None:
+    """Declared for win32 only while netmiko brings paramiko everywhere: the line and an unmarked cap take it."""
+    project = tmp_path / name
+    project.mkdir()
+    LOCKERS[name].make(project, shims, f"{NETMIKO}, {json.dumps(MARKED)}")
+    proc = sshdrift(project, "fix", "--below", "paramiko=5", "--lock", "--format", "json", shims=shims)
     assert proc.returncode == 0, proc.stderr
-    assert _declared(project) == (["paramiko>=3.4,<5; sys_platform == 'win32'"], ["paramiko<5"])
-    errors, versions = paramiko_findings(project, "uv.lock")
+    assert _declared(project) == declared
+    errors, versions = paramiko_findings(project, LOCKERS[name].lockfile)
     assert [f for f in errors if f["rule"] == "open-ended-range"] == []
     assert [Version(v).major for v in versions] == [4]
     files = tree_digest(project)

@@ -176,19 +176,14 @@ def bound_declared(text: str, package: str, bound: str) -> tuple[str, list[str]]
     return (tomlkit.dumps(doc), edited) if edited else (text, [])
 
 
-def declared_for_every_environment(text: str, package: str) -> bool:
-    """Whether a requirement on ``package`` in ``text`` (a ``pyproject.toml``) applies whatever the environment.
-
-    True when one of the PEP 621 / PEP 735 requirements on the package carries no marker. When every
-    one is marker-guarded (``paramiko>=3.4; sys_platform == 'win32'``), a bound joined to them leaves
-    the other environments open, so the cap must also go where it holds everywhere (uv's constraints).
-    An unparsable file answers True (nothing more is written).
-    """
+def _declared_markers(text: str, package: str) -> list[bool]:
+    """For each PEP 621 / PEP 735 requirement on ``package`` in ``text``: whether it carries a marker."""
     try:
         doc = tomlkit.parse(text)
     except tomlkit.exceptions.ParseError:
-        return True
+        return []
     name = canonicalize_name(package)
+    out: list[bool] = []
     for _, arr in _requirement_arrays(doc):
         for item in arr:
             if not isinstance(item, String):
@@ -197,9 +192,42 @@ def declared_for_every_environment(text: str, package: str) -> bool:
                 req = Requirement(str(item))
             except InvalidRequirement:
                 continue
-            if canonicalize_name(req.name) == name and req.marker is None:
-                return True
-    return False
+            if canonicalize_name(req.name) == name:
+                out.append(req.marker is not None)
+    return out
+
+
+def declared_for_every_environment(text: str, package: str) -> bool:
+    """Whether a requirement on ``package`` in ``text`` (a ``pyproject.toml``) applies whatever the environment.
+
+    True when one of the PEP 621 / PEP 735 requirements on the package carries no marker. When every
+    one is marker-guarded (``paramiko>=3.4; sys_platform == 'win32'``), a bound joined to them leaves
+    the other environments open, so the cap must also go where it holds everywhere (uv's constraints).
+    An unparsable file answers False.
+    """
+    return not all(_declared_markers(text, package))  # all([]) is True: nothing declared
+
+
+def bound_declared_everywhere(text: str, package: str, bound: str) -> tuple[str, list[str]]:
+    """:func:`bound_declared`, and when every requirement on ``package`` is marker-guarded, one without a marker.
+
+    For the formats without a constraints table that reads PEP 508 (Poetry 2 and PDM read ``[project]``):
+    ``paramiko>=3.4; sys_platform == 'win32'`` capped alone would leave Linux open, so
+    ``"<package><bound>"`` is appended to ``[project] dependencies`` too (both tools merge the two).
+    With no requirement on the package at all, nothing is added (the format caps it its own way).
+
+    Returns:
+        The new text and the labels of the places edited (empty when nothing changed).
+    """
+    new, labels = bound_declared(text, package, bound)
+    markers = _declared_markers(new, package)
+    if markers and all(markers):
+        try:
+            new = append_project_dependency(new, f"{package}{bound}")
+        except ValueError:  # declared in dependency groups only, no [project] table
+            return new, labels
+        labels.append("[project] dependencies (added without a marker: the others hold on their platforms only)")
+    return new, labels
 
 
 def add_uv_constraint(text: str, package: str, bound: str) -> str:

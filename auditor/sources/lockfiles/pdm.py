@@ -128,7 +128,7 @@ class PdmLock(LockfileFormat):
 
         pyproject = lock_path.parent / PYPROJECT
         text = texts.text(pyproject)
-        new, labels = edit.bound_declared(text, cap.package, cap.bound)
+        new, labels = edit.bound_declared_everywhere(text, cap.package, cap.bound)
         if labels:
             texts.set(pyproject, new)
             return CapWritten(pyproject, ", ".join(labels), cap.bound)

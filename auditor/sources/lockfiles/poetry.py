@@ -375,7 +375,7 @@ class PoetryLock(LockfileFormat):
 
         pyproject = lock_path.parent / PYPROJECT
         text = texts.text(pyproject)
-        new, labels = edit.bound_declared(text, cap.package, cap.bound)
+        new, labels = edit.bound_declared_everywhere(text, cap.package, cap.bound)
         place = ", ".join(labels)
         if not labels:
             try:
