@@ -1,4 +1,4 @@
-"""sshdrift's own SSH plumbing: known_hosts, ssh_config ``ProxyJump``, jump-host connections.
+"""sshdrift's own SSH plumbing: known_hosts, ``ProxyJump`` specs, jump-host connections.
 
 These run in our own process with the Paramiko beside sshdrift (not the release under audit); the
 library stays behind the client seam in :mod:`auditor.probe.clients.paramiko.glue`, and callers outside
@@ -20,7 +20,6 @@ from auditor.probe.clients.paramiko.glue import (
     load_known_hosts,
     open_gateway,
     parse_jump,
-    proxy_jump_for,
 )
 
 __all__ = [
@@ -35,5 +34,4 @@ __all__ = [
     "load_known_hosts",
     "open_gateway",
     "parse_jump",
-    "proxy_jump_for",
 ]

@@ -1,4 +1,4 @@
-"""Everything sshdrift's own process does with Paramiko: known_hosts, ssh_config ``ProxyJump``, jump-host connections.
+"""Everything sshdrift's own process does with Paramiko: known_hosts, ``ProxyJump`` specs, jump-host connections.
 
 This is the one module of our process that imports paramiko (at import time); callers outside the
 client folder reach it through :mod:`auditor.probe.sshlib`, only when a command needs it, so CLI
@@ -178,23 +178,6 @@ def parse_jump(spec: str) -> tuple[str, str, int]:
     if not host or not 0 < port < 65536:
         raise ConfigError(f"jump host {spec}: expected [user@]host[:port]")
     return (user or getpass.getuser()), host, port
-
-
-def proxy_jump_for(host: str, config_files: Sequence[Path]) -> str | None:
-    """The ``ProxyJump`` that the first of ``config_files`` setting one gives ``host`` (ssh_config(5)), or None.
-
-    Raises:
-        ConfigError: a file cannot be read or parsed.
-    """
-    for path in config_files:
-        try:
-            config = paramiko.SSHConfig.from_path(str(path))
-        except (OSError, paramiko.SSHException, ValueError) as exc:
-            raise ConfigError(f"{path}: cannot read this ssh_config ({exc}); fix it or drop --ssh-config") from exc
-        jump = config.lookup(host).get("proxyjump")
-        if jump and str(jump).lower() != "none":
-            return str(jump)
-    return None
 
 
 class GatewayKeyChanged(ConnectionError):

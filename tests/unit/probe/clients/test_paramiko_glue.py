@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import ConfigError
-from auditor.probe.sshlib import KnownHosts, fingerprint, load_known_hosts, parse_jump, proxy_jump_for
+from auditor.probe.sshlib import KnownHosts, fingerprint, load_known_hosts, parse_jump
 
 pytestmark = pytest.mark.skipif(shutil.which("ssh-keygen") is None, reason="ssh-keygen is not installed")
 
@@ -83,13 +83,3 @@ def test_parse_jump(spec: str, expected: tuple[str, str, int]) -> None:
 def test_parse_jump_rejects(spec: str) -> None:
     with pytest.raises(ConfigError, match="jump host"):
         parse_jump(spec)
-
-
-def test_proxy_jump_from_ssh_config(tmp_path: Path) -> None:
-    config = tmp_path / "ssh_config"
-    config.write_text(
-        "Host core-*\n    ProxyJump netops@bastion:2222\nHost direct-*\n    ProxyJump none\n", encoding="ascii"
-    )
-    assert proxy_jump_for("core-r1", [config]) == "netops@bastion:2222"
-    assert proxy_jump_for("direct-r2", [config]) is None
-    assert proxy_jump_for("edge-r3", [config]) is None
