@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.context import RuleContext
-from auditor.checks.interface import CatalogEntry, Rule
+from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
 from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Severity, Verdict
 from auditor.probe.clients import CLIENTS
@@ -77,13 +77,7 @@ def _last_release_with(client: str, algorithm: str, after: str) -> str | None:
     return candidates[-1] if candidates else None
 
 
-def _label(result: DeviceResult) -> str:
-    device = result.device
-    where = f"{device.host}:{device.port}"
-    return f"{device.name} ({where})" if device.name != device.host else where
-
-
-class AuthSignature(Rule):
+class AuthSignature(DeviceRule):
     """``auth-signature``: an RSA user key cannot authenticate from this client release (RFC 8308, RFC 8332)."""
 
     entry = CatalogEntry(
@@ -103,14 +97,6 @@ class AuthSignature(Rule):
         ),
         default_severity="warning",
     )
-
-    def ran(self, context: RuleContext) -> bool:
-        """True when there are device results."""
-        return bool(context.devices)
-
-    def find(self, context: RuleContext) -> list[Finding]:
-        """The rule's findings for every device result in ``context``, in result order."""
-        return [f for result in context.devices for f in self.find_one(result, context)]
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One warning per Paramiko verdict of ``result`` whose RSA signatures the device does not verify."""
@@ -153,7 +139,7 @@ def _finding(result: DeviceResult, verdict: Verdict, listed: Sequence[str]) -> F
     return Finding(
         rule=AuthSignature.entry.id,
         severity=Severity.WARNING,
-        message=f"{_label(result)}: RSA-key authentication from {who} cannot work: {detail}",
+        message=f"{device_label(result)}: RSA-key authentication from {who} cannot work: {detail}",
         package=verdict.client,
         device=result.device.name,
         fix=fix,

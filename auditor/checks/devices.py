@@ -19,7 +19,6 @@ Release facts come from ``rules/clients/paramiko.json`` through :mod:`auditor.pr
 from __future__ import annotations
 
 import functools
-from abc import abstractmethod
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -33,7 +32,7 @@ from auditor.checks.context import (
     device_key,
     host_key_verdicts,
 )
-from auditor.checks.interface import CatalogEntry, Rule
+from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
 from auditor.checks.remediation import client_extra, device_advice
 from auditor.checks.terrapin import TerrapinExposed
 from auditor.errors import AuditorError
@@ -67,13 +66,6 @@ def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsF
         for rule in DEVICE_RULES:
             findings += rule.find_one(result, context)
     return findings
-
-
-def _label(result: DeviceResult) -> str:
-    device = result.device
-    return (
-        f"{device.name} ({device.host}:{device.port})" if device.name != device.host else f"{device.host}:{device.port}"
-    )
 
 
 def verdict_view(result: DeviceResult, verdict: Verdict) -> DeviceResult:
@@ -134,7 +126,7 @@ def incompatible_finding(
     return Finding(
         rule="incompatible-device",
         severity=Severity.ERROR,
-        message=f"{_label(result)}: {client} {version} cannot negotiate: {detail} ({how})",
+        message=f"{device_label(result)}: {client} {version} cannot negotiate: {detail} ({how})",
         package=_package(client),
         device=result.device.name,
         fix=fix,
@@ -320,7 +312,7 @@ def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Findin
         rule="legacy-only-device",
         severity=Severity.WARNING,
         message=(
-            f"{_label(result)}: negotiates with {client} {result.paramiko} only through {', '.join(shared)} "
+            f"{device_label(result)}: negotiates with {client} {result.paramiko} only through {', '.join(shared)} "
             f"({label}), which {client} {release} no longer offers: that upgrade cuts the device off"
         ),
         package=_package(client),
@@ -340,7 +332,7 @@ def host_key_finding(result: DeviceResult, verdict: HostKeyVerdict | None) -> Fi
         rule="host-key-changed",
         severity=Severity.ERROR,
         message=(
-            f"{_label(result)}: host key {result.host_key_fingerprint} ({verdict.key_type}) does not match {where} "
+            f"{device_label(result)}: host key {result.host_key_fingerprint} ({verdict.key_type}) does not match {where} "
             f"({', '.join(verdict.known)})"
         ),
         device=device.name,
@@ -362,7 +354,7 @@ def gateway_key_finding(result: DeviceResult) -> Finding | None:
         rule="host-key-changed",
         severity=Severity.ERROR,
         message=(
-            f"{_label(result)}: jump host {change.gateway} presented host key {change.seen} ({change.key_type}), "
+            f"{device_label(result)}: jump host {change.gateway} presented host key {change.seen} ({change.key_type}), "
             f"which does not match {where}{known}; the device was not probed"
         ),
         device=result.device.name,
@@ -382,23 +374,7 @@ def offered_summary(offered: Offered, category: str) -> str:
     return ", ".join(getattr(offered, category)) or "nothing"
 
 
-class _DeviceRule(Rule):
-    """A rule judged one device result at a time."""
-
-    def ran(self, context: RuleContext) -> bool:
-        """True when there are device results."""
-        return bool(context.devices)
-
-    def find(self, context: RuleContext) -> list[Finding]:
-        """The rule's findings for every device result in ``context``, in result order."""
-        return [f for result in context.devices for f in self.find_one(result, context)]
-
-    @abstractmethod
-    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
-        """The rule's findings for one device result (at most one)."""
-
-
-class IncompatibleDevice(_DeviceRule):
+class IncompatibleDevice(DeviceRule):
     """``incompatible-device``: no common algorithm in some category (RFC 4253 §7.1)."""
 
     entry = CatalogEntry(
@@ -423,7 +399,7 @@ class IncompatibleDevice(_DeviceRule):
         ]
 
 
-class LegacyOnlyDevice(_DeviceRule):
+class LegacyOnlyDevice(DeviceRule):
     """``legacy-only-device``: negotiates today only through algorithms a later release removed."""
 
     entry = CatalogEntry(
@@ -450,7 +426,7 @@ class LegacyOnlyDevice(_DeviceRule):
         return found
 
 
-class HostKeyChanged(_DeviceRule):
+class HostKeyChanged(DeviceRule):
     """``host-key-changed``: the verified host key is not the one known_hosts holds."""
 
     entry = CatalogEntry(
@@ -472,7 +448,7 @@ class HostKeyChanged(_DeviceRule):
         return [changed] if changed is not None else []
 
 
-DEVICE_RULES: tuple[_DeviceRule | TerrapinExposed | AuthSignature, ...] = (
+DEVICE_RULES: tuple[DeviceRule, ...] = (
     IncompatibleDevice(),
     LegacyOnlyDevice(),
     HostKeyChanged(),

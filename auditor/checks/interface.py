@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from auditor.checks.context import RuleContext
-    from auditor.model import Finding
+    from auditor.model import DeviceResult, Finding
 
 DOCS_URL = "https://github.com/sshdrift/sshdrift"
 """Base URL of the project's README; rule help URIs are anchors into its rule table."""
@@ -84,3 +84,30 @@ class Rule(ABC):
             Findings in the rule's own order; the registry sorts the union. Never raises for bad input:
             the engine's readers already turned that into an :class:`~auditor.errors.AuditorError`.
         """
+
+
+class DeviceRule(Rule):
+    """A rule judged one device result at a time (``incompatible-device``, ``terrapin-exposed``, ...).
+
+    Subclasses implement :meth:`find_one`; :meth:`find` applies it to every result of the context,
+    and a live probe applies it to its own results (:func:`auditor.analysis.rule_context.probe_findings`).
+    """
+
+    def ran(self, context: RuleContext) -> bool:
+        """True when there are device results."""
+        return bool(context.devices)
+
+    def find(self, context: RuleContext) -> list[Finding]:
+        """The rule's findings for every device result in ``context``, in result order."""
+        return [f for result in context.devices for f in self.find_one(result, context)]
+
+    @abstractmethod
+    def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
+        """The rule's findings for one device result (``[]`` when it does not apply); never raises."""
+
+
+def device_label(result: DeviceResult) -> str:
+    """How a finding names the device of ``result``: ``name (host:port)``, or ``host:port`` when the name is the host."""
+    device = result.device
+    where = f"{device.host}:{device.port}"
+    return f"{device.name} ({where})" if device.name != device.host else where

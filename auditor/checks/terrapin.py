@@ -24,7 +24,7 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.context import RuleContext
-from auditor.checks.interface import CatalogEntry, Rule
+from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
 from auditor.checks.remediation import device_without
 from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Negotiated, Severity, Verdict
@@ -139,17 +139,11 @@ def server_strict_kex(result: DeviceResult, facts: StrictKexFacts) -> bool | Non
     return result.strict_kex
 
 
-def _label(result: DeviceResult) -> str:
-    device = result.device
-    where = f"{device.host}:{device.port}"
-    return f"{device.name} ({where})" if device.name != device.host else where
-
-
 def _yes(value: bool) -> str:
     return "yes" if value else "no"
 
 
-class TerrapinExposed(Rule):
+class TerrapinExposed(DeviceRule):
     """``terrapin-exposed``: an exposed mode is negotiated and strict kex is not on both sides (CVE-2023-48795)."""
 
     entry = CatalogEntry(
@@ -171,14 +165,6 @@ class TerrapinExposed(Rule):
         ),
         default_severity="warning",
     )
-
-    def ran(self, context: RuleContext) -> bool:
-        """True when there are device results."""
-        return bool(context.devices)
-
-    def find(self, context: RuleContext) -> list[Finding]:
-        """The rule's findings for every device result in ``context``, in result order."""
-        return [f for result in context.devices for f in self.find_one(result, context)]
 
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One warning per client verdict of ``result`` that negotiates an exposed mode without strict kex on both sides."""
@@ -211,7 +197,7 @@ def _finding(result: DeviceResult, verdict: Verdict, server: bool, facts: Strict
         rule=TerrapinExposed.entry.id,
         severity=Severity.WARNING,
         message=(
-            f"{_label(result)}: {verdict.client} {verdict.version} negotiates {mode} ({how}) and strict kex is "
+            f"{device_label(result)}: {verdict.client} {verdict.version} negotiates {mode} ({how}) and strict kex is "
             f"not on both sides (client {_yes(client)}, server {_yes(server)}): exposed to Terrapin "
             f"({facts.cve}, {facts.advisory})"
         ),
