@@ -112,3 +112,25 @@ def test_the_entry_point_pauses_the_collector_for_start_up_and_the_command_runs_
     assert proc.returncode == 1, proc.stderr
     assert "collector [True]" in proc.stderr
     assert json.loads(proc.stdout)["command"] == "lock"
+
+
+def test_the_one_command_app_of_the_entry_point_says_what_the_whole_app_says() -> None:
+    """``cli.main`` builds only the command named (start-up); its help and usage errors match the whole app's."""
+    from typer.main import get_command_name
+
+    from auditor.cli import app
+
+    names = [get_command_name(c.callback.__name__) for c in app.registered_commands if c.callback]
+    assert "lock" in names and len(names) >= 10
+    env = {**os.environ, "COLUMNS": "100"}
+    for argv in [[name, "--help"] for name in names] + [["lock", "--no-such-option"], ["lok"]]:
+        outputs = []
+        for call in ("main()", "app()"):
+            script = f"import sys; sys.argv[0] = 'sshdrift'; from auditor.cli import app, main; {call}"
+            proc = subprocess.run(
+                [sys.executable, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+                check=False,
+            )  # fmt: skip
+            outputs.append((proc.returncode, proc.stdout, proc.stderr))
+        assert outputs[0] == outputs[1], argv
+        assert outputs[0][0] in (0, 2) and "Usage: sshdrift" in outputs[0][1] + outputs[0][2], argv
