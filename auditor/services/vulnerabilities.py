@@ -22,6 +22,7 @@ from packaging.utils import canonicalize_name
 from auditor.errors import VulnerabilityServiceError
 from auditor.model import Skipped
 from auditor.services.interface import VulnerabilityRecords, VulnerabilityService
+from auditor.sources.cache import cache_dir
 from auditor.sources.osv import Advisory, advisories
 
 if TYPE_CHECKING:
@@ -190,14 +191,4 @@ def service_for(settings: Settings) -> VulnerabilityService | None:
         return OsvDirectory(Path(settings.vuln_db))
     if settings.offline:
         return None
-    return PipAuditService(timeout=settings.timeout, cache_dir=_cache_dir() / "pip-audit")
-
-
-def _cache_dir() -> Path:
-    """The cache root of sshdrift: ``$SSHDRIFT_CACHE_DIR`` or platformdirs' user cache directory for ``sshdrift``."""
-    configured = os.environ.get("SSHDRIFT_CACHE_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("sshdrift"))
+    return PipAuditService(timeout=settings.timeout, cache_dir=cache_dir() / "pip-audit")

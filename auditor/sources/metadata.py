@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.errors import ResolverError
 from auditor.progress import Progress
+from auditor.sources import cache
 
 Pin = tuple[str, str]
 """``(normalized name, version)``."""
@@ -51,13 +51,8 @@ class RequiresDist:
 
 
 def cache_dir() -> Path:
-    """Where requires-dist is cached: ``$SSHDRIFT_CACHE_DIR/requires-dist`` or the user cache directory."""
-    override = os.environ.get("SSHDRIFT_CACHE_DIR")
-    if override:
-        return Path(override) / "requires-dist"
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("sshdrift")) / "requires-dist"
+    """Where requires-dist is cached: ``requires-dist/`` under :func:`auditor.sources.cache.cache_dir`."""
+    return cache.cache_dir() / "requires-dist"
 
 
 def _cache_file(pin: Pin) -> Path:

@@ -27,9 +27,9 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import AuditorError, ConfigError, LockfileError, ResolverError, UsageError
-from auditor.probe.cache import cache_dir
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
 from auditor.probe.clients.libssh import offers
+from auditor.sources.cache import cache_dir
 from auditor.uv_runner import run_uv
 
 CLIENT = "libssh"

@@ -40,8 +40,8 @@ from pathlib import Path
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
-from auditor.probe.cache import cache_dir
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
+from auditor.sources.cache import cache_dir
 from auditor.uv_runner import run_uv
 
 MARKER = "sshdrift-env.json"

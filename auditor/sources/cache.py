@@ -1,4 +1,4 @@
-"""sshdrift's cache root, shared by client environments and the vulnerability service's cache."""
+"""sshdrift's cache root, shared by client environments, the vulnerability service and the requires-dist cache."""
 
 from __future__ import annotations
 
