@@ -140,9 +140,6 @@ class LockfileFormat(ABC):
     """Conventional file names (glob patterns), in the order a project directory is searched."""
     regenerate: ClassVar[str]
     """The command that writes this lockfile, for error messages (``uv lock``)."""
-    records_constraints: ClassVar[bool] = False
-    """Whether the lock records each package's declared dependency specifiers (Poetry, PDM): then no
-    requires-dist metadata is needed."""
     records_project_requirements: ClassVar[bool] = False
     """Whether the lock records the project's own requirements (uv's ``[package.metadata]`` and
     ``[manifest]``), so a fresh resolution needs nothing beside it."""

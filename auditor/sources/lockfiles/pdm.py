@@ -100,7 +100,6 @@ class PdmLock(LockfileFormat):
     name = "pdm"
     file_patterns = ("pdm.lock",)
     regenerate = REGENERATE
-    records_constraints = True
 
     def sniff(self, path: Path, text: str) -> bool:
         """PDM's header or its ``lock_version`` key."""

@@ -328,7 +328,6 @@ class PoetryLock(LockfileFormat):
     name = "poetry"
     file_patterns = ("poetry.lock",)
     regenerate = REGENERATE
-    records_constraints = True
 
     def sniff(self, path: Path, text: str) -> bool:
         """Poetry's header, or a ``lock-version`` key without PEP 751's ``[[packages]]`` tables."""
