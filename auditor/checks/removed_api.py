@@ -292,8 +292,8 @@ class RemovedApi(Rule):
 
     def find(self, context: RuleContext) -> list[Finding]:
         """Findings for ``context.code`` against ``context.lockfile``'s versions."""
-        if context.code is None or context.lockfile is None:
-            return []
+        if context.code is None or context.lockfile is None or not context.code.uses:
+            return []  # no use of the stack's API, nothing to judge: the facts are not read (start-up)
         removals, options = load_removed_api()
         locked = locked_versions(context.lockfile)
         uses = context.code.uses
