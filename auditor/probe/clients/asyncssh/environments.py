@@ -1,8 +1,9 @@
 """Python environments that hold the asyncssh release a verification handshake must run.
 
 A release is named as ``installed`` (the interpreter ``--python``, default sshdrift's own, which depends on
-asyncssh), ``locked`` (the version the lockfile of ``--project`` pins) or an exact release. Exact
-releases run in cached uv environments, one per release, under ``$SSHDRIFT_CACHE_DIR/envs/asyncssh-X.Y.Z``,
+asyncssh), ``locked`` (the version the lockfile of ``--project`` pins) or an exact release. When the lock
+pins that release, its backend pins (cryptography) are installed exactly too (issue 9 item 2). Exact
+releases run in cached uv environments, one per release and set of pins, under ``$SSHDRIFT_CACHE_DIR/envs/``,
 built in a temporary sibling directory and renamed into place only when complete (a crash or a
 concurrent run never leaves a half-made environment).
 """
@@ -10,6 +11,7 @@ concurrent run never leaves a half-made environment).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import shutil
 import subprocess
@@ -57,15 +59,49 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
         python = _interpreter(request.python or Path(sys.executable))
         versions = installed_versions(python)
         version = versions.pop(CLIENT)
-        return ClientEnvironment(CLIENT, version, python, _backend(versions), f"installed in {python}")
+        return ClientEnvironment(
+            CLIENT,
+            version,
+            python,
+            _backend(versions),
+            f"installed in {python}",
+            backend_source=f"installed in {python}",
+        )
     if request.spec == "locked":
         version, source = _locked(request)
+        lock = request.project
     else:
         version, source = _exact(request.spec), f"asyncssh {request.spec}"
+        lock = request.lock
+    pins, lock_name = lock_backend(lock, version, python_version=request.python_version) if lock else ((), "")
+    pinned_by = f"{lock_name} pins"
     if not verify:
-        return ClientEnvironment(CLIENT, version, None, (), source)
-    python, backend = ensure_environment(version, offline=request.offline)
-    return ClientEnvironment(CLIENT, version, python, backend, source)
+        how = pinned_by if pins else "none pinned: predicted with the offer data's backend"
+        return ClientEnvironment(CLIENT, version, None, pins, source, backend_source=how)
+    python, backend = ensure_environment(version, offline=request.offline, pins=pins)
+    how = f"{pinned_by} (installed exactly)" if pins else "none pinned: the newest the release allows, installed by uv"
+    return ClientEnvironment(CLIENT, version, python, backend, source, backend_source=how)
+
+
+def lock_backend(
+    lock: Path, version: str, *, python_version: str | None = None
+) -> tuple[tuple[tuple[str, str], ...], str]:
+    """``(pins, lockfile name)``: each :data:`BACKEND` member ``lock`` pins when it pins asyncssh ``version``.
+
+    Pins are ``(distribution, version)`` pairs; the name is the lockfile's (``uv.lock``). A lock that pins another asyncssh (a what-if release) or none gives no pins: its backend pins were resolved
+    for another release.
+
+    Raises:
+        LockfileError: the lockfile cannot be read.
+    """
+    from auditor.sources.lockfiles import load_lockfile
+
+    locked = load_lockfile(lock, python_version=python_version)
+    package = locked.packages.get(CLIENT)
+    if package is None or package.version != version:
+        return (), locked.path.name
+    pins = tuple(sorted((name, locked.packages[name].version) for name in BACKEND if name in locked.packages))
+    return pins, locked.path.name
 
 
 def installed_versions(python: Path) -> dict[str, str]:
@@ -95,24 +131,36 @@ def installed_versions(python: Path) -> dict[str, str]:
     return {str(k): str(v) for k, v in versions.items()}
 
 
-def environment_path(version: str) -> Path:
-    """Where the cached environment of asyncssh ``version`` lives (it may not exist yet)."""
-    return cache_dir() / "envs" / f"asyncssh-{version}"
+def environment_path(version: str, pins: tuple[tuple[str, str], ...] = ()) -> Path:
+    """Where the cached environment of asyncssh ``version`` (with ``pins`` of its backend) lives.
+
+    ``asyncssh-X.Y.Z`` without pins (the newest backend the release allows), ``asyncssh-X.Y.Z-<digest>`` with them.
+    """
+    if not pins:
+        return cache_dir() / "envs" / f"asyncssh-{version}"
+    digest = hashlib.sha256(json.dumps(list(pins)).encode()).hexdigest()[:12]
+    return cache_dir() / "envs" / f"asyncssh-{version}-{digest}"
 
 
-def ensure_environment(version: str, *, offline: bool = False) -> tuple[Path, tuple[tuple[str, str], ...]]:
+def ensure_environment(
+    version: str, *, offline: bool = False, pins: tuple[tuple[str, str], ...] = ()
+) -> tuple[Path, tuple[tuple[str, str], ...]]:
     """``(python, backend)`` of the cached environment of asyncssh ``version``, made with uv if needed.
 
+    ``pins`` (``(distribution, version)``, the lock's backend) are installed exactly beside the release.
+
     Raises:
-        ResolverError: uv failed (no such release, the index unreachable, ``--offline`` with a cold cache).
+        ResolverError: uv failed (no such release, pins it cannot satisfy, the index unreachable,
+            ``--offline`` with a cold cache).
     """
-    final = environment_path(version)
+    final = environment_path(version, pins)
     python = final / "bin" / "python"
     recorded = _recorded_backend(final, python)
     if recorded is not None:
         return python, recorded
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-asyncssh-{version}-", dir=final.parent))
+    requirements = [f"asyncssh=={version}", *(f"{name}=={pin}" for name, pin in pins)]
     try:
         try:
             run_uv(
@@ -121,7 +169,7 @@ def ensure_environment(version: str, *, offline: bool = False) -> tuple[Path, tu
                 timeout=300,
             )
             run_uv(
-                ["pip", "install", "--quiet", "--python", str(tmp / "bin" / "python"), f"asyncssh=={version}"],
+                ["pip", "install", "--quiet", "--python", str(tmp / "bin" / "python"), *requirements],
                 offline=offline,
                 timeout=600,
             )

@@ -218,3 +218,14 @@ def test_two_clients_one_device_worst_status_and_a_finding_per_client() -> None:
     # Only asyncssh judged: the v1 Paramiko fields stay empty, the status is asyncssh's.
     alone = merge_verdicts([asyncssh])
     assert (alone.paramiko, alone.status) == (None, DeviceStatus.INCOMPATIBLE)
+
+
+def test_a_lock_pinning_the_release_pins_its_backend_too() -> None:
+    """fixtures/lock/large/uv (made by uv) pins asyncssh 2.24.1 with cryptography 50.0.2: the environment follows."""
+    large = ROOT / "fixtures" / "lock" / "large" / "uv" / "uv.lock"
+    request = EnvironmentRequest("2.24.1", lock=large)
+    environment = get_client("asyncssh").environment(request, verify=False)
+    assert (environment.backend, environment.backend_source) == ((("cryptography", "50.0.2"),), "uv.lock pins")
+    # A what-if release the lock does not pin: its pins were resolved for another release, none apply.
+    other = get_client("asyncssh").environment(EnvironmentRequest("2.13.2", lock=large), verify=False)
+    assert other.backend == () and other.backend_source.startswith("none pinned")
