@@ -14,6 +14,7 @@ from auditor.analysis.fleet import fleet_results
 from auditor.analysis.project_clients import select_clients
 from auditor.analysis.rule_context import probe_findings
 from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped, Verdict
+from auditor.probe.narrowing import Narrowing
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
@@ -82,6 +83,7 @@ def device_checks(
     *,
     why: str,
     lockfile: Lockfile | None = None,
+    narrowings: Sequence[Narrowing] = (),
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release, or the lock's clients.
 
@@ -94,6 +96,8 @@ def device_checks(
         why: how the version was chosen, for the note (``"the version uv.lock pins"``).
         lockfile: the project's lockfile: a live probe then judges every client it brings in
             (:func:`probe_project_clients`; ``--client`` overrides), not only ``paramiko``.
+        narrowings: the project's code's ``disabled_algorithms``, applied to a live probe's predictions and
+            handshakes (:func:`auditor.probe.service.probe_devices`).
 
     Returns:
         ``(device results, findings, notes, skipped)``.
@@ -106,7 +110,7 @@ def device_checks(
     if inventory is None and settings.fleet is None:
         return [], [], ["no --devices or --fleet given: lock checks only"], []
     if lockfile is not None and inventory is not None and settings.fleet is None:
-        return _lock_clients(inventory, lockfile, settings, progress)
+        return _lock_clients(inventory, lockfile, settings, progress, narrowings)
     if paramiko is None:
         subject = str(inventory or settings.fleet)
         return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
@@ -116,7 +120,7 @@ def device_checks(
     assert inventory is not None
     # The same slice (--shard) and ProxyJump (--ssh-config) as `sshdrift probe`, so sharded audits merge.
     devices = inventory_devices(inventory, settings)
-    results = probe_devices(devices, settings, progress, paramiko=paramiko, source=why)
+    results = probe_devices(devices, settings, progress, paramiko=paramiko, source=why, narrowings=narrowings)
     findings = probe_findings(results, settings)
     how = (
         "verified by real handshakes in a uv-made environment of that release"
@@ -127,13 +131,15 @@ def device_checks(
 
 
 def _lock_clients(
-    inventory: Path, lockfile: Lockfile, settings: Settings, progress: Progress
+    inventory: Path, lockfile: Lockfile, settings: Settings, progress: Progress, narrowings: Sequence[Narrowing] = ()
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """:func:`device_checks` for a live probe with every client ``lockfile`` brings in (``audit``)."""
     # audit judges the lock's own releases: [tool.sshdrift] paramiko is a probe what-if, not an audit input.
     settings = replace(settings, paramiko="auto")
     devices = inventory_devices(inventory, settings)
-    results, skipped, notes = probe_project_clients(devices, settings, progress, lockfile, fallback=None)
+    results, skipped, notes = probe_project_clients(
+        devices, settings, progress, lockfile, fallback=None, narrowings=narrowings
+    )
     if not results and not skipped:
         reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
         return [], [], [], [Skipped(str(inventory), reason)]
@@ -147,6 +153,7 @@ def probe_project_clients(
     lockfile: Lockfile | None,
     *,
     fallback: str | None = "paramiko",
+    narrowings: Sequence[Narrowing] = (),
 ) -> tuple[list[DeviceResult], list[Skipped], list[str]]:
     """Probe ``devices`` with the clients the project runs (issue 9 item 1).
 
@@ -160,6 +167,7 @@ def probe_project_clients(
         progress: the probe's progress callback.
         lockfile: the project's lockfile, or None when there is none.
         fallback: the client to judge when nothing else names one; None: judge none (then no results).
+        narrowings: the project's code's ``disabled_algorithms`` (see :func:`auditor.probe.service.probe_devices`).
 
     Returns:
         ``(results, skipped, notes)``: one result per device with a verdict per judged client, a
@@ -172,7 +180,7 @@ def probe_project_clients(
     selection = select_clients(settings, lockfile, fallback=fallback)
     if not selection.judges:
         return [], list(selection.skipped), []
-    results = probe_devices(devices, settings, progress, judges=selection.judges)
+    results = probe_devices(devices, settings, progress, judges=selection.judges, narrowings=narrowings)
     return results, list(selection.skipped), client_notes(results)
 
 

@@ -41,6 +41,7 @@ from auditor.probe.algorithms import client_offer, first_release_without, known_
 from auditor.probe.clients import get_client
 from auditor.probe.clients.backend import backend_needed
 from auditor.probe.clients.interface import Backend
+from auditor.probe.narrowing import NARROWED_BY
 from auditor.probe.negotiation import predict
 from auditor.probe.platforms import platform_of
 from auditor.probe.results import CATEGORY_LABELS, NoOverlap
@@ -123,6 +124,11 @@ def incompatible_finding(
         detail = result.reasons[0] if result.reasons else "no common algorithm"
     fix = _fix(result, failure, lockfile, client, backend)
     how = "verified by a real handshake" if result.verified else "predicted from data, not verified"
+    narrowed = next((r for r in result.reasons if r.startswith(NARROWED_BY)), None)
+    if narrowed is not None:
+        # The code's disabled_algorithms cut it off, not the release: the fix is in the code.
+        how += " with the project's disabled_algorithms"
+        fix = f"{narrowed}; keep the algorithms this device needs enabled there (rule narrowed-offer names the line)"
     return Finding(
         rule="incompatible-device",
         severity=Severity.ERROR,

@@ -12,19 +12,22 @@ Paramiko release judged (``rules/paramiko-algorithms.json``) and reports, with t
   :func:`auditor.probe.negotiation.negotiate`). The inventory does not say which call site reaches which
   device, so every call site is applied to every device; the finding says so.
 
-Prediction only: verified handshakes use Paramiko's default offer.
+A live probe (``audit --devices``) verifies the same narrowing with a real handshake
+(:mod:`auditor.probe.narrowing`, which also parses ``disabled_algorithms`` and narrows the offer): a
+device it cut off is incompatible, verified, its reasons naming the line, and counted here as verified.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from auditor.checks.interface import CatalogEntry, Rule
 from auditor.errors import AuditorError
 from auditor.model import CATEGORIES, DeviceResult, DeviceStatus, Finding, Offered, Severity
 from auditor.probe.kexinit import PSEUDO_KEX
+from auditor.probe.narrowing import disabled_of as disabled_of
+from auditor.probe.narrowing import narrow as narrow
 
 if TYPE_CHECKING:
     from auditor.checks.context import RuleContext
@@ -32,45 +35,6 @@ if TYPE_CHECKING:
     from auditor.sources.project_code import ApiUse
 
 RULE = "narrowed-offer"
-
-DISABLED_KEYS: Mapping[str, tuple[str, ...]] = {
-    "kex": ("kex",),
-    "keys": ("host_key",),
-    "ciphers": ("cipher_c2s", "cipher_s2c"),
-    "macs": ("mac_c2s", "mac_s2c"),
-    "compression": ("compression_c2s", "compression_s2c"),
-}
-"""``disabled_algorithms`` key → the KEXINIT categories it narrows (Paramiko ``Transport._filter_algorithm``)."""
-
-_CERT = "-cert-v01@openssh.com"
-
-
-def disabled_of(use: ApiUse) -> dict[str, frozenset[str]] | None:
-    """The literal ``disabled_algorithms`` of a Paramiko or netmiko call, by key; None when absent or not literal."""
-    if use.kind != "call" or use.package not in ("paramiko", "netmiko"):
-        return None
-    arg = use.argument("disabled_algorithms")
-    if arg is None or not arg.literal or not isinstance(arg.value, dict):
-        return None
-    out = {}
-    for key, names in arg.value.items():
-        if key in DISABLED_KEYS and isinstance(names, (list, tuple, set, frozenset)):
-            out[key] = frozenset(str(n) for n in names)
-    return out or None
-
-
-def narrow(offer: Offered, disabled: Mapping[str, frozenset[str]]) -> Offered:
-    """``offer`` without the ``disabled`` names (markers such as ``ext-info-c`` kept, as Paramiko appends them)."""
-    changes: dict[str, tuple[str, ...]] = {}
-    for key, names in disabled.items():
-        for category in DISABLED_KEYS[key]:
-            kept = tuple(
-                n
-                for n in getattr(offer, category)
-                if n not in names and not (n.endswith(_CERT) and n[: -len(_CERT)] in names)
-            )
-            changes[category] = kept
-    return replace(offer, **changes)
 
 
 def empty_categories(offer: Offered) -> list[str]:
@@ -99,17 +63,19 @@ def _empty_finding(use: ApiUse, version: str, disabled: Mapping[str, frozenset[s
 
 
 def _device_finding(
-    use: ApiUse, version: str, disabled: Mapping[str, frozenset[str]], cut: list[tuple[str, NoOverlap]]
+    use: ApiUse, version: str, disabled: Mapping[str, frozenset[str]], cut: list[tuple[str, NoOverlap, bool]]
 ) -> Finding:
-    shown = "; ".join(f"{name}: no common {failure.category}" for name, failure in cut[:5])
+    shown = "; ".join(f"{name}: no common {failure.category}" for name, failure, _ in cut[:5])
     more = f" and {len(cut) - 5} more" if len(cut) > 5 else ""
+    verified = sum(1 for _, _, by_handshake in cut if by_handshake)
+    how = f"verified by a real handshake with the same disabled_algorithms for {verified}" if verified else "predicted"
     return Finding(
         rule=RULE,
         severity=Severity.ERROR,
         package="paramiko",
         message=(
             f"{use.name}(disabled_algorithms={_text(disabled)}) cuts off {len(cut)} device(s) paramiko {version} "
-            f"negotiates with by default ({shown}{more}); predicted, applied to every device (the inventory does "
+            f"negotiates with by default ({shown}{more}); {how}, applied to every device (the inventory does "
             "not map devices to call sites)"
         ),
         file=use.file,
@@ -119,20 +85,30 @@ def _device_finding(
     )
 
 
-def _cut_off(devices: Sequence[DeviceResult], narrowed: Offered) -> list[tuple[str, NoOverlap]]:
-    """``(device name, failure)`` for compatible devices the narrowed offer cannot negotiate with."""
+def _cut_off(devices: Sequence[DeviceResult], narrowed: Offered, use: ApiUse) -> list[tuple[str, NoOverlap, bool]]:
+    """``(device name, failure, verified)`` for devices the narrowed offer cannot negotiate with.
+
+    A device counts when the default offer reaches it (``compatible``), or when a real handshake with
+    this narrowing made it ``incompatible`` (a reason names ``use``'s line: ``verified`` True).
+    """
     # Start-up: the negotiation (and its result types) loads only when a call narrows the offer.
     from auditor.probe.negotiation import negotiate
     from auditor.probe.results import NoOverlap
 
     out = []
     for result in devices:
-        if result.status is not DeviceStatus.COMPATIBLE or result.offered is None:
+        by_handshake = result.status is DeviceStatus.INCOMPATIBLE and result.verified and _names(result, use)
+        if (result.status is not DeviceStatus.COMPATIBLE and not by_handshake) or result.offered is None:
             continue
         outcome = negotiate(narrowed, result.offered, require_mac_with_aead=True)
         if isinstance(outcome, NoOverlap):
-            out.append((result.device.name, outcome))
+            out.append((result.device.name, outcome, by_handshake))
     return out
+
+
+def _names(result: DeviceResult, use: ApiUse) -> bool:
+    """Whether a reason of ``result`` names ``use``'s line as the one that narrowed the offer."""
+    return any(f" {use.where} " in reason or f" {use.where}," in reason for reason in result.reasons)
 
 
 def narrowing_findings(uses: Iterable[ApiUse], version: str | None, devices: Sequence[DeviceResult]) -> list[Finding]:
@@ -167,7 +143,7 @@ def narrowing_findings(uses: Iterable[ApiUse], version: str | None, devices: Seq
         if empty:
             findings.append(_empty_finding(use, version, disabled, empty))
             continue
-        cut = _cut_off([d for d in devices if d.paramiko in (None, version)], narrowed)
+        cut = _cut_off([d for d in devices if d.paramiko in (None, version)], narrowed, use)
         if cut:
             findings.append(_device_finding(use, version, disabled, cut))
     return findings

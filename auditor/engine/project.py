@@ -79,8 +79,16 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
         from auditor.analysis.devices import device_checks
 
         # Device findings come from the device rules below, over these results.
+        from auditor.probe.narrowing import code_narrowings
+
         results, _, device_notes, device_skipped = device_checks(
-            inventory, paramiko, settings, progress, why=f"the version {lockfile.path.name} pins", lockfile=lockfile
+            inventory,
+            paramiko,
+            settings,
+            progress,
+            why=f"the version {lockfile.path.name} pins",
+            lockfile=lockfile,
+            narrowings=code_narrowings(context.code),
         )
         devices = list(results)
         notes += device_notes

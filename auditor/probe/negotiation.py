@@ -6,7 +6,7 @@ with that client's offer data (``rules/clients/<client>.json``, through :mod:`au
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.model import Device, Negotiated, Offered
@@ -125,6 +125,7 @@ def predict(
     device: Device | None = None,
     known_hosts: Path | None = None,
     options: Sequence[tuple[str, str]] = (),
+    disabled: Mapping[str, Sequence[str]] | None = None,
 ) -> Prediction:
     """Predict negotiation between a client release's default client and a server, from data (RFC 4253 §7.1).
 
@@ -138,6 +139,8 @@ def predict(
         device: the device connected to, for a client whose offer depends on it (the system ssh's ssh_config).
         known_hosts: the known_hosts such a client reads for that device.
         options: the project's settings of the client (:attr:`ClientEnvironment.options`).
+        disabled: ``disabled_algorithms`` the client's offer is narrowed by first (Paramiko's keys ``kex``,
+            ``keys``, ``ciphers``, ``macs``, ``compression``; :func:`auditor.probe.narrowing.narrow`), or None.
 
     Returns:
         A :class:`Prediction`: the negotiated algorithms, or the category with no overlap.
@@ -154,6 +157,10 @@ def predict(
     per_release = getattr(judged, "requires_mac_with_aead", None)
     require = per_release(paramiko_version) if callable(per_release) else judged.require_mac_with_aead
     offer = offer_for(judged, paramiko_version, backend, device=device, known_hosts=known_hosts, options=options)
+    if disabled:
+        from auditor.probe.narrowing import narrow
+
+        offer = narrow(offer, disabled)
     outcome = negotiate(offer, server, require_mac_with_aead=bool(require))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)

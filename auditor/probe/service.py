@@ -33,6 +33,7 @@ from auditor.probe.clients import (
     get_client,
 )
 from auditor.probe.clients.interface import records_hello
+from auditor.probe.narrowing import Narrowing, Verifier, apply_narrowings
 from auditor.probe.platforms import recognize
 from auditor.probe.results import (
     CATEGORY_LABELS,
@@ -88,6 +89,7 @@ def probe_devices(
     client: str = PRIMARY_CLIENT,
     source: str | None = None,
     judges: Sequence[Judge] | None = None,
+    narrowings: Sequence[Narrowing] = (),
 ) -> list[DeviceResult]:
     """Probe ``devices`` for one or more client releases and return their results, in input order.
 
@@ -105,6 +107,9 @@ def probe_devices(
         client: the registry name of the client to judge with. Ignored with ``judges``.
         source: where the release came from, for the verdict (``uv.lock``). Ignored with ``judges``.
         judges: the clients to judge with, each with its spec and source; default the one client above.
+        narrowings: the project's code's ``disabled_algorithms`` (:func:`auditor.probe.narrowing.code_narrowings`):
+            each is verified (and predicted) once more for its client's devices that the default offer reaches;
+            a device it cannot negotiate with is incompatible, its reasons naming the lines.
 
     Returns:
         One :class:`DeviceResult` per device with one verdict per judge in ``verdicts``; its status is the
@@ -126,7 +131,9 @@ def probe_devices(
     recorder = next((e for e in environments if records_hello(get_client(e.client))), None) if settings.verify else None
     grabs, recorded = _grab(devices, settings, progress, recorder, known_hosts)
     per_client = [
-        _judge_grabs(grabs, environment, settings, known_hosts, progress, recorded if environment is recorder else {})
+        _judge_grabs(
+            grabs, environment, settings, known_hosts, progress, recorded if environment is recorder else {}, narrowings
+        )
         for environment in environments
     ]
     return [merge_verdicts(results) for results in zip(*per_client, strict=True)]
@@ -158,10 +165,13 @@ def _judge_grabs(
     known_hosts: KnownHosts | None,
     progress: Progress,
     recorded: Mapping[DeviceKey, HandshakeOutcome],
+    narrowings: Sequence[Narrowing] = (),
 ) -> list[DeviceResult]:
     """One client's results for every grab: prediction from data, then (unless ``--no-verify``) real handshakes.
 
     ``recorded`` holds this client's handshakes already run by :func:`_grab` (the grab read from them).
+    The code's ``narrowings`` of this client then replace both for the devices they cut off
+    (:func:`auditor.probe.narrowing.apply_narrowings`).
     """
     judged = get_client(environment.client)
     predictions = _predictions(
@@ -172,17 +182,43 @@ def _judge_grabs(
         if failed:
             raise failed[0]
     outcomes = _verify(judged, grabs, environment, settings, known_hosts, progress, recorded) if settings.verify else {}
+    verifier = _narrowed_verifier(judged, environment, settings, known_hosts, progress) if settings.verify else None
+    narrowed = apply_narrowings(narrowings, grabs, environment, predictions, outcomes, verifier)
     return [
-        fold(
-            grab,
-            predictions.get(index),
-            outcomes.get(device_key(grab.device)),
-            environment.version,
-            verify=settings.verify,
-            environment=environment,
+        narrowed.annotate(
+            index,
+            fold(
+                grab,
+                narrowed.predictions.get(index),
+                narrowed.outcomes.get(device_key(grab.device)),
+                environment.version,
+                verify=settings.verify,
+                environment=environment,
+            ),
         )
         for index, grab in enumerate(grabs)
     ]
+
+
+def _narrowed_verifier(
+    judged: Client,
+    environment: ClientEnvironment,
+    settings: Settings,
+    known_hosts: KnownHosts | None,
+    progress: Progress,
+) -> Verifier:
+    """Real handshakes of ``judged`` with some devices under one of the code's narrowings, in one progress phase."""
+
+    def verify(devices: Sequence[Device], narrowing: Narrowing) -> Mapping[DeviceKey, HandshakeOutcome]:
+        options = replace(_verify_options(settings, known_hosts), disabled_algorithms=narrowing.as_dict())
+        what = f"verifying with {judged.name} {environment.version} and the code's disabled_algorithms={narrowing.text}"
+        progress.start(what, len(devices))
+        try:
+            return judged.verify(devices, environment, options, progress)
+        finally:
+            progress.stop()
+
+    return verify
 
 
 def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:

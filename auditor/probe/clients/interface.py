@@ -99,6 +99,9 @@ class VerifyOptions:
     record_hello: bool = False
     """Record what the server sends on each handshake's connection (:attr:`HandshakeOutcome.hello`), so the
     verification's own connection serves as the grab; only clients with :func:`records_hello` honour it."""
+    disabled_algorithms: Mapping[str, Sequence[str]] | None = None
+    """The project's code's ``disabled_algorithms`` (``{"kex": [...]}``) the handshakes run with
+    (Paramiko: ``Transport(sock, disabled_algorithms=...)``); None: the client's default offer."""
 
 
 class Client(Protocol):

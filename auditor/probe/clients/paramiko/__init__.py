@@ -145,6 +145,7 @@ class ParamikoClient:
             jump_key=options.jump_key,
             known_hosts=options.known_hosts,
             record=options.record_hello,
+            disabled_algorithms=options.disabled_algorithms,
         )
 
     def failure_category(self, reason: str | None) -> str | None:

@@ -17,7 +17,7 @@ import os
 import subprocess
 import threading
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +48,7 @@ def verify_devices(
     jump_key: Path | None,
     known_hosts: Path | None = None,
     record: bool = False,
+    disabled_algorithms: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """Run ``Transport.start_client`` (no authentication) against each device with ``python``'s Paramiko.
 
@@ -64,6 +65,8 @@ def verify_devices(
         known_hosts: checked for jump hosts' keys (a changed gateway key fails its devices).
         record: fill each outcome's ``hello`` with the server's bytes as Paramiko read them (one
             connection then serves as grab and verification).
+        disabled_algorithms: passed to ``Transport(sock, disabled_algorithms=...)`` (the project's code's
+            narrowing, Paramiko 2.6+), or None for the default offer.
 
     Returns:
         ``(name, host, port)`` → outcome, for every device whose handshake finished. A device whose
@@ -96,6 +99,7 @@ def verify_devices(
                 jump_key=jump_key,
                 known_hosts=known_hosts,
                 record=record,
+                disabled_algorithms=disabled_algorithms,
             )
         except ConfigError as exc:
             with lock:
@@ -125,6 +129,7 @@ def _run_worker(
     jump_key: Path | None,
     known_hosts: Path | None,
     record: bool = False,
+    disabled_algorithms: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """One worker process for ``devices``; stops it when it outlives its time budget."""
     job = {
@@ -133,6 +138,7 @@ def _run_worker(
         "jump_key": str(jump_key) if jump_key else None,
         "known_hosts": str(known_hosts) if known_hosts else None,
         "record": record,
+        "disabled_algorithms": {k: list(v) for k, v in disabled_algorithms.items()} if disabled_algorithms else None,
         "devices": [
             {"id": i, "host": d.host, "port": d.port, "jump": d.jump, "jumps": list(d.jumps)}
             for i, d in enumerate(devices)

@@ -7,7 +7,9 @@ paramiko, never ``auditor``, and uses no syntax newer than Python 3.7.
 Protocol (one job per process):
 
 * stdin: one JSON object ``{"timeout": SECONDS, "threads": N, "devices": [{"id": INT, "host": STR,
-  "port": INT, "jump": "user@gw:port" | null, "jumps": ["user@gw1:port", ...]}], "jump_key": PATH | null, "known_hosts": PATH | null}``;
+  "port": INT, "jump": "user@gw:port" | null, "jumps": ["user@gw1:port", ...]}], "jump_key": PATH | null, "known_hosts": PATH | null,
+  "disabled_algorithms": {"kex": [NAME, ...], ...} | null}`` (``disabled_algorithms``: given to every ``Transport``,
+  the project's code's narrowing);
 * stdout: JSON lines. First ``{"paramiko": VERSION, "python": VERSION}``, then one line per device
   ``{"id", "status", "reason", "negotiated", "host_key_type", "host_key_base64", "fingerprint",
   "banner", "server_sig_algs"}`` as soon as it is known, in completion order; with ``"record": true`` in
@@ -376,7 +378,9 @@ def _handshake(
             return
         hello["connected"] = True
         sock = recorder = _Recorder(sock)
-        transport = paramiko.Transport(sock)
+        # The project's code's narrowing (Paramiko 2.6+); an older Transport's TypeError is this device's error.
+        disabled = device.get("disabled_algorithms")
+        transport = paramiko.Transport(sock, disabled_algorithms=disabled) if disabled else paramiko.Transport(sock)
         remaining = max(0.1, deadline - time.monotonic())
         transport.banner_timeout = remaining
         transport.handshake_timeout = remaining
@@ -446,6 +450,7 @@ def main() -> int:
     endpoint_locks: dict[tuple[str, int], threading.Lock] = {}
     for device in job["devices"]:
         endpoint_locks.setdefault((device["host"], int(device["port"])), threading.Lock())
+        device.setdefault("disabled_algorithms", job.get("disabled_algorithms"))
 
     def run(device: dict[str, Any]) -> None:
         with endpoint_locks[(device["host"], int(device["port"]))]:
