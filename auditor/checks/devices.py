@@ -375,11 +375,6 @@ def _known_name(host: str, port: int) -> str:
     return host if port == 22 else f"[{host}]:{port}"
 
 
-def offered_summary(offered: Offered, category: str) -> str:
-    """``a, b, c`` for a category of an offer (``nothing`` when empty)."""
-    return ", ".join(getattr(offered, category)) or "nothing"
-
-
 class IncompatibleDevice(DeviceRule):
     """``incompatible-device``: no common algorithm in some category (RFC 4253 §7.1)."""
 

@@ -74,14 +74,6 @@ class Locator:
         return None
 
 
-def finding_location(report: Report, finding: Finding) -> Location | None:
-    """The file and line ``finding`` is about, or None when the report names no file at all.
-
-    For many findings of one report, build one :class:`Locator` instead.
-    """
-    return Locator(report).of(finding)
-
-
 def relative_to(path: Path, base: Path) -> str | None:
     """``path`` relative to ``base`` in POSIX form, or None when it lies outside ``base``."""
     try:
