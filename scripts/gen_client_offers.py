@@ -322,6 +322,7 @@ def generate(
     capture: Callable[[str, Path], dict[str, Any]],
     doc: Mapping[str, Any],
     args: argparse.Namespace,
+    oldest: str = "0",
 ) -> int:
     """Capture every release of ``package`` (or ``--only``) and write the client's JSON document."""
     from packaging.version import Version
@@ -329,7 +330,7 @@ def generate(
     existing: dict[str, Any] = {}
     if args.output.is_file():
         existing = json.loads(args.output.read_text(encoding="utf-8")).get("releases", {})
-    versions = args.only or release_versions(package)
+    versions = args.only or [v for v in release_versions(package) if Version(v) >= Version(oldest)]
     releases: dict[str, Any] = dict(existing) if args.only else {}
     failures: dict[str, str] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
@@ -351,6 +352,91 @@ def generate(
     write_atomic(args.output, json.dumps(document, indent=1) + "\n")
     print(f"wrote {args.output} ({len(releases)} releases, {len(failures)} not captured)")
     return 0 if releases else 1
+
+
+# --- ssh2-python (libssh2) ------------------------------------------------------------------------
+
+SSH2_PYTHONS = ("3.11", "3.10", "3.9", "3.8")
+"""Newest first: the first whose wheels of a release install is the one its data is captured with."""
+
+SSH2_OLDEST = "0.26.0"
+"""Older releases are left out: none of them has a wheel for a Python this project supports."""
+
+SSH2_METHODS = {
+    "kex": "LIBSSH2_METHOD_KEX",
+    "host_key": "LIBSSH2_METHOD_HOSTKEY",
+    "cipher": "LIBSSH2_METHOD_CRYPT_CS",
+    "mac": "LIBSSH2_METHOD_MAC_CS",
+    "compression": "LIBSSH2_METHOD_COMP_CS",
+}
+
+SSH2_CLIENT = r"""
+import json, socket, sys
+import ssh2
+from ssh2 import session as module
+sock = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=20)
+session = module.Session()
+try:
+    session.handshake(sock)
+except Exception:
+    pass
+methods = json.loads(sys.argv[2])
+supported = {}
+for category, name in methods.items():
+    try:
+        supported[category] = [a.decode() if isinstance(a, bytes) else str(a) for a in session.supported_algs(getattr(module, name))]
+    except Exception:
+        pass
+try:
+    from ssh2.utils import version
+    libssh2 = version()
+    libssh2 = libssh2.decode() if isinstance(libssh2, bytes) else str(libssh2)
+except Exception:
+    libssh2 = None
+print(json.dumps({"version": ssh2.__version__, "python": "%d.%d" % sys.version_info[:2], "libssh2": libssh2,
+                  "supported": supported}))
+"""
+"""Run by the release's interpreter: ``Session.handshake`` as scrapli's ssh2 transport does, then what it reports."""
+
+
+SSH2_DOC = {
+    "generated_by": "scripts/gen_client_offers.py ssh2",
+    "source": (
+        "the SSH_MSG_KEXINIT each ssh2-python release (the libssh2 its wheel bundles) sent from Session.handshake to a "
+        "local listener, parsed by auditor.probe.kexinit; 'supported' from Session.supported_algs; 'libssh2' from "
+        "ssh2.utils.version() and the client banner"
+    ),
+    "sources": [
+        "https://github.com/ParallelSSH/ssh2-python/blob/master/Changelog.rst",
+        "https://libssh2.org/changes.html",
+    ],
+}
+
+
+def capture_ssh2(version: str, env_dir: Path) -> dict[str, Any]:
+    """One ssh2-python release: its default offer, what libssh2 supports, the libssh2 version."""
+    import re
+
+    from packaging.version import Version
+
+    if Version(version) < Version(SSH2_OLDEST):
+        raise RuntimeError(f"older than {SSH2_OLDEST}: no wheel for a supported Python")
+    found = env_for(f"ssh2-{version}", f"ssh2-python=={version}", env_dir, SSH2_PYTHONS)
+    if found is None:
+        raise RuntimeError(f"no wheel of ssh2-python {version} installs on Python {', '.join(SSH2_PYTHONS)}")
+    py, _ = found
+    captured, proc = capture_client([str(py), "-c", SSH2_CLIENT, "{port}", json.dumps(SSH2_METHODS)])
+    report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    banner = re.search(r"libssh2_([0-9][0-9.]*[0-9])", captured["client_banner"])
+    offered = captured["offered"]
+    return {
+        "python": report["python"],
+        "libssh2": report.get("libssh2") or (banner.group(1) if banner else None),
+        "client_banner": captured["client_banner"],
+        "strict_kex": "kex-strict-c-v00@openssh.com" in offered["kex"],
+        "offered": offered,
+        "supported": report["supported"],
+    }
 
 
 # --- the system OpenSSH client --------------------------------------------------------------------
@@ -422,7 +508,7 @@ def generate_openssh(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Capture what each client release sends in its KEXINIT.")
-    parser.add_argument("client", choices=("libssh", "openssh"))
+    parser.add_argument("client", choices=("libssh", "openssh", "ssh2"))
     parser.add_argument("--ssh-binary", help="openssh: the ssh executable to capture (default: ssh on PATH)")
     parser.add_argument("--only", nargs="*", help="recapture only these releases, keep the others")
     parser.add_argument("--jobs", type=int, default=1, help="releases captured at once (default 1)")
@@ -437,6 +523,8 @@ def main(argv: list[str] | None = None) -> int:
     args.output = args.output or ROOT / "rules" / "clients" / f"{args.client}.json"
     if args.client == "openssh":
         return generate_openssh(args)
+    if args.client == "ssh2":
+        return generate("ssh2-python", capture_ssh2, SSH2_DOC, args, oldest=SSH2_OLDEST)
     return generate("ansible-pylibssh", capture_libssh, LIBSSH_DOC, args)
 
 

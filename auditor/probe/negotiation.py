@@ -49,7 +49,13 @@ def _first_common(client: tuple[str, ...], server: tuple[str, ...]) -> str | Non
     return next((name for name in client if name in offered), None)
 
 
-def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool = True) -> Negotiated | NoOverlap:
+def negotiate(
+    client: Offered,
+    server: Offered,
+    *,
+    require_mac_with_aead: bool = True,
+    implicit_mac_ciphers: frozenset[str] = AEAD_CIPHERS,
+) -> Negotiated | NoOverlap:
     """Settle every category the way RFC 4253 §7.1 and Paramiko's ``Transport._parse_kex_init`` do.
 
     Kex: the first client kex algorithm the server also lists for which a compatible host-key algorithm
@@ -64,6 +70,8 @@ def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool =
         require_mac_with_aead: Paramiko (every release, AES-GCM included) fails with "no acceptable macs"
             when the MAC lists do not overlap even if the cipher is AEAD; pass False for RFC 5647 /
             OpenSSH semantics, where an AEAD cipher makes the MAC implicit.
+        implicit_mac_ciphers: with ``require_mac_with_aead`` False, the AEAD ciphers the client uses without
+            a MAC overlap (libssh2: AES-GCM only); default every AEAD cipher.
 
     Returns:
         The :class:`Negotiated` algorithms (cipher, MAC and compression client-to-server), or the first
@@ -93,10 +101,10 @@ def negotiate(client: Offered, server: Offered, *, require_mac_with_aead: bool =
     for category, cipher in (("mac_c2s", ciphers["cipher_c2s"]), ("mac_s2c", ciphers["cipher_s2c"])):
         chosen = _first_common(getattr(client, category), getattr(server, category))
         if chosen is None:
-            if require_mac_with_aead or cipher not in AEAD_CIPHERS:
+            if require_mac_with_aead or cipher not in implicit_mac_ciphers:
                 return NoOverlap(category, getattr(client, category), getattr(server, category))
             chosen = IMPLICIT_MAC
-        elif not require_mac_with_aead and cipher in AEAD_CIPHERS:
+        elif not require_mac_with_aead and cipher in implicit_mac_ciphers:
             chosen = IMPLICIT_MAC
         macs[category] = chosen
 
@@ -161,7 +169,8 @@ def predict(
         from auditor.probe.narrowing import narrow
 
         offer = narrow(offer, disabled)
-    outcome = negotiate(offer, server, require_mac_with_aead=bool(require))
+    implicit = getattr(judged, "implicit_mac_ciphers", AEAD_CIPHERS)
+    outcome = negotiate(offer, server, require_mac_with_aead=bool(require), implicit_mac_ciphers=frozenset(implicit))
     if isinstance(outcome, NoOverlap):
         return Prediction(paramiko=paramiko_version, negotiated=None, failure=outcome)
     return Prediction(paramiko=paramiko_version, negotiated=outcome, failure=None)

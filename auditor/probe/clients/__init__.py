@@ -20,6 +20,7 @@ from auditor.probe.clients.interface import (
 from auditor.probe.clients.libssh import LIBSSH
 from auditor.probe.clients.openssh import OPENSSH
 from auditor.probe.clients.paramiko import PARAMIKO
+from auditor.probe.clients.ssh2 import SSH2
 
 __all__ = [
     "CLIENTS",
@@ -34,7 +35,7 @@ __all__ = [
     "get_client",
 ]
 
-CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH, LIBSSH, OPENSSH)}
+CLIENTS: dict[str, Client] = {client.name: client for client in (PARAMIKO, ASYNCSSH, LIBSSH, OPENSSH, SSH2)}
 """Every client, by registry name."""
 
 PRIMARY_CLIENT = PARAMIKO.name

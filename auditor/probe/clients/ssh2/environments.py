@@ -1,0 +1,251 @@
+"""Python environments holding the ssh2-python release (and so the libssh2) a verification must run.
+
+The release to judge comes from :class:`~auditor.probe.clients.interface.EnvironmentRequest`:
+
+* ``installed``: the interpreter ``request.python`` (default the running one) and the ssh2-python it imports;
+* ``locked``: the ``ssh2-python`` pin of the lockfile of ``request.project``;
+* ``X.Y.Z``: any release with offer data.
+
+Cached environments are made with uv (``uv venv`` + ``uv pip install --only-binary :all:``: the
+release's own wheel, whose bundled libssh2 is what we judge; building from source would link the
+machine's libssh2 instead), one per release, under ``$SSHDRIFT_CACHE_DIR/envs/ssh2-X.Y.Z``, on the
+Python the offer data was captured with (releases before 1.0.0 have no wheels for Python 3.11). Each
+is built in a temporary directory beside its final place and renamed into place when complete.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from packaging.version import InvalidVersion, Version
+
+from auditor.errors import AuditorError, ConfigError, LockfileError, ResolverError, UsageError
+from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
+from auditor.probe.clients.ssh2 import offers
+from auditor.sources.cache import cache_dir
+from auditor.uv_runner import run_uv
+
+CLIENT = "ssh2"
+"""The registry name of this client."""
+
+MARKER = "sshdrift-env.json"
+"""File written last into a finished environment: ``{"ssh2-python": V, "libssh2": V, "python": ...}``."""
+
+_VERSION_SCRIPT = (
+    "import json, ssh2; from ssh2.utils import version; v = version();"
+    "v = v.decode() if isinstance(v, bytes) else str(v);"
+    "print(json.dumps({'ssh2-python': ssh2.__version__, 'libssh2': v}))"
+)
+"""Run by a foreign interpreter: the ssh2-python release and the libssh2 it was built with."""
+
+
+def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
+    """The ssh2-python release ``request`` names and, with ``verify``, an interpreter that imports it.
+
+    Args:
+        request: ``spec`` ``installed``, ``locked`` or an exact release (``1.2.0.post1``); ``offline`` for uv.
+        verify: make (or reuse) the environment; without it only the release is settled.
+
+    Returns:
+        A :class:`ClientEnvironment`: ``version`` the ssh2-python release, ``backend`` ``(("libssh2", V),)``
+        when known, ``source`` where the choice came from.
+
+    Raises:
+        ConfigError: ``installed`` and the interpreter cannot run or has no ssh2-python.
+        LockfileError: ``locked`` and the lockfile pins no ssh2-python.
+        UsageError: a malformed release, or ``locked`` without a project.
+        ResolverError: uv could not make the environment.
+    """
+    if request.spec == "installed":
+        python = _interpreter(request.python or Path(sys.executable))
+        found = installed_versions(python)
+        version = found["ssh2-python"]
+        return ClientEnvironment(CLIENT, version, python, _backend(found.get("libssh2")), f"installed in {python}")
+    if request.spec == "locked":
+        version, source = locked_version(request)
+    else:
+        version, source = _exact(request.spec), f"--client ssh2 {request.spec}"
+    libssh = _known_libssh2(version)
+    if not verify:
+        return ClientEnvironment(CLIENT, version, None, _backend(libssh), source)
+    python = ensure_environment(version, offline=request.offline)
+    return ClientEnvironment(CLIENT, version, python, _backend(libssh), source)
+
+
+def _known_libssh2(version: str) -> str | None:
+    with contextlib.suppress(AuditorError):
+        return offers.libssh2_version(version)
+    return None
+
+
+def _backend(libssh: str | None) -> tuple[tuple[str, str], ...]:
+    return (("libssh2", libssh),) if libssh else ()
+
+
+def _exact(spec: str) -> str:
+    try:
+        Version(spec)
+    except InvalidVersion as exc:
+        raise UsageError(
+            f"ssh2 {spec}: expected installed, locked or an ssh2-python release such as 1.2.0.post1"
+        ) from exc
+    return spec
+
+
+def locked_version(request: EnvironmentRequest) -> tuple[str, str]:
+    """The ssh2-python version the lockfile of ``request.project`` pins, and that lockfile's name.
+
+    Raises:
+        UsageError: no project was given.
+        LockfileError: the lockfile cannot be read or pins no ssh2-python.
+    """
+    if request.project is None:
+        raise UsageError("ssh2 locked: needs --project PATH (a project directory or its lockfile)")
+    from auditor.sources.lockfiles import load_lockfile
+
+    lock = load_lockfile(request.project, python_version=request.python_version)
+    package = lock.packages.get(offers.PACKAGE)
+    if package is None:
+        raise LockfileError(f"{lock.path}: pins no {offers.PACKAGE}; name a release with --client ssh2")
+    return package.version, lock.path.name
+
+
+def installed_versions(python: Path) -> dict[str, str]:
+    """``{"ssh2-python": V, "libssh2": V}`` as ``python`` imports them (``libssh2`` left out when unknown).
+
+    Raises:
+        ConfigError: ``python`` cannot run or cannot import ssh2.
+    """
+    try:
+        result = subprocess.run(
+            [str(python), "-c", _VERSION_SCRIPT],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(
+            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
+        ) from exc
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(f"{python}: cannot import ssh2 ({last}); install ssh2-python there or name a release")
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise ConfigError(f"{python}: printed no ssh2-python version; pass --python PATH of a working one") from None
+    return {str(k): str(v) for k, v in found.items() if v}
+
+
+def environment_path(version: str) -> Path:
+    """Where the cached environment of ssh2-python ``version`` lives (it may not exist yet)."""
+    return cache_dir() / "envs" / f"ssh2-{version}"
+
+
+def python_for(version: str) -> str:
+    """The Python (``3.11``) whose wheels of ``version`` the offer data was captured with; else ours."""
+    with contextlib.suppress(AuditorError):
+        recorded = offers.release(version).get("python")
+        if recorded:
+            return _pyenv_interpreter(str(recorded))
+    return sys.executable
+
+
+def _pyenv_interpreter(minor: str) -> str:
+    """An interpreter for ``minor``: ours when it matches, else pyenv's or one on PATH, else ``minor`` for uv."""
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == minor:
+        return sys.executable
+    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
+    for candidate in sorted(pyenv.glob(f"{minor}.*/bin/python{minor}"), reverse=True):
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(f"python{minor}")
+    return found if found and "shims" not in found else minor
+
+
+def ensure_environment(version: str, *, offline: bool = False) -> Path:
+    """The interpreter of the cached environment of ssh2-python ``version``, made if needed.
+
+    Raises:
+        ResolverError: uv failed (no wheel for this Python, no such release, the index unreachable, or
+            ``--offline`` with an empty cache); the message carries uv's reason.
+    """
+    final = environment_path(version)
+    python = _venv_python(final)
+    if _is_complete(final, python):
+        return python
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-ssh2-{version}-", dir=final.parent))
+    try:
+        base = python_for(version)
+        try:
+            run_uv(
+                ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(tmp)],
+                offline=offline,
+                timeout=300,
+            )
+            run_uv(
+                [
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--only-binary",
+                    ":all:",
+                    "--python",
+                    str(_venv_python(tmp)),
+                    f"{offers.PACKAGE}=={version}",
+                ],
+                offline=offline,
+                timeout=600,
+            )
+        except ResolverError as exc:
+            raise ResolverError(
+                f"{offers.PACKAGE} {version}: cannot make its environment ({exc.message}); check the release"
+                + (", or drop --offline" if offline else " and the package index")
+            ) from exc
+        found = installed_versions(_venv_python(tmp))
+        marker = {**found, "python": base}
+        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
+        if final.exists() and not _is_complete(final, python):
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not _is_complete(final, python):
+                raise
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return python
+
+
+def _is_complete(env: Path, python: Path) -> bool:
+    marker = env / MARKER
+    if not marker.is_file() or not python.exists():
+        return False
+    with contextlib.suppress(OSError, ValueError):
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get(offers.PACKAGE))
+    return False
+
+
+def _venv_python(env: Path) -> Path:
+    return env / "bin" / "python"
+
+
+def _interpreter(path: Path) -> Path:
+    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
+    if path.is_dir():
+        candidate = _venv_python(path)
+        if candidate.exists():
+            return candidate
+        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
+    return path
