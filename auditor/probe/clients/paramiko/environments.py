@@ -226,22 +226,6 @@ def lock_python(path: Path) -> str | None:
     return exact.group(1) if exact else None
 
 
-def interpreter_for(paramiko: str, *, request: EnvironmentRequest | None = None) -> tuple[Path, str]:
-    """The Python executable to run handshakes with, and the exact Paramiko version it imports.
-
-    Args:
-        paramiko: ``installed``, ``locked`` or an exact release such as ``5.1.0``.
-        request: where to look (``python``, ``project``, ``offline``); its ``spec`` is replaced by ``paramiko``.
-
-    Raises:
-        As :func:`resolve`.
-    """
-    base = request or EnvironmentRequest(spec=paramiko)
-    environment = resolve(replace(base, spec=paramiko), verify=True)
-    assert environment.python is not None
-    return environment.python, environment.version
-
-
 _VERSIONS_SCRIPT = """
 import json, sys
 import paramiko

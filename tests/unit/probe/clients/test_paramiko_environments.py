@@ -16,9 +16,10 @@ from auditor.uv_runner import reason_from_stderr, run_uv
 
 
 def test_installed_is_the_running_interpreter_by_default() -> None:
-    python, version = environments.interpreter_for("installed")
-    assert version == paramiko.__version__
-    assert Path(python) == Path(sys.executable)
+    environment = environments.resolve(EnvironmentRequest("installed"), verify=True)
+    assert environment.version == paramiko.__version__
+    assert environment.python is not None
+    assert Path(environment.python) == Path(sys.executable)
 
 
 def test_installed_environment_names_its_backend_and_source() -> None:
@@ -49,18 +50,18 @@ def test_exact_release_without_verification_needs_no_environment() -> None:
 def test_installed_without_paramiko(tmp_path: Path) -> None:
     run_uv(["venv", "--quiet", "--offline", "--python", sys.executable, str(tmp_path / "env")])
     with pytest.raises(ConfigError, match="cannot import paramiko"):
-        environments.interpreter_for("installed", request=EnvironmentRequest("installed", python=tmp_path / "env"))
+        environments.resolve(EnvironmentRequest("installed", python=tmp_path / "env"), verify=True)
 
 
 @pytest.mark.parametrize("value", ["5.1", "latest", "5.1.0rc", ""])
 def test_bad_versions(value: str) -> None:
     with pytest.raises(UsageError, match="--paramiko"):
-        environments.interpreter_for(value)
+        environments.resolve(EnvironmentRequest(value), verify=True)
 
 
 def test_locked_needs_a_project() -> None:
     with pytest.raises(UsageError, match="--project"):
-        environments.interpreter_for("locked")
+        environments.resolve(EnvironmentRequest("locked"), verify=True)
 
 
 @pytest.mark.parametrize(
