@@ -11,12 +11,16 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditor import __version__
 from auditor.choices import FailOn as FailOn  # re-exported: the model speaks of them
 from auditor.choices import Severity as Severity
 from auditor.errors import ExitCode
+
+if TYPE_CHECKING:
+    # Start-up: what only some commands' reports carry is defined apart, so 'lock' never creates those classes.
+    from auditor.report_parts import BaseComparison, DemoFix, Edit, FreshResolution, LabEntry, WhatIfSummary
 
 SCHEMA_VERSION = 2
 """The JSON report's ``schema_version``: 2 adds each device's ``verdicts`` (one per client judged); the v1
@@ -587,133 +591,6 @@ class Change:
     def to_json(self) -> dict[str, Any]:
         """``{"name", "before", "after"}``; None means added or removed."""
         return {"name": self.name, "before": self.before, "after": self.after}
-
-
-@dataclass(frozen=True)
-class Edit:
-    """One upper bound ``sshdrift fix`` wrote (or, with ``--dry-run``, would write)."""
-
-    package: str
-    locked: str
-    bound: str
-    """The specifier added, e.g. ``<5`` (for a PDM override, the whole range)."""
-    file: str
-    """Relative to the project directory."""
-    place: str
-    """Where in the file, e.g. ``[tool.uv] constraint-dependencies``."""
-
-    def to_json(self) -> dict[str, str]:
-        """``{"package", "locked", "bound", "file", "place"}``."""
-        return {
-            "package": self.package,
-            "locked": self.locked,
-            "bound": self.bound,
-            "file": self.file,
-            "place": self.place,
-        }
-
-
-@dataclass(frozen=True)
-class LabEntry:
-    """One emulated device of the demo's lab: where it listened and which profile it played."""
-
-    name: str
-    host: str
-    port: int
-    profile: str
-    """The profile id, e.g. ``ios15``."""
-    banner: str
-    """The identification string it sent (RFC 4253 §4.2)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"name", "host", "port", "profile", "banner"}``."""
-        return {"name": self.name, "host": self.host, "port": self.port, "profile": self.profile, "banner": self.banner}
-
-
-@dataclass(frozen=True)
-class DemoFix:
-    """The fix the demo computed for the devices its locked Paramiko cannot reach."""
-
-    command: str
-    """The command that writes it, e.g. ``sshdrift fix --below paramiko=4``."""
-    bound: str
-    """The requirement it adds, e.g. ``paramiko<4``."""
-    paramiko_after: str
-    """The release ``uv lock`` would then pick."""
-    edits: tuple[Edit, ...]
-    diff: str
-    """The unified diff of that fix, computed on a copy (nothing is written)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"command", "bound", "paramiko_after", "edits", "diff"}``."""
-        return {
-            "command": self.command,
-            "bound": self.bound,
-            "paramiko_after": self.paramiko_after,
-            "edits": [e.to_json() for e in self.edits],
-            "diff": self.diff,
-        }
-
-
-@dataclass(frozen=True)
-class FreshResolution:
-    """How ``drift`` made the fresh resolution it compares the lock with."""
-
-    backend: str
-    """``uv-lock`` or ``uv-pip-compile``."""
-    exclude_newer: str | None
-    """``--exclude-newer`` (``YYYY-MM-DD`` or RFC 3339), or None for today."""
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"backend", "exclude_newer"}``."""
-        return {"backend": self.backend, "exclude_newer": self.exclude_newer}
-
-
-@dataclass(frozen=True)
-class WhatIfSummary:
-    """What ``whatif`` was asked, and the Paramiko it moves from and to."""
-
-    requirements: tuple[str, ...]
-    """The PEP 508 requirements added, as given."""
-    upgrade: bool
-    """``--upgrade``: everything re-resolved to the newest allowed."""
-    paramiko_before: str | None
-    """The Paramiko the lock pins today (None: none)."""
-    paramiko_after: str | None
-    """The Paramiko the new resolution would install (None: none)."""
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"requirements", "upgrade", "paramiko": {"before", "after"}}``."""
-        return {
-            "requirements": list(self.requirements),
-            "upgrade": self.upgrade,
-            "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
-        }
-
-
-@dataclass(frozen=True)
-class BaseComparison:
-    """``lock --base`` / ``audit --base``: the lock this change starts from, and what the change does."""
-
-    base: str
-    """The git revision (``origin/main``) or lockfile path given to ``--base``."""
-    lockfile: str | None
-    """The base lockfile, e.g. ``uv.lock at origin/main``; None when the revision had none."""
-    paramiko_before: str | None
-    """The Paramiko the base pins (None: none)."""
-    paramiko_after: str | None
-    """The Paramiko the lock pins now (None: none)."""
-    cut_off: tuple[str, ...] = ()
-    """Names of the devices that negotiate with ``paramiko_before`` and fail with ``paramiko_after``."""
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"base", "lockfile", "paramiko": {"before", "after"}, "cut_off": [...]}``."""
-        return {
-            "base": self.base,
-            "lockfile": self.lockfile,
-            "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
-            "cut_off": list(self.cut_off),
-        }
 
 
 LOCKED_PARAMIKO_COMMANDS = frozenset({"lock", "audit", "demo"})

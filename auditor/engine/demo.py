@@ -31,9 +31,10 @@ from auditor.analysis.lock import LockAnalysis, analyze_lock
 from auditor.analysis.rule_context import probe_findings
 from auditor.errors import AuditorError, ResolverError
 from auditor.lab import Lab, LabDevice
-from auditor.model import DemoFix, DeviceResult, Edit, Finding, LabEntry, ProjectInfo, Report
+from auditor.model import DeviceResult, Finding, ProjectInfo, Report
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress
+from auditor.report_parts import DemoFix, Edit, LabEntry
 from auditor.settings import Settings
 from auditor.sources import metadata
 

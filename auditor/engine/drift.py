@@ -11,8 +11,9 @@ from auditor.analysis.drift import fresh_drift
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
 from auditor.engine.requests import DriftRequest
-from auditor.model import FreshResolution, Report
+from auditor.model import Report
 from auditor.progress import Progress
+from auditor.report_parts import FreshResolution
 from auditor.settings import Settings
 from auditor.sources.lockfiles import load_lockfile
 from auditor.sources.ssh_stack import ssh_stack

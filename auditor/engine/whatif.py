@@ -24,8 +24,9 @@ from auditor.analysis.whatif import resolve_whatif
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
 from auditor.engine.requests import WhatIfRequest
-from auditor.model import Report, WhatIfSummary
+from auditor.model import Report
 from auditor.progress import Progress
+from auditor.report_parts import WhatIfSummary
 from auditor.settings import Settings
 from auditor.sources.lockfiles import load_lockfile
 from auditor.sources.ssh_stack import ssh_stack
