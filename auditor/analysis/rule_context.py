@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.checks.accepted_risk import accepted_risks
 from auditor.checks.breaking_release import load_releases
 from auditor.checks.constraints import PackageRange
-from auditor.checks.context import ChangeSet, HostKeyVerdict, RuleContext, host_key_verdicts
+from auditor.checks.context import ChangeSet, HostKeyVerdict, KnownHostsFile, RuleContext, host_key_verdicts
 from auditor.checks.registry import rule_ids
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
@@ -158,15 +158,14 @@ def probe_findings(results: Sequence[DeviceResult], settings: Settings) -> list[
         settings: ``verify`` and ``known_hosts`` (the file verified host keys are compared with).
 
     Returns:
-        ``incompatible-device``, ``legacy-only-device`` and ``host-key-changed`` findings, in result order.
+        The findings of every rule of :data:`auditor.checks.devices.DEVICE_RULES`, in result order.
 
     Raises:
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
-    from auditor.checks.devices import DEVICE_RULES
+    from auditor.checks.devices import device_findings
 
-    context = RuleContext(devices=tuple(results), host_keys=_host_keys(results, settings))
-    return [finding for result in results for rule in DEVICE_RULES for finding in rule.find_one(result, context)]
+    return device_findings(results, known_hosts=_known_hosts(results, settings))
 
 
 def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tuple[str, str, int], HostKeyVerdict]:
@@ -175,9 +174,18 @@ def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tupl
     Raises:
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
+    return host_key_verdicts(devices, _known_hosts(devices, settings))
+
+
+def _known_hosts(devices: Sequence[DeviceResult], settings: Settings) -> KnownHostsFile | None:
+    """The ``--known-hosts`` file, loaded only when a verified handshake of ``devices`` saw a host key.
+
+    Raises:
+        ConfigError: ``--known-hosts`` is missing or unreadable.
+    """
     if not settings.verify or not any(r.host_key_fingerprint is not None for r in devices):
-        return {}
+        return None
     # Start-up: Paramiko (and its cryptography) is imported only when a handshake saw a host key.
     from auditor.probe.sshlib import load_known_hosts
 
-    return host_key_verdicts(devices, load_known_hosts(settings.known_hosts))
+    return load_known_hosts(settings.known_hosts)

@@ -51,7 +51,7 @@ LEGACY_CATEGORIES: tuple[str, ...] = ("kex", "host_key", "cipher_c2s", "mac_c2s"
 
 
 def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsFile | None = None) -> list[Finding]:
-    """The three device rules over ``results``, in result order (for callers that hold results, not a context).
+    """Every rule of :data:`DEVICE_RULES` over ``results``, in result order (for callers that hold results, not a context).
 
     Args:
         results: probe results for one Paramiko version each (``DeviceResult.paramiko``).
@@ -59,7 +59,8 @@ def device_findings(results: Sequence[DeviceResult], *, known_hosts: KnownHostsF
             ``host-key-changed`` check).
 
     Returns:
-        ``incompatible-device``, ``legacy-only-device`` and ``host-key-changed`` findings.
+        Their findings (``incompatible-device``, ``legacy-only-device``, ``host-key-changed``,
+        ``terrapin-exposed``, ``auth-signature``), per result in rule order.
     """
     context = RuleContext(devices=tuple(results), host_keys=host_key_verdicts(results, known_hosts))
     findings: list[Finding] = []
