@@ -226,58 +226,56 @@ def upper_bound(release: Version) -> str:
 
 
 def _first_breaking_release(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Version | None:
-    """The earliest release after the last one that negotiates with the device (from data), or None."""
-    if result.offered is None or result.paramiko is None:
+    """The earliest release after the last one before the judged one that negotiates with the device, or None."""
+    current = _judged_version(result)
+    if current is None or result.offered is None:
         return None
-    return _first_breaking_release_for(result.paramiko, result.offered, client)
-
-
-@functools.cache
-def _first_breaking_release_for(paramiko: str, offered: Offered, client: str = PRIMARY_CLIENT) -> Version | None:
-    """:func:`_first_breaking_release` by value: a fleet repeats a few offers, and each costs a prediction per release."""
-    try:
-        current = Version(paramiko)
-        releases = sorted((Version(r), r) for r in known_releases(client))
-    except (InvalidVersion, AuditorError):
-        return None
-    last_ok: Version | None = None
-    for version, text in releases:
-        if version >= current:
-            break
-        try:
-            if predict(text, offered, client).failure is None:
-                last_ok = version
-        except AuditorError:
-            continue
+    table = _negotiating_releases(result.offered, client)
+    last_ok = max((version for version, _, ok in table if ok and version < current), default=None)
     if last_ok is None:
         return None
-    return next((version for version, _ in releases if version > last_ok), None)
+    return next((version for version, _, _ in table if version > last_ok), None)
 
 
 def _first_working_release_after(result: DeviceResult, client: str = PRIMARY_CLIENT) -> str | None:
-    """The earliest release after the judged one that negotiates with the device (from data), or None."""
-    if result.offered is None or result.paramiko is None:
+    """The earliest final release after the judged one that negotiates with the device (from data), or None."""
+    current = _judged_version(result)
+    if current is None or result.offered is None:
         return None
-    return _first_working_release_for(result.paramiko, result.offered, client)
+    table = _negotiating_releases(result.offered, client)
+    return next((text for version, text, ok in table if ok and version > current and not version.is_prerelease), None)
+
+
+def _judged_version(result: DeviceResult) -> Version | None:
+    """The judged release of ``result`` as a PEP 440 version, or None when there is none or it is not one."""
+    if result.paramiko is None:
+        return None
+    try:
+        return Version(result.paramiko)
+    except InvalidVersion:
+        return None
 
 
 @functools.cache
-def _first_working_release_for(paramiko: str, offered: Offered, client: str = PRIMARY_CLIENT) -> str | None:
-    """:func:`_first_working_release_after` by value (a fleet repeats a few offers)."""
+def _negotiating_releases(offered: Offered, client: str) -> tuple[tuple[Version, str, bool], ...]:
+    """``(version, release, negotiates)`` for every release of ``client`` with data, oldest first.
+
+    ``negotiates`` is whether the release's default client negotiates with ``offered`` (predicted from
+    data; a release whose prediction fails counts as not negotiating). Cached by value: a fleet repeats
+    a few offers, and each costs a prediction per release. Empty when ``client`` has no data.
+    """
     try:
-        current = Version(paramiko)
         releases = sorted((Version(r), r) for r in known_releases(client))
     except (InvalidVersion, AuditorError):
-        return None
-    for version, text in releases:
-        if version <= current or version.is_prerelease:
-            continue
-        try:
-            if predict(text, offered, client).failure is None:
-                return text
-        except AuditorError:
-            continue
-    return None
+        return ()
+    return tuple((version, text, _negotiates(text, offered, client)) for version, text in releases)
+
+
+def _negotiates(release: str, offered: Offered, client: str) -> bool:
+    try:
+        return predict(release, offered, client).failure is None
+    except AuditorError:
+        return False
 
 
 def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Finding | None:
