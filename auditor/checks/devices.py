@@ -38,7 +38,7 @@ from auditor.checks.terrapin import TerrapinExposed
 from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity, Verdict
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
-from auditor.probe.clients import get_client
+from auditor.probe.clients import CLIENTS, get_client
 from auditor.probe.clients.backend import backend_needed
 from auditor.probe.clients.interface import Backend
 from auditor.probe.narrowing import NARROWED_BY
@@ -153,12 +153,32 @@ def _fix(
     The client alternatives are joined by "or" only when there are several; the device side names
     only what the recognized platform can take (``rules/remediation.toml``), with the vendor's source.
     """
-    changes = _backend_side(result, client, backend) + _client_side(result, lockfile, client, backend)
+    changes = (
+        _setting_side(result, failure, client)
+        + _backend_side(result, client, backend)
+        + _client_side(result, lockfile, client, backend)
+    )
     device = _device_side(result, failure, client)
     parts = [" or ".join(changes)] if changes else []
     if device:
         parts.append(device)
     return "; ".join(parts) or f"upgrade the device's SSH server to offer algorithms this {client} supports"
+
+
+def _setting_side(result: DeviceResult, failure: NoOverlap | None, client: str) -> list[str]:
+    """The project's own setting that turns the missing algorithm back on, where the client has one.
+
+    libssh: Ansible's ``ansible_libssh_key_exchange_algorithms`` / ``ansible_libssh_hostkeys`` (its
+    ``widening_hint``); no other client names one.
+    """
+    widen = getattr(CLIENTS.get(client), "widening_hint", None)
+    if failure is None or result.paramiko is None or result.offered is None or not callable(widen):
+        return []
+    try:
+        hint = widen(result.paramiko, result.offered)
+    except AuditorError:
+        return []
+    return [str(hint)] if hint else []
 
 
 def _backend_side(result: DeviceResult, client: str, backend: Backend) -> list[str]:

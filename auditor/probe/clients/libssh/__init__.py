@@ -155,22 +155,54 @@ class LibsshClient:
 
         return failed_category(reason)
 
-    def widening_hint(self, version: str, category: str, server: Sequence[str]) -> str | None:
-        """The Ansible setting that makes ansible-pylibssh ``version`` offer one of ``server``'s algorithms, or None.
+    def widening_hint(self, version: str, server: Offered) -> str | None:
+        """The Ansible settings that make ansible-pylibssh ``version`` negotiate with ``server``, or None.
 
-        Args:
-            version: the ansible-pylibssh release.
-            category: the category without overlap (``kex`` or ``host_key``; others have no Ansible option).
-            server: the server's name-list for that category.
+        Kex and host keys are widened one category at a time with the first of the server's algorithms the
+        release implements (``+name`` where the release takes modifiers, else the whole list), as long as the
+        negotiation (RFC 4253 §7.1) fails in one of them; the hint is given only when the result negotiates
+        (a classic IOS device also needs ``hmac-sha1``, which no Ansible option turns on: then None).
 
         Returns:
-            E.g. ``set ansible_libssh_key_exchange_algorithms: "+diffie-hellman-group14-sha1" (or
-            key_exchange_algorithms in [libssh_connection] of ansible.cfg)``; None when the release has no
-            such option, or implements none of the server's algorithms.
+            E.g. ``set ansible_libssh_key_exchange_algorithms: "+diffie-hellman-group14-sha1" and
+            ansible_libssh_hostkeys: "+ssh-rsa" (or key_exchange_algorithms / hostkeys in [libssh_connection]
+            of ansible.cfg)``.
 
         Raises:
             AuditorError: no data for ``version``.
         """
+        from auditor.probe.clients.libssh import offers
+        from auditor.probe.negotiation import negotiate
+        from auditor.probe.results import NoOverlap
+
+        values: dict[str, str] = {}
+        for _ in _WIDENING:
+            offer = offers.widened_offer(
+                version, key_exchange=values.get("key_exchange_algorithms"), hostkeys=values.get("hostkeys")
+            )
+            outcome = negotiate(offer, server, require_mac_with_aead=self.requires_mac_with_aead(version))
+            if not isinstance(outcome, NoOverlap):
+                break
+            value = self._widened_value(version, outcome.category, getattr(server, outcome.category), offer)
+            if value is None:
+                return None
+            values[_WIDENING[outcome.category]] = value
+        else:
+            offer = offers.widened_offer(
+                version, key_exchange=values.get("key_exchange_algorithms"), hostkeys=values.get("hostkeys")
+            )
+            if isinstance(
+                negotiate(offer, server, require_mac_with_aead=self.requires_mac_with_aead(version)), NoOverlap
+            ):
+                return None
+        if not values:
+            return None
+        variables = " and ".join(f'{LIBSSH_SETTINGS[o][1]}: "{v}"' for o, v in values.items())
+        keys = " / ".join(LIBSSH_SETTINGS[o][0] for o in values)
+        return f"set {variables} (or {keys} in [libssh_connection] of ansible.cfg)"
+
+    def _widened_value(self, version: str, category: str, server: Sequence[str], offer: Offered) -> str | None:
+        """The option value that adds the first of ``server``'s ``category`` algorithms the release implements."""
         from auditor.probe.clients.libssh import offers
 
         option = _WIDENING.get(category)
@@ -180,12 +212,10 @@ class LibsshClient:
         wanted = next((name for name in server if name in implemented), None)
         if wanted is None:
             return None
-        modifiers = bool(offers.release(version).get("modifiers", {}).get(option))
-        current = self.offer(version)
-        listed = tuple(n for n in getattr(current, category) if n not in offers.MARKERS)
-        value = f"+{wanted}" if modifiers else ",".join((*listed, wanted))
-        ini_key, variable = LIBSSH_SETTINGS[option]
-        return f'set {variable}: "{value}" (or {ini_key} in [libssh_connection] of ansible.cfg)'
+        if offers.release(version).get("modifiers", {}).get(option):
+            return f"+{wanted}"
+        listed = tuple(n for n in getattr(offer, category) if n not in offers.MARKERS)
+        return ",".join((*listed, wanted))
 
 
 LIBSSH = LibsshClient()

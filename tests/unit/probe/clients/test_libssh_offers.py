@@ -104,12 +104,33 @@ def test_prediction_classic_ios_between_releases() -> None:
     assert "libssh 1.4.0 offers" in failed.failure.reason("1.4.0", "libssh")
 
 
-def test_hint_names_the_ansible_variable_and_ini_key() -> None:
+def _device(kex: str, host_key: str, mac: str) -> Offered:
+    return Offered(
+        kex=(kex,),
+        host_key=(host_key,),
+        cipher_c2s=("aes128-ctr",),
+        cipher_s2c=("aes128-ctr",),
+        mac_c2s=(mac,),
+        mac_s2c=(mac,),
+        compression_c2s=("none",),
+        compression_s2c=("none",),
+    )
+
+
+def test_hint_names_the_ansible_variables_and_ini_keys() -> None:
     client = LibsshClient()
-    hint = client.widening_hint("1.4.0", "host_key", ("ssh-rsa",))
+    rsa_only = _device("curve25519-sha256", "ssh-rsa", "hmac-sha2-256")
+    hint = client.widening_hint("1.4.0", rsa_only)
     assert hint == 'set ansible_libssh_hostkeys: "+ssh-rsa" (or hostkeys in [libssh_connection] of ansible.cfg)'
-    assert client.widening_hint("1.4.0", "mac_c2s", ("hmac-sha1",)) is None
-    assert client.widening_hint("1.4.0", "host_key", ("ssh-dss",)) is None  # libssh 0.12 has no DSA at all
+    both = client.widening_hint("1.4.0", _device("diffie-hellman-group14-sha1", "ssh-rsa", "hmac-sha2-256"))
+    assert both == (
+        'set ansible_libssh_key_exchange_algorithms: "+diffie-hellman-group14-sha1" and ansible_libssh_hostkeys: '
+        '"+ssh-rsa" (or key_exchange_algorithms / hostkeys in [libssh_connection] of ansible.cfg)'
+    )
+    # Classic IOS also needs hmac-sha1, which no Ansible option turns on; DSA is gone from libssh 0.12 for good.
+    assert client.widening_hint("1.4.0", _device("diffie-hellman-group14-sha1", "ssh-rsa", "hmac-sha1")) is None
+    assert client.widening_hint("1.4.0", _device("curve25519-sha256", "ssh-dss", "hmac-sha2-256")) is None
+    assert client.widening_hint("1.4.0", _device("curve25519-sha256", "ssh-ed25519", "hmac-sha2-256")) is None
 
 
 @pytest.mark.parametrize(
@@ -209,3 +230,28 @@ def test_environment_without_verify_settles_the_release_and_its_libssh() -> None
         get_client("libssh").environment(EnvironmentRequest("locked"), verify=False)
     with pytest.raises(UsageError, match="expected installed, locked"):
         get_client("libssh").environment(EnvironmentRequest("latest"), verify=False)
+
+
+def test_incompatible_device_fix_names_the_ansible_setting_first() -> None:
+    """A libssh 1.4.0 verdict on an ssh-rsa-only device: the fix leads with Ansible's hostkeys, then the pin."""
+    from auditor.checks.devices import incompatible_finding
+    from auditor.model import Device, DeviceResult
+
+    offered = Offered(
+        kex=("curve25519-sha256",),
+        host_key=("ssh-rsa",),
+        cipher_c2s=("aes128-ctr",),
+        cipher_s2c=("aes128-ctr",),
+        mac_c2s=("hmac-sha2-256",),
+        mac_s2c=("hmac-sha2-256",),
+        compression_c2s=("none",),
+        compression_s2c=("none",),
+    )
+    result = DeviceResult(
+        Device(name="r1", host="10.0.0.1", port=22), DeviceStatus.INCOMPATIBLE, offered=offered, paramiko="1.4.0"
+    )
+    finding = incompatible_finding(result, client="libssh")
+    assert finding.fix is not None
+    assert finding.fix.startswith('set ansible_libssh_hostkeys: "+ssh-rsa" (or hostkeys in [libssh_connection]')
+    assert "pin ansible-pylibssh<1.3" in finding.fix
+    assert " or or " not in finding.fix and not finding.fix.endswith("or")
