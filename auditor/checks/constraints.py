@@ -200,10 +200,7 @@ def shortest_path(roots: Sequence[str], children: Mapping[str, Iterable[str]], t
 
 def ancestors(targets: Iterable[str], children: Mapping[str, Iterable[str]]) -> set[str]:
     """Every package from which some target can be reached (targets included)."""
-    parents: dict[str, set[str]] = {}
-    for parent, kids in children.items():
-        for kid in kids:
-            parents.setdefault(kid, set()).add(parent)
+    parents = _parents(children)
     out = set(targets)
     queue = deque(out)
     while queue:
@@ -217,6 +214,86 @@ def ancestors(targets: Iterable[str], children: Mapping[str, Iterable[str]]) -> 
 def project_info(lockfile: Lockfile) -> ProjectInfo:
     """The report's ``project`` member for ``lockfile``."""
     return ProjectInfo(path=str(lockfile.path.parent), lockfile=lockfile.path.name, format=lockfile.format)
+
+
+def _applicable_edges(
+    lockfile: Lockfile,
+    edges: Mapping[str, Sequence[Constraint]],
+    env: Environment,
+) -> tuple[dict[str, list[Constraint]], dict[str, list[str]]]:
+    """The constraints that apply to each locked package, and the dependency graph they imply.
+
+    Args:
+        lockfile: the parsed lock, with declarations.
+        edges: dependent name → the constraints it declares.
+        env: the target environment for markers (PEP 508).
+
+    Returns:
+        ``(on, children)``: package name → its applicable constraints (the dependents' whose marker
+        holds, then the project's declarations); parent name → child names (the lock's recorded
+        dependencies plus every applicable edge).
+    """
+    requested = requested_extras(lockfile.declarations, edges, env)
+    on: dict[str, list[Constraint]] = {}
+    children: dict[str, list[str]] = {name: list(pkg.dependencies) for name, pkg in lockfile.packages.items()}
+    for by, constraints in edges.items():
+        if by not in lockfile.packages:
+            continue
+        for constraint in constraints:
+            if constraint.package in lockfile.packages and _applies(constraint, env, requested):
+                on.setdefault(constraint.package, []).append(constraint)
+                if constraint.package not in children.setdefault(by, []):
+                    children[by].append(constraint.package)
+    for constraint in lockfile.declarations:
+        on.setdefault(constraint.package, []).append(constraint)
+    return on, children
+
+
+def _parents(children: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Invert a parent → children graph: child name → the names of its parents."""
+    parents: dict[str, set[str]] = {}
+    for parent, kids in children.items():
+        for kid in kids:
+            parents.setdefault(kid, set()).add(parent)
+    return parents
+
+
+def _project_roots(lockfile: Lockfile) -> list[str]:
+    """Where dependency paths start: the lock's roots, else the project's direct declarations."""
+    return list(lockfile.roots) or [
+        c.package for c in lockfile.declarations if c.kind not in ("constraint", "override")
+    ]
+
+
+def _unrankable(name: str, version: str, source: str | None) -> Skipped | None:
+    """A :class:`Skipped` when the locked ``version`` cannot be ranked (empty or not PEP 440), else ``None``."""
+    if not version:
+        return Skipped(name, f"{source or 'non-registry'} source without a version; not evaluated")
+    try:
+        Version(version)
+    except InvalidVersion:
+        # The rules compare versions (PEP 440); a legacy or hand-edited one cannot be ranked.
+        return Skipped(name, f"version {version!r} is not a PEP 440 version; not evaluated")
+    return None
+
+
+def _blind_skip(
+    name: str, blind: Sequence[str], unknown: Mapping[str, str], lockfile: Lockfile, edges_unknown: bool
+) -> Skipped:
+    """The :class:`Skipped` for a package left open while the requires-dist of ``blind`` dependents is unknown.
+
+    The dependents are grouped by why their requires-dist is unknown (usually one reason for all),
+    naming at most three per reason.
+    """
+    by_reason: dict[str, list[str]] = {}
+    for parent in blind:
+        by_reason.setdefault(unknown[parent], []).append(f"{parent} {lockfile.packages[parent].version}")
+    causes = "; ".join(
+        f"{', '.join(who[:3])}{f' and {len(who) - 3} more' if len(who) > 3 else ''}: {why}"
+        for why, who in by_reason.items()
+    )
+    whose = "the locked packages (this lockfile records no edges)" if edges_unknown else "its dependents"
+    return Skipped(name, f"range not evaluated: the requires-dist of {whose} is unknown ({causes})", True)
 
 
 def compute_ranges(
@@ -239,65 +316,26 @@ def compute_ranges(
         The ranges, and a :class:`Skipped` for each package that cannot be evaluated: its known
         constraints leave it open but a dependent's constraints are unknown, so a cap may be missed.
     """
-    requested = requested_extras(lockfile.declarations, edges, env)
-    on: dict[str, list[Constraint]] = {}
-    children: dict[str, list[str]] = {name: list(pkg.dependencies) for name, pkg in lockfile.packages.items()}
-    for by, constraints in edges.items():
-        if by not in lockfile.packages:
-            continue
-        for constraint in constraints:
-            if constraint.package in lockfile.packages and _applies(constraint, env, requested):
-                on.setdefault(constraint.package, []).append(constraint)
-                if constraint.package not in children.setdefault(by, []):
-                    children[by].append(constraint.package)
-    for constraint in lockfile.declarations:
-        on.setdefault(constraint.package, []).append(constraint)
-    parents: dict[str, set[str]] = {}
-    for parent, kids in children.items():
-        for kid in kids:
-            parents.setdefault(kid, set()).add(parent)
+    on, children = _applicable_edges(lockfile, edges, env)
+    parents = _parents(children)
     edges_unknown = not any(children.values())
-    roots = list(lockfile.roots) or [
-        c.package for c in lockfile.declarations if c.kind not in ("constraint", "override")
-    ]
+    roots = _project_roots(lockfile)
     ranges: list[PackageRange] = []
     skipped: list[Skipped] = []
     for name in sorted(lockfile.packages):
         if name not in stack:
             continue
         package = lockfile.packages[name]
-        if not package.version:
-            skipped.append(Skipped(name, f"{package.source or 'non-registry'} source without a version; not evaluated"))
-            continue
-        try:
-            Version(package.version)
-        except InvalidVersion:
-            # The rules compare versions (PEP 440); a legacy or hand-edited one cannot be ranked.
-            skipped.append(Skipped(name, f"version {package.version!r} is not a PEP 440 version; not evaluated"))
+        unrankable = _unrankable(name, package.version, package.source)
+        if unrankable is not None:
+            skipped.append(unrankable)
             continue
         constraints = on.get(name, [])
         overrides = [c for c in constraints if c.kind == "override"]
         effective = intersect(overrides or constraints)
-        path = shortest_path(roots, children, name) or (name,)
         blind = sorted(p for p in (unknown if edges_unknown else parents.get(name, ())) if p in unknown and p != name)
         if blind and not overrides and admits_next_major(effective, package.version):
-            # Group the dependents by why their requires-dist is unknown (usually one reason for all).
-            by_reason: dict[str, list[str]] = {}
-            for parent in blind:
-                by_reason.setdefault(unknown[parent], []).append(f"{parent} {lockfile.packages[parent].version}")
-            causes = "; ".join(
-                f"{', '.join(who[:3])}{f' and {len(who) - 3} more' if len(who) > 3 else ''}: {why}"
-                for why, who in by_reason.items()
-            )
-            skipped.append(
-                Skipped(
-                    name,
-                    "range not evaluated: the requires-dist of "
-                    + ("the locked packages (this lockfile records no edges)" if edges_unknown else "its dependents")
-                    + f" is unknown ({causes})",
-                    True,
-                )
-            )
+            skipped.append(_blind_skip(name, blind, unknown, lockfile, edges_unknown))
             continue
         ranges.append(
             PackageRange(
@@ -307,7 +345,7 @@ def compute_ranges(
                 constraints=tuple(constraints),
                 effective=effective,
                 overridden=bool(overrides),
-                path=path,
+                path=shortest_path(roots, children, name) or (name,),
                 line=package.line,
             )
         )
