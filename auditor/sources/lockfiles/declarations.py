@@ -10,7 +10,7 @@ written on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,9 @@ from auditor.sources.lockfiles.poetry import dependency_constraints
 from auditor.sources.tomlfile import line_of, parse_toml, read_text
 
 _FIX = "fix the file and run again"
+
+_Reader = Callable[[Iterable[Any], str], list[Constraint]]
+"""Reads a list of PEP 508 strings as constraints of one kind (``dependency``, ``group:dev``, ...)."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +96,57 @@ def _extras(kind: str) -> tuple[str, ...]:
     return (kind.split(":", 1)[1],) if kind.startswith("extra:") else ()
 
 
+def _standard_declarations(data: dict[str, Any], read: _Reader) -> list[Constraint]:
+    """``[project] dependencies`` and ``optional-dependencies`` (PEP 621), ``[dependency-groups]`` (PEP 735)."""
+    project = data.get("project") or {}
+    out = read(project.get("dependencies") or (), "dependency")
+    for extra, entries in (project.get("optional-dependencies") or {}).items():
+        out += read(entries or (), f"extra:{extra}")
+    for group, entries in (data.get("dependency-groups") or {}).items():
+        out += read(entries or (), f"group:{group}")
+    return out
+
+
+def _uv_declarations(uv: dict[str, Any], read: _Reader) -> list[Constraint]:
+    """``[tool.uv]`` ``dev-dependencies`` (kind ``group:dev``), ``constraint-`` and ``override-dependencies``."""
+    return (
+        read(uv.get("dev-dependencies") or (), "group:dev")
+        + read(uv.get("constraint-dependencies") or (), "constraint")
+        + read(uv.get("override-dependencies") or (), "override")
+    )
+
+
+def _pdm_declarations(pdm: dict[str, Any], read: _Reader, text: str, file: str) -> list[Constraint]:
+    """``[tool.pdm] dev-dependencies`` (kind ``group:NAME``) and ``[tool.pdm.resolution.overrides]``."""
+    out: list[Constraint] = []
+    for group, entries in (pdm.get("dev-dependencies") or {}).items():
+        out += read(entries or (), f"group:{group}")
+    return out + _pdm_overrides(pdm, text, file)
+
+
+def _poetry_declarations(
+    poetry: dict[str, Any], text: str, file: str, env: Environment, pyproject: Path
+) -> list[Constraint]:
+    """``[tool.poetry.dependencies]`` (kind ``dependency``) and each group's (``group:NAME``), as PEP 440.
+
+    Raises:
+        LockfileError: a Poetry constraint cannot be converted.
+    """
+    tables: list[tuple[str, Any]] = [("dependency", poetry.get("dependencies"))]
+    for group, table in (poetry.get("group") or {}).items():
+        tables.append((f"group:{group}", (table or {}).get("dependencies")))
+    out: list[Constraint] = []
+    for kind, table in tables:
+        try:
+            converted = dependency_constraints(PROJECT, table, {}, env, file=file)
+        except ValueError as exc:
+            raise LockfileError(f"{pyproject}: [tool.poetry] {exc}; fix the constraint") from None
+        for c in converted:
+            line = line_of(text, f"{c.package} =") or line_of(text, f'"{c.package}"')
+            out.append(Constraint(PROJECT, c.package, c.specifier, c.marker, kind, file, line, c.extras))
+    return out
+
+
 def read_declarations(pyproject: Path, env: Environment) -> Declarations:
     """Read every dependency declaration of ``pyproject`` for the target environment ``env``.
 
@@ -106,43 +160,18 @@ def read_declarations(pyproject: Path, env: Environment) -> Declarations:
     text = read_text(pyproject, "uv init", next_step=_FIX)
     data = parse_toml(pyproject, text, "uv init", next_step=_FIX)
     file = pyproject.name
-    out: list[Constraint] = []
-    project = data.get("project") or {}
-    out += _pep508(project.get("dependencies") or (), "dependency", text, file, env, pyproject)
-    for extra, entries in (project.get("optional-dependencies") or {}).items():
-        out += _pep508(entries or (), f"extra:{extra}", text, file, env, pyproject)
-    for group, entries in (data.get("dependency-groups") or {}).items():
-        out += _pep508(entries or (), f"group:{group}", text, file, env, pyproject)
+
+    def read(entries: Iterable[Any], kind: str) -> list[Constraint]:
+        return _pep508(entries, kind, text, file, env, pyproject)
+
     tool = data.get("tool") or {}
-    uv = tool.get("uv") or {}
-    out += _pep508(uv.get("dev-dependencies") or (), "group:dev", text, file, env, pyproject)
-    out += _pep508(uv.get("constraint-dependencies") or (), "constraint", text, file, env, pyproject)
-    out += _pep508(uv.get("override-dependencies") or (), "override", text, file, env, pyproject)
-    for group, entries in ((tool.get("pdm") or {}).get("dev-dependencies") or {}).items():
-        out += _pep508(entries or (), f"group:{group}", text, file, env, pyproject)
-    out += _pdm_overrides(tool.get("pdm") or {}, text, file)
     poetry = tool.get("poetry") or {}
-    poetry_tables: list[tuple[str, Any]] = [("dependency", poetry.get("dependencies"))]
-    for group, table in (poetry.get("group") or {}).items():
-        poetry_tables.append((f"group:{group}", (table or {}).get("dependencies")))
-    for kind, table in poetry_tables:
-        try:
-            for constraint in dependency_constraints(PROJECT, table, {}, env, file=file):
-                line = line_of(text, f"{constraint.package} =") or line_of(text, f'"{constraint.package}"')
-                out.append(
-                    Constraint(
-                        PROJECT,
-                        constraint.package,
-                        constraint.specifier,
-                        constraint.marker,
-                        kind,
-                        file,
-                        line,
-                        constraint.extras,
-                    )
-                )
-        except ValueError as exc:
-            raise LockfileError(f"{pyproject}: [tool.poetry] {exc}; fix the constraint") from None
+    out = (
+        _standard_declarations(data, read)
+        + _uv_declarations(tool.get("uv") or {}, read)
+        + _pdm_declarations(tool.get("pdm") or {}, read, text, file)
+        + _poetry_declarations(poetry, text, file, env, pyproject)
+    )
     roots = tuple(dict.fromkeys(c.package for c in out if c.kind not in ("constraint", "override")))
-    name = project.get("name") or poetry.get("name")
+    name = (data.get("project") or {}).get("name") or poetry.get("name")
     return Declarations(tuple(out), roots, canonicalize_name(name) if isinstance(name, str) else None)
