@@ -50,7 +50,7 @@ METHOD_CATEGORY = {
 }
 """libssh's method names in ``kex error : no match for method ...`` (``ssh_kex_desc``) → our category."""
 
-_NO_MATCH = re.compile(r"no match for method ([^:]+?)\s*:")
+_NO_MATCH = re.compile(r"no match for method ([^:]+?)\s*(?::|$)")
 _NEGOTIATED = re.compile(r"ssh_kex_select_methods:\s+Negotiated (\S+)")
 _BANNER = re.compile(r"Analyzing banner: (.+?)\s*$", re.MULTILINE)
 _UNREACHABLE = re.compile(
@@ -73,12 +73,13 @@ def failed_category(reason: str | None) -> str | None:
 def classify(report: dict[str, Any] | None, stderr: str, timeout: float) -> tuple[DeviceStatus, str | None]:
     """``(status, reason)`` of one worker run: its JSON report (None if it printed none) and its libssh log.
 
-    The reason is the client's own message, shortened to its first line; None when compatible.
+    The reason is the client's own message, its first line without the name-lists; None when compatible.
     """
     if report is None:
         return DeviceStatus.UNREACHABLE, f"handshake timed out after {timeout:g} s"
     error = (report.get("error") or "").strip().splitlines()
-    reason = error[0] if error else None
+    # libssh's kex error goes on with both lists in full; the report has them already.
+    reason = error[0].split(": server [")[0] if error else None
     if report.get("connected"):
         return DeviceStatus.COMPATIBLE, None
     if failed_category(reason) is not None or "kex error" in (reason or ""):

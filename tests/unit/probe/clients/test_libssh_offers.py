@@ -149,6 +149,7 @@ def test_hint_names_the_ansible_variables_and_ini_keys() -> None:
             "ssh connect failed: kex error : no match for method mac algo client->server: server [a], client [b]",
             "mac_c2s",
         ),
+        ("ssh connect failed: kex error : no match for method server host key algo", "host_key"),
         ("Failed to find any acceptable way to authenticate", None),
     ],
 )
@@ -255,3 +256,11 @@ def test_incompatible_device_fix_names_the_ansible_setting_first() -> None:
     assert finding.fix.startswith('set ansible_libssh_hostkeys: "+ssh-rsa" (or hostkeys in [libssh_connection]')
     assert "pin ansible-pylibssh<1.3" in finding.fix
     assert " or or " not in finding.fix and not finding.fix.endswith("or")
+
+
+def test_the_reason_leaves_the_lists_to_the_report() -> None:
+    error = "ssh connect failed: kex error : no match for method kex algos: server [a,b], client [c,d]"
+    assert classify({"connected": False, "error": error}, "", 5.0) == (
+        DeviceStatus.INCOMPATIBLE,
+        "ssh connect failed: kex error : no match for method kex algos",
+    )
