@@ -58,6 +58,87 @@ def _removed(change: Change, context: str, file: str | None, before_at: str | No
     )
 
 
+def _moved_up(
+    change: Change, before: Version, after: Version, context: str, file: str | None, before_at: str | None
+) -> Finding:
+    """``resolution-drift`` for SSH-stack package ``change`` moving up from ``before`` to ``after``.
+
+    Error when the move crosses a release listed in ``rules/releases.toml`` whose severity is error,
+    or a major version of a package whose role makes that an error (``rules/ssh-stack.toml``);
+    warning otherwise. The fix (cap below the next major, or try the release with ``whatif``) is
+    offered when the move crosses a major or a release that removes algorithms.
+    """
+    name = canonicalize_name(change.name)
+    crossing = crossed(name, before, after)
+    major = after.major > before.major
+    why = []
+    if crossing:
+        why.append("crosses " + "; ".join(f"{r.version} ({r.summary})" for r in crossing))
+    elif major:
+        why.append(f"crosses a major version ({before.major} -> {after.major})")
+    # A listed release is as loud as its entry says (a removal is an error, a release that only
+    # added a cap is not); a bare major bump is as loud as an open-ended range on that package (a
+    # warning for crypto libraries, rules/ssh-stack.toml); any SSH-stack move is at least a warning.
+    levels = [Severity.WARNING, *(r.severity for r in crossing)]
+    if major:
+        levels.append(_major_severity(name))
+    severity = max(levels, key=lambda s: s.rank)
+    was = f"locked {before}" if before_at is None else f"{before} at {before_at}"
+    message = f"{change.name}: {was}, {context} gives {after}"
+    if why:
+        message += f"; it {why[0]}"
+    return Finding(
+        rule="resolution-drift",
+        severity=severity,
+        message=message,
+        package=change.name,
+        file=file,
+        fix=(
+            f"keep the locked major with '{change.name}<{before.major + 1}'"
+            f"{' (sshdrift fix)' if severity is Severity.ERROR else ''}, or see what "
+            f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
+        )
+        if major or any(r.removes_algorithms for r in crossing)
+        else None,
+    )
+
+
+def _moved_down(
+    change: Change,
+    before: Version,
+    after: Version,
+    in_stack: bool,
+    context: str,
+    file: str | None,
+    before_at: str | None,
+) -> Finding:
+    """``downgrade`` for ``change`` moving down from ``before`` to ``after``.
+
+    A note off the SSH stack; a warning on it, raised to the ``below-severity`` of a listed release
+    it falls below (``rules/releases.toml``) when that is louder.
+    """
+    lost = crossed(canonicalize_name(change.name), after, before) if in_stack else []
+    if lost:
+        severity = max((r.below_severity for r in lost), key=lambda s: s.rank)
+        severity = severity if severity.rank >= Severity.WARNING.rank else Severity.WARNING
+    elif in_stack:
+        severity = Severity.WARNING
+    else:
+        severity = Severity.NOTE
+    at = "" if before_at is None else f" at {before_at}"
+    message = f"{change.name}: {before}{at} -> {after} ({context} moves it down)"
+    if lost:
+        message += "; it falls below " + "; ".join(f"{r.version} ({r.summary})" for r in lost)
+    return Finding(
+        rule="downgrade",
+        severity=severity,
+        message=message,
+        package=change.name,
+        file=file,
+        fix=f"find who forces it with 'uv tree --invert --package {change.name}' and pin deliberately",
+    )
+
+
 def change_findings(
     changes: Sequence[Change],
     *,
@@ -84,71 +165,16 @@ def change_findings(
     stack = set(ssh_stack()) if stack is None else stack
     out: list[Finding] = []
     for change in changes:
-        if change.after is None and change.before is not None and canonicalize_name(change.name) in stack:
+        in_stack = canonicalize_name(change.name) in stack
+        if change.after is None and change.before is not None and in_stack:
             out.append(_removed(change, context, file, before_at))
             continue
         versions = _versions(change)
         if versions is None:
             continue
         before, after = versions
-        name = canonicalize_name(change.name)
-        in_stack = name in stack
         if after > before and in_stack:
-            crossing = crossed(name, before, after)
-            major = after.major > before.major
-            why = []
-            if crossing:
-                why.append("crosses " + "; ".join(f"{r.version} ({r.summary})" for r in crossing))
-            elif major:
-                why.append(f"crosses a major version ({before.major} -> {after.major})")
-            # A listed release is as loud as its entry says (a removal is an error, a release that only
-            # added a cap is not); a bare major bump is as loud as an open-ended range on that package (a
-            # warning for crypto libraries, rules/ssh-stack.toml); any SSH-stack move is at least a warning.
-            levels = [Severity.WARNING, *(r.severity for r in crossing)]
-            if major:
-                levels.append(_major_severity(name))
-            severity = max(levels, key=lambda s: s.rank)
-            was = f"locked {before}" if before_at is None else f"{before} at {before_at}"
-            message = f"{change.name}: {was}, {context} gives {after}"
-            if why:
-                message += f"; it {why[0]}"
-            out.append(
-                Finding(
-                    rule="resolution-drift",
-                    severity=severity,
-                    message=message,
-                    package=change.name,
-                    file=file,
-                    fix=(
-                        f"keep the locked major with '{change.name}<{before.major + 1}'"
-                        f"{' (sshdrift fix)' if severity is Severity.ERROR else ''}, or see what "
-                        f"{after} does to your devices first: sshdrift whatif {change.name}=={after} --devices INV"
-                    )
-                    if major or any(r.removes_algorithms for r in crossing)
-                    else None,
-                )
-            )
+            out.append(_moved_up(change, before, after, context, file, before_at))
         elif after < before:
-            lost = crossed(name, after, before) if in_stack else []
-            if lost:
-                severity = max((r.below_severity for r in lost), key=lambda s: s.rank)
-                severity = severity if severity.rank >= Severity.WARNING.rank else Severity.WARNING
-            elif in_stack:
-                severity = Severity.WARNING
-            else:
-                severity = Severity.NOTE
-            at = "" if before_at is None else f" at {before_at}"
-            message = f"{change.name}: {before}{at} -> {after} ({context} moves it down)"
-            if lost:
-                message += "; it falls below " + "; ".join(f"{r.version} ({r.summary})" for r in lost)
-            out.append(
-                Finding(
-                    rule="downgrade",
-                    severity=severity,
-                    message=message,
-                    package=change.name,
-                    file=file,
-                    fix=f"find who forces it with 'uv tree --invert --package {change.name}' and pin deliberately",
-                )
-            )
+            out.append(_moved_down(change, before, after, in_stack, context, file, before_at))
     return out
