@@ -8,24 +8,26 @@ them, and never prints or exits; progress goes through the caller's
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from auditor.checks.registry import sort_key
 from auditor.engine.project import project_report
-from auditor.engine.requests import (
-    AuditRequest,
-    DemoRequest,
-    DriftRequest,
-    FixRequest,
-    LockRequest,
-    MergeRequest,
-    ProbeRequest,
-    Request,
-    WhatIfRequest,
-)
+from auditor.engine.requests import AuditRequest, LockRequest, Request
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings
+
+if TYPE_CHECKING:
+    from auditor.engine.command_requests import (
+        DemoRequest,
+        DriftRequest,
+        FixRequest,
+        MergeRequest,
+        ProbeRequest,
+        WhatIfRequest,
+    )
 
 __all__ = [
     "AuditRequest",
@@ -58,15 +60,41 @@ def run(request: Request, settings: Settings, progress: Progress) -> Report:
         AuditorError: every error a run can meet, each subclass with its documented exit code
             (bad input 3, usage 2, incomplete services 3); anything else is a bug.
     """
-    report = _build(request, settings, progress)
-    if isinstance(request, MergeRequest):
-        return report  # each shard's findings are in this order already; the join keeps the shards' order
+    if isinstance(request, (LockRequest, AuditRequest)):
+        report = project_report(request, settings, progress)
+    else:
+        from auditor.engine.command_requests import MergeRequest  # Start-up: as in _build.
+
+        report = _build(request, settings, progress)
+        if isinstance(request, MergeRequest):
+            return report  # each shard's findings are in this order already; the join keeps the shards' order
     return replace(report, findings=tuple(sorted(report.findings, key=sort_key)))
+
+
+_COMMAND_REQUESTS = frozenset(
+    {"DemoRequest", "DriftRequest", "FixRequest", "MergeRequest", "ProbeRequest", "WhatIfRequest"}
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The other commands' requests (``engine.FixRequest``), imported on first use (PEP 562; start-up of ``lock``)."""
+    if name in _COMMAND_REQUESTS:
+        return getattr(importlib.import_module("auditor.engine.command_requests"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _build(request: Request, settings: Settings, progress: Progress) -> Report:
     # Start-up: each kind of run imports only its own stack, so 'lock' (the pre-commit hook)
-    # never loads the lab, uv's resolution or the saved-report reader.
+    # never loads the lab, uv's resolution, the saved-report reader or the other requests.
+    from auditor.engine.command_requests import (
+        DemoRequest,
+        DriftRequest,
+        FixRequest,
+        MergeRequest,
+        ProbeRequest,
+        WhatIfRequest,
+    )
+
     if isinstance(request, (FixRequest, DriftRequest, WhatIfRequest)):
         return _build_resolution(request, settings, progress)
     if isinstance(request, ProbeRequest):
@@ -88,6 +116,8 @@ def _build_resolution(
     request: FixRequest | DriftRequest | WhatIfRequest, settings: Settings, progress: Progress
 ) -> Report:
     # Start-up: as in _build.
+    from auditor.engine.command_requests import DriftRequest, FixRequest
+
     if isinstance(request, FixRequest):
         from auditor.engine.fix import fix_report
 

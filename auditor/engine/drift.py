@@ -10,7 +10,7 @@ from auditor.analysis.changes import change_notes
 from auditor.analysis.drift import fresh_drift
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
-from auditor.engine.requests import DriftRequest
+from auditor.engine.command_requests import DriftRequest
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.report_parts import FreshResolution

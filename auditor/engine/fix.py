@@ -5,7 +5,7 @@ from __future__ import annotations
 from auditor.analysis.fix import fix_lockfile, parse_below
 from auditor.analysis.lock import analyze_lock
 from auditor.checks.constraints import project_info
-from auditor.engine.requests import FixRequest
+from auditor.engine.command_requests import FixRequest
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.settings import Settings

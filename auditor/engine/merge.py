@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from auditor.engine.requests import MergeRequest
+from auditor.engine.command_requests import MergeRequest
 from auditor.model import DeviceResult, Finding, Report, Skipped
 from auditor.sources.saved_report import load_report
 

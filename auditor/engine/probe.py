@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from auditor.analysis.devices import inventory_devices, probe_project_clients
 from auditor.analysis.project_clients import project_lockfile
 from auditor.analysis.rule_context import probe_findings
-from auditor.engine.requests import ProbeRequest
+from auditor.engine.command_requests import ProbeRequest
 from auditor.model import DeviceResult, DeviceStatus, Report
 from auditor.probe.service import DISAGREEMENT
 from auditor.progress import Progress

@@ -23,7 +23,7 @@ from auditor.analysis.lock import analyze_lockfile, locked_paramiko
 from auditor.analysis.whatif import resolve_whatif
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
-from auditor.engine.requests import WhatIfRequest
+from auditor.engine.command_requests import WhatIfRequest
 from auditor.model import Report
 from auditor.progress import Progress
 from auditor.report_parts import WhatIfSummary
