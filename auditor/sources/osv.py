@@ -101,6 +101,50 @@ def _range_state(version: Version, events: Iterable[Mapping[str, Any]]) -> tuple
     return affected, fixes[:1], last_affected if affected else None
 
 
+def _entries_for(record: Mapping[str, Any], wanted: str) -> Iterator[Mapping[str, Any]]:
+    """The record's ``affected[]`` entries whose package is ``PyPI`` and named ``wanted`` (PEP 503 normalized)."""
+    for affected in record.get("affected") or ():
+        package = affected.get("package") or {}
+        if str(package.get("ecosystem", "")).lower() != "pypi":
+            continue
+        if canonicalize_name(str(package.get("name", ""))) == wanted:
+            yield affected
+
+
+def _entry_state(
+    affected: Mapping[str, Any], version: str, parsed: Version | None
+) -> tuple[bool, list[Version], str | None]:
+    """Evaluate one ``affected[]`` entry for ``version``: affected?, later fixes, last_affected.
+
+    The entry holds the version when its ``versions`` list names it (as written or as an equal
+    PEP 440 version) or an ``ECOSYSTEM`` range contains it (:func:`_range_state`); an unparsable
+    version (``parsed`` None) is matched against the list only.
+    """
+    listed = {str(v) for v in affected.get("versions") or ()}
+    hit = version in listed or (parsed is not None and any(_version(v) == parsed for v in listed))
+    fixes: list[Version] = []
+    last_affected: str | None = None
+    if parsed is None:
+        return hit, fixes, last_affected
+    for rng in affected.get("ranges") or ():
+        if rng.get("type") != "ECOSYSTEM":
+            continue
+        inside, later, last = _range_state(parsed, rng.get("events") or ())
+        if inside:
+            hit = True
+            fixes += later
+            last_affected = last_affected or last
+    return hit, fixes, last_affected
+
+
+def _first_score(record: Mapping[str, Any]) -> str | None:
+    """The first non-empty ``severity[].score`` of the record (a CVSS vector), else None."""
+    for entry in record.get("severity") or ():
+        if entry.get("score"):
+            return str(entry["score"])
+    return None
+
+
 def match(record: Mapping[str, Any], name: str, version: str, source: str | None = None) -> Advisory | None:
     """The advisory ``record`` makes for package ``name`` at ``version``, or None when it does not apply.
 
@@ -118,44 +162,24 @@ def match(record: Mapping[str, Any], name: str, version: str, source: str | None
     """
     if record.get("withdrawn"):
         return None
-    wanted = canonicalize_name(name)
     parsed = _version(version)
     hit = False
     fixes: list[Version] = []
     last_affected: str | None = None
-    for affected in record.get("affected") or ():
-        package = affected.get("package") or {}
-        if str(package.get("ecosystem", "")).lower() != "pypi":
-            continue
-        if canonicalize_name(str(package.get("name", ""))) != wanted:
-            continue
-        listed = {str(v) for v in affected.get("versions") or ()}
-        if version in listed or (parsed is not None and any(_version(v) == parsed for v in listed)):
-            hit = True
-        if parsed is None:
-            continue
-        for rng in affected.get("ranges") or ():
-            if rng.get("type") != "ECOSYSTEM":
-                continue
-            inside, later, last = _range_state(parsed, rng.get("events") or ())
-            if inside:
-                hit = True
-                fixes += later
-                last_affected = last_affected or last
+    for affected in _entries_for(record, canonicalize_name(name)):
+        inside, later, last = _entry_state(affected, version, parsed)
+        hit = hit or inside
+        fixes += later
+        last_affected = last_affected or last
     if not hit:
         return None
-    severity = None
-    for entry in record.get("severity") or ():
-        if entry.get("score"):
-            severity = str(entry["score"])
-            break
     return Advisory(
         id=str(record.get("id", "?")),
         aliases=tuple(str(a) for a in record.get("aliases") or ()),
         summary=one_line_summary(record),
         fixed=tuple(str(v) for v in sorted(set(fixes))),
         last_affected=None if fixes else last_affected,
-        severity=severity,
+        severity=_first_score(record),
         source=source,
     )
 
