@@ -32,6 +32,31 @@ class FixPlan:
     """The constraints declared on Paramiko today, e.g. ``netmiko >=2.9.5, scp (any)``."""
 
 
+def _offers(results: Sequence[DeviceResult]) -> list[tuple[str, Offered]]:
+    """``(device name, its KEXINIT name-lists)`` for every device the probe read an offer from (errors left out)."""
+    return [(r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR]
+
+
+def _newest_reaching(
+    releases: Sequence[str], effective: SpecifierSet, offered: Sequence[tuple[str, Offered]]
+) -> str | None:
+    """The newest of ``releases`` (ascending) that ``effective`` admits and that negotiates with every offer.
+
+    Negotiation is predicted from sshdrift's data per RFC 4253 §7.1; None when no release fits.
+    """
+    reaching = [
+        r
+        for r in releases
+        if Version(r) in effective and all(predict(r, server).failure is None for _, server in offered)
+    ]
+    return reaching[-1] if reaching else None
+
+
+def _declared(paramiko: PackageReport | None) -> str:
+    """The constraints declared on Paramiko, e.g. ``netmiko >=2.9.5, scp (any)``; empty without an entry."""
+    return ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
+
+
 def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[DeviceResult]) -> FixPlan | str:
     """Compute the upper bound that keeps every device reachable, and the release uv would then lock.
 
@@ -48,25 +73,20 @@ def plan_fix(paramiko: PackageReport | None, locked: str, results: Sequence[Devi
     Returns:
         A :class:`FixPlan`, or a one-line note when there is nothing to fix or no release fits.
     """
-    offered: list[tuple[str, Offered]] = [
-        (r.device.name, r.offered) for r in results if r.offered is not None and r.status is not DeviceStatus.ERROR
-    ]
     if not any(r.status is DeviceStatus.INCOMPATIBLE for r in results):
         return f"paramiko {locked} negotiates with every reachable device: nothing to fix for them"
+    offered = _offers(results)
     effective = SpecifierSet(paramiko.effective_range if paramiko else "")
     releases = [r for r in known_releases() if not Version(r).is_prerelease]
-    candidates = [r for r in releases if Version(r) in effective]
-    reaching = [r for r in candidates if all(predict(r, server).failure is None for _, server in offered)]
-    if not reaching:
+    target = _newest_reaching(releases, effective, offered)
+    if target is None:
         return f"no Paramiko release that paramiko{effective} admits reaches every device"
-    target = reaching[-1]
     above = [r for r in releases if Version(r) > Version(target)]
     if Version(target) > Version(locked) or not above:
         return f"fix: lock paramiko {target} or later (e.g. 'uv lock --upgrade-package paramiko')"
-    declared = ", ".join(f"{c.by} {c.specifier or '(any)'}" for c in paramiko.constraints) if paramiko else ""
     return FixPlan(
         bound="<" + upper_bound(Version(above[0])),
         target=target,
         outcomes=tuple((name, predict(target, server).negotiated) for name, server in offered),
-        declared=declared,
+        declared=_declared(paramiko),
     )
