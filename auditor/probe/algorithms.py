@@ -6,6 +6,8 @@ rules ask across releases. Every function takes ``client`` (default the primary 
 
 from __future__ import annotations
 
+from functools import cache
+
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import AuditorError
@@ -51,10 +53,13 @@ def supported(version: str, client: str = PRIMARY_CLIENT) -> dict[str, tuple[str
     return dict(get_client(client).supported(version))
 
 
+@cache
 def first_release_without(algorithm: str, category: str, after: str, client: str = PRIMARY_CLIENT) -> str | None:
     """The first release after ``after`` whose default client no longer offers ``algorithm``.
 
     Used by the ``legacy-only-device`` rule: "today's negotiation rests on X, which release R removes".
+    Answers are kept for the process (the offer data does not change while it runs): a fleet of devices
+    asks the same few questions once per device.
 
     Args:
         algorithm: an algorithm name, e.g. ``"diffie-hellman-group14-sha1"``.
