@@ -189,7 +189,7 @@ ParamikoOpt = Annotated[
         "--paramiko",
         metavar="auto|installed|locked|X.Y.Z",
         help="Paramiko to verify with: auto (the lock of --project or of the working directory, else "
-        "--python, else sshdrift's own), installed, locked (needs --project), or a version like 5.1.0.",
+        "--python, else sshdrift's own), installed, locked (the lockfile of --project, default the working directory), or a version like 5.1.0.",
         show_default=_D.paramiko,
     ),
 ]
