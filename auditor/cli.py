@@ -64,55 +64,53 @@ def _root(
 
 
 # ------------------------------------------------------------------ shared options
+# Each option is defined once here and named by the commands that take it. A parameter named as a
+# Settings field is a setting (see _settings); the others (PATH, --base, --below) are the command's own.
 # Every option shows its default: the value in force when neither the command line nor
 # [tool.sshdrift] sets it (Settings' defaults; None below means "not given", so the table can apply).
 # Choices take any case (--format JSON).
 
 _D = Settings()
 
-FormatOpt = Annotated[
-    OutputFormat | None,
-    typer.Option("--format", "-f", case_sensitive=False, help="Output format.", show_default=_D.format.value),
-]
-ShowOpt = Annotated[
-    Show | None,
-    typer.Option(
+
+def _opt(*flags: str, help: str, default: str, metavar: str | None = None, **more: Any) -> Any:
+    """A ``typer.Option`` whose help shows ``default``: what applies when neither it nor the table is given."""
+    return typer.Option(*flags, metavar=metavar, help=help, show_default=default, **more)
+
+
+def _show(default: str) -> Any:
+    return _opt(
         "--show",
-        case_sensitive=False,
         help="Devices the table and Markdown list: failures (others grouped, counted) or all.",
-        show_default=_D.show.value,
-    ),
-]
-DemoShowOpt = Annotated[
-    Show | None,
-    typer.Option(
-        "--show",
+        default=default,
         case_sensitive=False,
-        help="Devices the table and Markdown list: failures (others grouped, counted) or all.",
-        show_default=Show.ALL.value,
-    ),
-]
-OutputOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).", show_default="standard output"
-    ),
-]
-FailOnOpt = Annotated[
-    FailOn | None,
-    typer.Option(
-        "--fail-on",
-        case_sensitive=False,
-        help="Lowest severity that makes the exit code 1.",
-        show_default=_D.fail_on.value,
-    ),
-]
+    )
 
 
 def _timeout(what: str) -> Any:
-    return typer.Option("--timeout", metavar="SECONDS", min=0.1, help=what, show_default=f"{_D.timeout:g}")
+    return _opt("--timeout", metavar="SECONDS", min=0.1, help=what, default=f"{_D.timeout:g}")
 
 
+def _devices(what: str) -> Any:
+    return _opt("--devices", "-d", metavar="INVENTORY", help=what, default="[tool.sshdrift] devices, else none")
+
+
+PathArg = Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")]
+FormatOpt = Annotated[
+    OutputFormat | None, _opt("--format", "-f", help="Output format.", default=_D.format.value, case_sensitive=False)
+]
+ShowOpt = Annotated[Show | None, _show(_D.show.value)]
+DemoShowOpt = Annotated[Show | None, _show(Show.ALL.value)]
+OutputOpt = Annotated[
+    Path | None,
+    _opt("--output", "-o", metavar="FILE", help="Write the report to FILE (atomically).", default="standard output"),
+]
+FailOnOpt = Annotated[
+    FailOn | None,
+    _opt(
+        "--fail-on", help="Lowest severity that makes the exit code 1.", default=_D.fail_on.value, case_sensitive=False
+    ),
+]
 # --timeout bounds different waits per command: say which.
 LockTimeoutOpt = Annotated[float | None, _timeout("Seconds for each request to the vulnerability service.")]
 ProbeTimeoutOpt = Annotated[
@@ -126,190 +124,169 @@ AuditTimeoutOpt = Annotated[
     ),
 ]
 ConcurrencyOpt = Annotated[
-    int | None,
-    typer.Option("--concurrency", metavar="N", min=1, help="Devices probed at once.", show_default=str(_D.concurrency)),
+    int | None, _opt("--concurrency", metavar="N", min=1, help="Devices probed at once.", default=str(_D.concurrency))
 ]
 OfflineOpt = Annotated[
     bool | None,
-    typer.Option(
-        "--offline/--online",
-        help="Use only the lock and the metadata cache; never the network.",
-        show_default="online",
-    ),
+    _opt("--offline/--online", help="Use only the lock and the metadata cache; never the network.", default="online"),
 ]
 PythonVersionOpt = Annotated[
     str | None,
-    typer.Option(
+    _opt(
         "--python-version",
         metavar="X.Y",
         help="Evaluate markers for this Python (e.g. 3.12).",
-        show_default="the running Python",
+        default="the running Python",
     ),
 ]
 SshConfigOpt = Annotated[
     list[Path] | None,
-    typer.Option("--ssh-config", metavar="FILE", help="ssh_config file to lint (repeatable).", show_default="none"),
+    _opt("--ssh-config", metavar="FILE", help="ssh_config file to lint (repeatable).", default="none"),
 ]
 AnsibleCfgOpt = Annotated[
-    Path | None, typer.Option("--ansible-cfg", metavar="FILE", help="ansible.cfg to lint.", show_default="none")
+    Path | None, _opt("--ansible-cfg", metavar="FILE", help="ansible.cfg to lint.", default="none")
 ]
 FleetOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--fleet",
         metavar="REPORT.json",
         help="A saved probe JSON report: predict offline against that fleet.",
-        show_default="none",
+        default="none",
     ),
 ]
 VulnDbOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--vuln-db",
         metavar="DIR",
         help="Directory of OSV records to use instead of the online service.",
-        show_default="the online service",
+        default="the online service",
     ),
 ]
 AllPackagesOpt = Annotated[
     bool | None,
-    typer.Option(
-        "--all-packages", help="Check every locked package for vulnerabilities.", show_default="the SSH stack only"
-    ),
+    _opt("--all-packages", help="Check every locked package for vulnerabilities.", default="the SSH stack only"),
 ]
 NoVulnOpt = Annotated[
     bool | None,
-    typer.Option(
-        "--vulnerabilities/--no-vulnerabilities", help="Run the vulnerability rule.", show_default="vulnerabilities"
-    ),
+    _opt("--vulnerabilities/--no-vulnerabilities", help="Run the vulnerability rule.", default="vulnerabilities"),
 ]
 ParamikoOpt = Annotated[
     str | None,
-    typer.Option(
+    _opt(
         "--paramiko",
         metavar="auto|installed|locked|X.Y.Z",
         help="Paramiko to verify with: auto (the lock of --project or of the working directory, else "
         "--python, else sshdrift's own), installed, locked (the lockfile of --project, default the working directory), or a version like 5.1.0.",
-        show_default=_D.paramiko,
+        default=_D.paramiko,
     ),
 ]
 ClientOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    _opt(
         "--client",
         metavar="NAME",
         help="SSH client to judge with (repeatable): paramiko, asyncssh, libssh, openssh, ssh2.",
-        show_default="the clients the lock brings in",
+        default="the clients the lock brings in",
     ),
 ]
 ProjectOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--project", metavar="PATH", help="Project directory or lockfile (--paramiko locked).", show_default="none"
-    ),
+    _opt("--project", metavar="PATH", help="Project directory or lockfile (--paramiko locked).", default="none"),
 ]
 PythonOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--python",
         metavar="PYTHON",
         help="Interpreter of the project's environment (--paramiko installed).",
-        show_default="the running interpreter",
+        default="the running interpreter",
     ),
 ]
 NoVerifyOpt = Annotated[
     bool,
-    typer.Option(
+    _opt(
         "--no-verify",
         help="Predict from data only; skip the real Paramiko handshake.",
-        show_default="off: handshakes verify",
+        default="off: handshakes verify",
     ),
 ]
 KnownHostsOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--known-hosts",
         metavar="FILE",
         help="known_hosts file to compare host keys with.",
-        show_default="~/.ssh/known_hosts when it exists",
+        default="~/.ssh/known_hosts when it exists",
     ),
 ]
 WriteKnownHostsOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--write-known-hosts",
         metavar="FILE",
         help="Merge the host keys the handshakes verified into this known_hosts file (plain names).",
-        show_default="not written",
+        default="not written",
     ),
 ]
 SshBinaryOpt = Annotated[
     Path | None,
-    typer.Option(
+    _opt(
         "--ssh-binary",
         metavar="PATH",
         help="OpenSSH client the openssh client judges (ssh -V, ssh -G, real handshakes).",
-        show_default="ssh on PATH",
+        default="ssh on PATH",
     ),
 ]
 ShardOpt = Annotated[
     str | None,
-    typer.Option(
+    _opt(
         "--shard",
         metavar="K/N",
         help="K/N: probe only slice K of N of the inventory (deterministic).",
-        show_default="the whole inventory",
+        default="the whole inventory",
     ),
 ]
 InventoryFormatOpt = Annotated[
     str | None,
-    typer.Option(
+    _opt(
         "--inventory-format",
         metavar="FORMAT",
         help="Force the inventory format: text, yaml, csv, ansible, nornir, netmiko.",
-        show_default="detected from the content",
+        default="detected from the content",
     ),
 ]
 SaveKexinitOpt = Annotated[
     Path | None,
-    typer.Option(
-        "--save-kexinit",
-        metavar="DIR",
-        help="Directory to keep each device's raw KEXINIT payload.",
-        show_default="not kept",
+    _opt(
+        "--save-kexinit", metavar="DIR", help="Directory to keep each device's raw KEXINIT payload.", default="not kept"
     ),
 ]
 IgnoreOpt = Annotated[
     list[str] | None,
-    typer.Option(
+    _opt(
         "--ignore",
         metavar="RULE:SUBJECT",
         help="Accept a risk: RULE's findings on a package, device or advisory id stay in the report but pass (repeatable).",
-        show_default="[[tool.sshdrift.ignore]] only",
+        default="[[tool.sshdrift.ignore]] only",
     ),
 ]
 BaseOpt = Annotated[
     str | None,
-    typer.Option(
+    _opt(
         "--base",
         metavar="REF|LOCKFILE",
         help=(
             "Judge the change against the lock at a git revision (origin/main) or another lockfile: each SSH-stack "
             "package that moves, an error across a breaking release, and the devices the change cuts off."
         ),
-        show_default="none: the lock alone",
+        default="none: the lock alone",
     ),
 ]
 JumpKeyOpt = Annotated[
-    Path | None,
-    typer.Option("--jump-key", metavar="FILE", help="Private key for jump hosts.", show_default="ssh-agent"),
+    Path | None, _opt("--jump-key", metavar="FILE", help="Private key for jump hosts.", default="ssh-agent")
 ]
-
-
-def _devices(what: str) -> Any:
-    return typer.Option(
-        "--devices", "-d", metavar="INVENTORY", help=what, show_default="[tool.sshdrift] devices, else none"
-    )
 
 
 # ------------------------------------------------------------------ boundary
@@ -386,9 +363,28 @@ def _emit(report: "Report", settings: Settings) -> NoReturn:
     raise typer.Exit(report.exit_code(settings.fail_on))
 
 
-def _settings(project: Path | None, /, **cli: Any) -> Settings:
-    """The run's settings: ``cli`` (the options given) over ``[tool.sshdrift]`` of ``project``."""
-    return build_settings(cli, project)
+_RENAMED = {"fmt": "format", "client": "clients"}
+"""Command parameters named apart from their Settings field (``format`` is a builtin; ``--client`` repeats)."""
+
+
+def _settings(project: Path | None, given: dict[str, Any], /, **fixed: Any) -> Settings:
+    """The run's settings: the command's options over ``[tool.sshdrift]`` of ``project``, ``fixed`` over both.
+
+    Args:
+        project: the project directory or lockfile whose ``pyproject.toml`` is read, or None.
+        given: the command's parameters by name (its ``locals()`` on entry). Those named as a
+            :class:`Settings` field (``fmt`` and ``client`` renamed, ``no_verify`` turned into
+            ``verify``) are settings; the others are the command's own and not read here.
+        fixed: values the command sets itself; None leaves a setting as the table or default has it.
+
+    Raises:
+        ConfigError: a bad ``[tool.sshdrift]`` table (exit 3).
+        UsageError: a bad ``--shard`` or ``--python-version`` (exit 2).
+    """
+    cli = {_RENAMED.get(name, name): value for name, value in given.items()}
+    if "no_verify" in cli:
+        cli["verify"] = not cli.pop("no_verify")
+    return build_settings({**cli, **fixed}, project)
 
 
 def resume_collector() -> None:
@@ -409,11 +405,12 @@ def _run(command: Callable[[Progress], "Report"], settings: Settings) -> NoRetur
 
 
 # ------------------------------------------------------------------ commands
+# Start-up: each command imports only its own stack, inside its body.
 
 
 @app.command()
 def lock(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    path: PathArg = Path(),
     fmt: FormatOpt = None,
     show: ShowOpt = None,
     output: OutputOpt = None,
@@ -437,24 +434,7 @@ def lock(
     package, and reports which ones a rebuild could move across a breaking release.
     """
     with _boundary():
-        settings = _settings(
-            path,
-            format=fmt,
-            show=show,
-            output=output,
-            fail_on=fail_on,
-            offline=offline,
-            python_version=python_version,
-            ssh_config=ssh_config,
-            ansible_cfg=ansible_cfg,
-            fleet=fleet,
-            vuln_db=vuln_db,
-            all_packages=all_packages,
-            vulnerabilities=vulnerabilities,
-            timeout=timeout,
-            ignore=ignore,
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(path, locals())
         from auditor.commands.lock import run_lock
 
         _run(lambda progress: run_lock(path, settings, progress, base), settings)
@@ -491,29 +471,7 @@ def probe(
     handshake (Transport.start_client, no authentication) unless --no-verify.
     """
     with _boundary():
-        settings = _settings(
-            project,
-            paramiko=paramiko,
-            clients=client,
-            project=project,
-            python=python,
-            verify=not no_verify,
-            known_hosts=known_hosts,
-            write_known_hosts=write_known_hosts,
-            ssh_binary=ssh_binary,
-            shard=shard,
-            inventory_format=inventory_format,
-            save_kexinit=save_kexinit,
-            ssh_config=ssh_config,
-            jump_key=jump_key,
-            format=fmt,
-            show=show,
-            output=output,
-            fail_on=fail_on,
-            timeout=timeout,
-            concurrency=concurrency,
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(project, locals())
         from auditor.commands.probe import run_probe
 
         _run(lambda progress: run_probe(inventory, settings, progress), settings)
@@ -521,7 +479,7 @@ def probe(
 
 @app.command()
 def audit(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    path: PathArg = Path(),
     devices: Annotated[Path | None, _devices("Inventory to probe with the Paramiko the lock pins.")] = None,
     client: ClientOpt = None,
     no_verify: NoVerifyOpt = False,
@@ -550,34 +508,7 @@ def audit(
 ) -> None:
     """The lock checks plus the probe with exactly the Paramiko the lock resolves: one report, one exit code."""
     with _boundary():
-        settings = _settings(
-            path,
-            devices=devices,
-            clients=client,
-            verify=not no_verify,
-            known_hosts=known_hosts,
-            write_known_hosts=write_known_hosts,
-            ssh_binary=ssh_binary,
-            shard=shard,
-            inventory_format=inventory_format,
-            jump_key=jump_key,
-            format=fmt,
-            show=show,
-            output=output,
-            fail_on=fail_on,
-            offline=offline,
-            python_version=python_version,
-            ssh_config=ssh_config,
-            ansible_cfg=ansible_cfg,
-            fleet=fleet,
-            vuln_db=vuln_db,
-            all_packages=all_packages,
-            vulnerabilities=vulnerabilities,
-            timeout=timeout,
-            concurrency=concurrency,
-            ignore=ignore,
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(path, locals())
         from auditor.commands.audit import run_audit
 
         _run(lambda progress: run_audit(path, settings, progress, base), settings)
@@ -592,7 +523,7 @@ def whatif(
     project: Annotated[Path, typer.Option("--project", metavar="PATH", help="Project directory or lockfile.")] = Path(),
     devices: Annotated[Path | None, _devices("Inventory to probe with the Paramiko of the new resolution.")] = None,
     upgrade: Annotated[
-        bool, typer.Option("--upgrade", help="Re-resolve everything to the newest allowed.", show_default="off")
+        bool, _opt("--upgrade", help="Re-resolve everything to the newest allowed.", default="off")
     ] = False,
     no_verify: NoVerifyOpt = False,
     fmt: FormatOpt = None,
@@ -610,22 +541,7 @@ def whatif(
     with _boundary():
         if not requirements and not upgrade:
             raise UsageError("whatif: give at least one REQUIREMENT (e.g. paramiko==5.1.0) or --upgrade")
-        settings = _settings(
-            project,
-            devices=devices,
-            verify=not no_verify,
-            format=fmt,
-            show=show,
-            output=output,
-            fail_on=fail_on,
-            fleet=fleet,
-            python_version=python_version,
-            vuln_db=vuln_db,
-            vulnerabilities=vulnerabilities,
-            timeout=timeout,
-            concurrency=concurrency,
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(project, locals(), project=None)  # its --project is the one it re-resolves
         from auditor.commands.whatif import run_whatif
 
         _run(
@@ -636,14 +552,14 @@ def whatif(
 
 @app.command()
 def drift(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    path: PathArg = Path(),
     exclude_newer: Annotated[
         str | None,
-        typer.Option(
+        _opt(
             "--exclude-newer",
             metavar="DATE",
             help="Resolve as of DATE (YYYY-MM-DD or RFC 3339), like a past rebuild.",
-            show_default="today",
+            default="today",
         ),
     ] = None,
     fmt: FormatOpt = None,
@@ -653,8 +569,7 @@ def drift(
 ) -> None:
     """Compare the lock with a fresh resolution of the same declarations (today, or as of a date)."""
     with _boundary():
-        settings = _settings(path, format=fmt, output=output, fail_on=fail_on, python_version=python_version)
-        # Start-up: each command imports only its own stack.
+        settings = _settings(path, locals())
         from auditor.commands.drift import run_drift
 
         _run(lambda progress: run_drift(path, exclude_newer, settings, progress), settings)
@@ -662,26 +577,24 @@ def drift(
 
 @app.command()
 def fix(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    path: PathArg = Path(),
     below: Annotated[
         str | None,
-        typer.Option(
+        _opt(
             "--below",
             metavar="[PACKAGE=]VERSION",
             help="Upper bound to write: '5' or '<5' caps every package fixed below 5, 'paramiko=5' only "
             "paramiko; join several with commas (paramiko=5,netmiko=5).",
-            show_default="the locked major + 1",
+            default="the locked major + 1",
         ),
     ] = None,
-    dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Print a unified diff; write nothing.", show_default="off")
-    ] = False,
+    dry_run: Annotated[bool, _opt("--dry-run", help="Print a unified diff; write nothing.", default="off")] = False,
     relock: Annotated[
         bool,
-        typer.Option(
+        _opt(
             "--lock",
             help="Re-lock with the lockfile's own tool afterwards (uv lock, poetry lock, ...) and show the new versions.",
-            show_default="off",
+            default="off",
         ),
     ] = False,
     offline: OfflineOpt = None,
@@ -691,8 +604,7 @@ def fix(
 ) -> None:
     """Add the missing upper bounds for open-ended SSH-stack ranges, formatting preserved."""
     with _boundary():
-        settings = _settings(path, offline=offline, format=fmt, output=output, fail_on=fail_on)
-        # Start-up: each command imports only its own stack.
+        settings = _settings(path, locals())
         from auditor.commands.fix import run_fix
 
         _run(lambda progress: run_fix(path, below, dry_run, relock, settings, progress), settings)
@@ -709,8 +621,7 @@ def merge(
 ) -> None:
     """Join the JSON reports of sharded runs (--shard K/N) into one report."""
     with _boundary():
-        settings = _settings(None, format=fmt, output=output, fail_on=fail_on)
-        # Start-up: each command imports only its own stack.
+        settings = _settings(None, locals())
         from auditor.commands.merge import run_merge
 
         _run(lambda _: run_merge(reports, settings), settings)
@@ -725,10 +636,7 @@ def demo(
 ) -> None:
     """The whole job on a bundled netmiko 4.4.0 lock and an emulated device lab on loopback."""
     with _boundary():
-        settings = _settings(
-            None, format=fmt, show=show or Show.ALL, output=output, verify=not no_verify, fail_on=FailOn.NEVER
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(None, locals(), show=show or Show.ALL, fail_on=FailOn.NEVER)
         from auditor.commands.demo import run_demo
 
         _run(lambda progress: run_demo(settings, progress), settings)
@@ -736,12 +644,9 @@ def demo(
 
 @app.command()
 def baseline(
-    path: Annotated[Path, typer.Argument(metavar="[PATH]", help="Project directory or a lockfile.")] = Path(),
+    path: PathArg = Path(),
     write: Annotated[
-        bool,
-        typer.Option(
-            "--write", help="Append the entries to the project's pyproject.toml (atomically).", show_default="off"
-        ),
+        bool, _opt("--write", help="Append the entries to the project's pyproject.toml (atomically).", default="off")
     ] = False,
     fail_on: FailOnOpt = None,
     offline: OfflineOpt = None,
@@ -756,19 +661,7 @@ def baseline(
     """Print [[tool.sshdrift.ignore]] entries for today's findings (--write: add them to pyproject.toml) to review."""
     with _boundary():
         resume_collector()  # this command does not go through _run
-        settings = _settings(
-            path,
-            fail_on=fail_on,
-            offline=offline,
-            python_version=python_version,
-            ssh_config=ssh_config,
-            ansible_cfg=ansible_cfg,
-            fleet=fleet,
-            vuln_db=vuln_db,
-            vulnerabilities=vulnerabilities,
-            timeout=timeout,
-        )
-        # Start-up: each command imports only its own stack.
+        settings = _settings(path, locals())
         from auditor.commands.baseline import run_baseline
 
         result = run_baseline(path, settings, _progress(), write=write)
@@ -792,17 +685,11 @@ def lab(
     ] = 2201,
     inventory: Annotated[
         Path | None,
-        typer.Option(
-            "--inventory",
-            metavar="FILE",
-            help="Also write an inventory of the lab devices to FILE.",
-            show_default="none",
-        ),
+        _opt("--inventory", metavar="FILE", help="Also write an inventory of the lab devices to FILE.", default="none"),
     ] = None,
 ) -> None:
     """Start the emulated device lab on 127.0.0.1 until Ctrl-C, to try your own pipelines against."""
     with _boundary():
-        # Start-up: each command imports only its own stack.
         from auditor.commands.lab import run_lab
 
         resume_collector()  # the lab runs until Ctrl-C
