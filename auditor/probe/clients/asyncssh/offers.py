@@ -12,10 +12,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
-from auditor.errors import AuditorError
 from auditor.model import Offered
+from auditor.probe.clients.releases import release_key, sorted_releases
 from auditor.rules_data import load_json
 
 DATA_FILE = "clients/asyncssh.json"
@@ -30,7 +28,7 @@ def _releases() -> Mapping[str, Mapping[str, Any]]:
 
 def known_releases() -> list[str]:
     """Every asyncssh release with data, oldest first (PEP 440 order), e.g. ``["2.13.2", ..., "2.24.1"]``."""
-    return sorted(_releases(), key=Version)
+    return sorted_releases(_releases())
 
 
 def lookup(version: str) -> str:
@@ -40,20 +38,11 @@ def lookup(version: str) -> str:
         AuditorError: not a version, or a release without captured data (the message names the known range
             and how to capture it).
     """
-    releases = _releases()
-    if version in releases:
-        return version
-    known = known_releases()
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        raise AuditorError(f"asyncssh {version!r}: not a version number; give a release such as {known[-1]}") from None
-    for candidate in known:
-        if Version(candidate) in (wanted, Version(wanted.base_version)):
-            return candidate
-    raise AuditorError(
-        f"asyncssh {version}: no algorithm data for this release (known: {known[0]} to {known[-1]}); "
-        f"use a release in that range or capture it with scripts/gen_asyncssh_algorithms.py --only {version}"
+    return release_key(
+        _releases(),
+        version,
+        name="asyncssh",
+        hint=f"use a release in that range or capture it with scripts/gen_asyncssh_algorithms.py --only {version}",
     )
 
 

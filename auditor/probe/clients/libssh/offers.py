@@ -17,10 +17,8 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
-from auditor.errors import AuditorError
 from auditor.model import Offered
+from auditor.probe.clients.releases import release_key, sorted_releases
 
 DATA_FILE = "clients/libssh.json"
 """The offer data, relative to ``rules/``."""
@@ -47,26 +45,17 @@ def _releases() -> Mapping[str, Mapping[str, Any]]:
 
 def known_releases() -> list[str]:
     """Every ansible-pylibssh release with data, oldest first (PEP 440 order), e.g. ``["0.1.0", ..., "1.4.0"]``."""
-    return sorted(_releases(), key=Version)
+    return sorted_releases(_releases())
 
 
 def _lookup(version: str) -> str:
     """The data key for ``version``: an exact release, or the release a post/local build is based on."""
-    releases = _releases()
-    if version in releases:
-        return version
-    known = known_releases()
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        raise AuditorError(f"{PACKAGE} {version!r}: not a version number; give a release such as {known[-1]}") from None
-    for candidate in reversed(known):
-        if Version(candidate) in (wanted, Version(wanted.base_version)):
-            return candidate
-    raise AuditorError(
-        f"{PACKAGE} {version}: no algorithm data for this release (known: {known[0]} to {known[-1]}); "
-        "use a released version in that range or regenerate rules/clients/libssh.json "
-        "with scripts/gen_client_offers.py libssh"
+    return release_key(
+        _releases(),
+        version,
+        name=PACKAGE,
+        hint="use a released version in that range or regenerate rules/clients/libssh.json "
+        "with scripts/gen_client_offers.py libssh",
     )
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from auditor.errors import AuditorError
 from auditor.model import Offered
+from auditor.probe.clients.releases import release_key, sorted_releases
 from auditor.rules_data import load_json
 
 DATA_FILE = "clients/paramiko.json"
@@ -32,26 +32,17 @@ def _releases() -> Mapping[str, Mapping[str, Any]]:
 
 def known_releases() -> list[str]:
     """Every Paramiko release with data, oldest first (PEP 440 order), e.g. ``["2.0.9", ..., "5.1.0"]``."""
-    return sorted(_releases(), key=Version)
+    return sorted_releases(_releases())
 
 
 def _lookup(version: str) -> str:
     """The data key for ``version``: an exact release, or the release a post/local build is based on."""
-    releases = _releases()
-    if version in releases:
-        return version
-    known = known_releases()
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        raise AuditorError(f"paramiko {version!r}: not a version number; give a release such as {known[-1]}") from None
-    for candidate in known:
-        if Version(candidate) == wanted or Version(candidate) == Version(wanted.base_version):
-            return candidate
-    raise AuditorError(
-        f"paramiko {version}: no algorithm data for this release (known: {known[0]} to {known[-1]}); "
-        "use a released version in that range or regenerate rules/clients/paramiko.json "
-        "with scripts/gen_paramiko_algorithms.py"
+    return release_key(
+        _releases(),
+        version,
+        name="paramiko",
+        hint="use a released version in that range or regenerate rules/clients/paramiko.json "
+        "with scripts/gen_paramiko_algorithms.py",
     )
 
 

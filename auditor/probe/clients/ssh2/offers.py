@@ -11,10 +11,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
-
-from auditor.errors import AuditorError
 from auditor.model import Offered
+from auditor.probe.clients.releases import release_key, sorted_releases
 
 DATA_FILE = "clients/ssh2.json"
 """The offer data, relative to ``rules/``."""
@@ -33,7 +31,7 @@ def _document() -> Mapping[str, Any]:
 
 def known_releases() -> list[str]:
     """Every ssh2-python release with data, oldest first (PEP 440 order)."""
-    return sorted(_document()["releases"], key=Version)
+    return sorted_releases(_document()["releases"])
 
 
 def release(version: str) -> Mapping[str, Any]:
@@ -43,21 +41,15 @@ def release(version: str) -> Mapping[str, Any]:
         AuditorError: no data for ``version`` (the message names the known range).
     """
     releases: Mapping[str, Mapping[str, Any]] = _document()["releases"]
-    if version in releases:
-        return releases[version]
-    known = known_releases()
-    try:
-        wanted = Version(version)
-    except InvalidVersion:
-        raise AuditorError(f"{PACKAGE} {version!r}: not a version number; give a release such as {known[-1]}") from None
-    for candidate in reversed(known):
-        if Version(candidate) in (wanted, Version(wanted.base_version)):
-            return releases[candidate]
-    raise AuditorError(
-        f"{PACKAGE} {version}: no algorithm data for this release (known: {known[0]} to {known[-1]}); "
-        "use a released version in that range or regenerate rules/clients/ssh2.json with "
-        "scripts/gen_client_offers.py ssh2"
-    )
+    return releases[
+        release_key(
+            releases,
+            version,
+            name=PACKAGE,
+            hint="use a released version in that range or regenerate rules/clients/ssh2.json with "
+            "scripts/gen_client_offers.py ssh2",
+        )
+    ]
 
 
 def client_offer(version: str) -> Offered:
