@@ -13,21 +13,17 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
+from auditor.errors import LockfileError, ResolverError, UsageError
+from auditor.probe.clients import environments as shared
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
-from auditor.sources.cache import cache_dir
-from auditor.uv_runner import run_uv
 
 CLIENT = "asyncssh"
-MARKER = "sshdrift-env.json"
+MARKER = shared.MARKER
 """Written last into a finished environment: ``{"asyncssh": "X.Y.Z", "backend": {"cryptography": ...}}``."""
 
 BACKEND = ("cryptography",)
@@ -56,7 +52,7 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
         ResolverError: uv could not make the environment (uv's reason in the message).
     """
     if request.spec == "installed":
-        python = _interpreter(request.python or Path(sys.executable))
+        python = shared.interpreter(request.python or Path(sys.executable))
         versions = installed_versions(python)
         version = versions.pop(CLIENT)
         return ClientEnvironment(
@@ -100,8 +96,7 @@ def lock_backend(
     package = locked.packages.get(CLIENT)
     if package is None or package.version != version:
         return (), locked.path.name
-    pins = tuple(sorted((name, locked.packages[name].version) for name in BACKEND if name in locked.packages))
-    return pins, locked.path.name
+    return shared.backend_pins(locked, BACKEND), locked.path.name
 
 
 def installed_versions(python: Path) -> dict[str, str]:
@@ -110,25 +105,13 @@ def installed_versions(python: Path) -> dict[str, str]:
     Raises:
         ConfigError: ``python`` cannot be run or has no asyncssh.
     """
-    script = _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND))
-    try:
-        result = subprocess.run(
-            [str(python), "-c", script],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(
-            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
-        ) from exc
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ConfigError(f"{python}: has no asyncssh ({last}); pass --python with the project's interpreter")
-    versions: dict[str, str] = json.loads(result.stdout.strip().splitlines()[-1])
-    return {str(k): str(v) for k, v in versions.items()}
+    return shared.installed_versions(
+        python,
+        _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND)),
+        client=CLIENT,
+        missing="has no asyncssh",
+        next_step="pass --python with the project's interpreter",
+    )
 
 
 def environment_path(version: str, pins: tuple[tuple[str, str], ...] = ()) -> Path:
@@ -136,10 +119,8 @@ def environment_path(version: str, pins: tuple[tuple[str, str], ...] = ()) -> Pa
 
     ``asyncssh-X.Y.Z`` without pins (the newest backend the release allows), ``asyncssh-X.Y.Z-<digest>`` with them.
     """
-    if not pins:
-        return cache_dir() / "envs" / f"asyncssh-{version}"
-    digest = hashlib.sha256(json.dumps(list(pins)).encode()).hexdigest()[:12]
-    return cache_dir() / "envs" / f"asyncssh-{version}-{digest}"
+    digest = hashlib.sha256(json.dumps(list(pins)).encode()).hexdigest()[:12] if pins else ""
+    return shared.environment_dir(CLIENT, version, digest)
 
 
 def ensure_environment(
@@ -154,44 +135,25 @@ def ensure_environment(
             ``--offline`` with a cold cache).
     """
     final = environment_path(version, pins)
-    python = final / "bin" / "python"
-    recorded = _recorded_backend(final, python)
-    if recorded is not None:
-        return python, recorded
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-asyncssh-{version}-", dir=final.parent))
-    requirements = [f"asyncssh=={version}", *(f"{name}=={pin}" for name, pin in pins)]
-    try:
-        try:
-            run_uv(
-                ["venv", "--quiet", "--allow-existing", "--no-project", "--python", sys.executable, str(tmp)],
-                offline=offline,
-                timeout=300,
-            )
-            run_uv(
-                ["pip", "install", "--quiet", "--python", str(tmp / "bin" / "python"), *requirements],
-                offline=offline,
-                timeout=600,
-            )
-        except ResolverError as exc:
-            raise ResolverError(
-                f"asyncssh {version}: cannot make its environment ({exc.message}); check the version"
-                + (", or drop --offline" if offline else " and the package index")
-            ) from exc
-        versions = installed_versions(tmp / "bin" / "python")
-        marker = {CLIENT: versions.pop(CLIENT), "backend": versions}
-        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
-        if final.exists() and _recorded_backend(final, python) is None:
-            shutil.rmtree(final, ignore_errors=True)
-        with contextlib.suppress(OSError):
-            tmp.rename(final)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    python = shared.build_environment(
+        final,
+        base=sys.executable,
+        requirements=[f"asyncssh=={version}", *(f"{name}=={pin}" for name, pin in pins)],
+        marker=_marker,
+        complete=lambda env: _recorded_backend(env, shared.venv_python(env)) is not None,
+        what=f"asyncssh {version}",
+        offline=offline,
+    )
     recorded = _recorded_backend(final, python)
     if recorded is None:
         raise ResolverError(f"asyncssh {version}: its environment in {final} is incomplete; remove it and run again")
     return python, recorded
+
+
+def _marker(python: Path) -> dict[str, object]:
+    """The :data:`MARKER` of a new environment: the asyncssh release and the backend ``python`` imports."""
+    versions = installed_versions(python)
+    return {CLIENT: versions.pop(CLIENT), "backend": versions}
 
 
 def _recorded_backend(env: Path, python: Path) -> tuple[tuple[str, str], ...] | None:
@@ -229,13 +191,3 @@ def _exact(spec: str) -> str:
     if str(version) != spec:
         raise UsageError(f"asyncssh {spec}: give the exact release, such as 2.24.1")
     return spec
-
-
-def _interpreter(path: Path) -> Path:
-    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
-    if path.is_dir():
-        candidate = path / "bin" / "python"
-        if candidate.exists():
-            return candidate
-        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
-    return path

@@ -16,26 +16,20 @@ is built in a temporary directory beside its final place and renamed into place 
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from auditor.errors import AuditorError, ConfigError, LockfileError, ResolverError, UsageError
+from auditor.errors import AuditorError, LockfileError, UsageError
+from auditor.probe.clients import environments as shared
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
 from auditor.probe.clients.libssh import offers
-from auditor.sources.cache import cache_dir
-from auditor.uv_runner import run_uv
 
 CLIENT = "libssh"
 """The registry name of this client."""
 
-MARKER = "sshdrift-env.json"
+MARKER = shared.MARKER
 """File written last into a finished environment: ``{"ansible-pylibssh": V, "libssh": V, "python": ...}``."""
 
 _VERSION_SCRIPT = (
@@ -64,7 +58,7 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
         ResolverError: uv could not make the environment.
     """
     if request.spec == "installed":
-        python = _interpreter(request.python or Path(sys.executable))
+        python = shared.interpreter(request.python or Path(sys.executable))
         found = installed_versions(python)
         version = found["ansible-pylibssh"]
         return ClientEnvironment(CLIENT, version, python, _backend(found.get("libssh")), f"installed in {python}")
@@ -123,57 +117,23 @@ def installed_versions(python: Path) -> dict[str, str]:
     Raises:
         ConfigError: ``python`` cannot run or cannot import pylibsshext.
     """
-    try:
-        result = subprocess.run(
-            [str(python), "-c", _VERSION_SCRIPT],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(
-            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
-        ) from exc
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ConfigError(
-            f"{python}: cannot import pylibsshext ({last}); install ansible-pylibssh there or name a release"
-        )
-    try:
-        found = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        raise ConfigError(
-            f"{python}: printed no ansible-pylibssh version; pass --python PATH of a working one"
-        ) from None
-    return {str(k): str(v) for k, v in found.items() if v}
+    return shared.installed_versions(
+        python,
+        _VERSION_SCRIPT,
+        client=offers.PACKAGE,
+        missing="cannot import pylibsshext",
+        next_step="install ansible-pylibssh there or name a release",
+    )
 
 
 def environment_path(version: str) -> Path:
     """Where the cached environment of ansible-pylibssh ``version`` lives (it may not exist yet)."""
-    return cache_dir() / "envs" / f"libssh-{version}"
+    return shared.environment_dir("libssh", version)
 
 
 def python_for(version: str) -> str:
     """The Python (``3.11``) whose wheels of ``version`` the offer data was captured with; else ours."""
-    with contextlib.suppress(AuditorError):
-        recorded = offers.release(version).get("python")
-        if recorded:
-            return _pyenv_interpreter(str(recorded))
-    return sys.executable
-
-
-def _pyenv_interpreter(minor: str) -> str:
-    """An interpreter for ``minor``: ours when it matches, else pyenv's or one on PATH, else ``minor`` for uv."""
-    if f"{sys.version_info[0]}.{sys.version_info[1]}" == minor:
-        return sys.executable
-    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
-    for candidate in sorted(pyenv.glob(f"{minor}.*/bin/python{minor}"), reverse=True):
-        if os.access(candidate, os.X_OK):
-            return str(candidate)
-    found = shutil.which(f"python{minor}")
-    return found if found and "shims" not in found else minor
+    return shared.python_for(version, offers.release)
 
 
 def ensure_environment(version: str, *, offline: bool = False) -> Path:
@@ -183,73 +143,15 @@ def ensure_environment(version: str, *, offline: bool = False) -> Path:
         ResolverError: uv failed (no wheel for this Python, no such release, the index unreachable, or
             ``--offline`` with an empty cache); the message carries uv's reason.
     """
-    final = environment_path(version)
-    python = _venv_python(final)
-    if _is_complete(final, python):
-        return python
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-libssh-{version}-", dir=final.parent))
-    try:
-        base = python_for(version)
-        try:
-            run_uv(
-                ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(tmp)],
-                offline=offline,
-                timeout=300,
-            )
-            run_uv(
-                [
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--only-binary",
-                    ":all:",
-                    "--python",
-                    str(_venv_python(tmp)),
-                    f"{offers.PACKAGE}=={version}",
-                ],
-                offline=offline,
-                timeout=600,
-            )
-        except ResolverError as exc:
-            raise ResolverError(
-                f"{offers.PACKAGE} {version}: cannot make its environment ({exc.message}); check the release"
-                + (", or drop --offline" if offline else " and the package index")
-            ) from exc
-        found = installed_versions(_venv_python(tmp))
-        marker = {**found, "python": base}
-        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
-        if final.exists() and not _is_complete(final, python):
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            tmp.rename(final)
-        except OSError:
-            if not _is_complete(final, python):
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return python
-
-
-def _is_complete(env: Path, python: Path) -> bool:
-    marker = env / MARKER
-    if not marker.is_file() or not python.exists():
-        return False
-    with contextlib.suppress(OSError, ValueError):
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get(offers.PACKAGE))
-    return False
-
-
-def _venv_python(env: Path) -> Path:
-    return env / "bin" / "python"
-
-
-def _interpreter(path: Path) -> Path:
-    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
-    if path.is_dir():
-        candidate = _venv_python(path)
-        if candidate.exists():
-            return candidate
-        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
-    return path
+    base = python_for(version)
+    return shared.build_environment(
+        environment_path(version),
+        base=base,
+        requirements=[f"{offers.PACKAGE}=={version}"],
+        marker=lambda python: {**installed_versions(python), "python": base},
+        complete=lambda env: shared.is_complete(env, offers.PACKAGE),
+        what=f"{offers.PACKAGE} {version}",
+        check="the release",
+        offline=offline,
+        binary_only=True,
+    )

@@ -30,21 +30,18 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from auditor.errors import ConfigError, LockfileError, ResolverError, UsageError
+from auditor.errors import LockfileError, UsageError
+from auditor.probe.clients import environments as shared
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
-from auditor.sources.cache import cache_dir
-from auditor.uv_runner import run_uv
 
-MARKER = "sshdrift-env.json"
+MARKER = shared.MARKER
 """File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": ..., "backend": {...}, "pins": {...}}``."""
 
 CLIENT = "paramiko"
@@ -109,7 +106,7 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
         ResolverError: uv could not make the environment (uv's reason in the message).
     """
     if request.spec == "installed":
-        python = _resolve_python(request.python or Path(sys.executable))
+        python = shared.interpreter(request.python or Path(sys.executable))
         versions = installed_versions(python)
         version = versions.pop("paramiko")
         where = f"installed in {python}"
@@ -193,7 +190,7 @@ def lock_pins(path: Path, *, python_version: str | None = None) -> LockPins:
 
     lock = load_lockfile(path, python_version=python_version)
     paramiko = lock.packages.get("paramiko")
-    backend = tuple(sorted((name, lock.packages[name].version) for name in BACKEND_PACKAGES if name in lock.packages))
+    backend = shared.backend_pins(lock, BACKEND_PACKAGES)
     return LockPins(
         paramiko=paramiko.version if paramiko else None,
         backend=backend,
@@ -259,31 +256,13 @@ def installed_versions(python: Path) -> dict[str, str]:
         own = _own_versions()
         if own is not None:
             return own
-    script = _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND_MODULES))
-    try:
-        result = subprocess.run(
-            [str(python), "-c", script],
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(
-            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
-        ) from exc
-    if result.returncode != 0:
-        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise ConfigError(
-            f"{python}: cannot import paramiko ({last}); pass --python with the project's interpreter, "
-            "or --paramiko X.Y.Z / --paramiko locked"
-        )
-    try:
-        versions = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        raise ConfigError(f"{python}: printed no paramiko version; pass --python PATH of a working one") from None
-    return {str(k): str(v) for k, v in versions.items()}
+    return shared.installed_versions(
+        python,
+        _VERSIONS_SCRIPT.replace("BACKEND", repr(BACKEND_MODULES)),
+        client=CLIENT,
+        missing="cannot import paramiko",
+        next_step="pass --python with the project's interpreter, or --paramiko X.Y.Z / --paramiko locked",
+    )
 
 
 def _own_versions() -> dict[str, str] | None:
@@ -341,8 +320,7 @@ def environment_path(paramiko: str, pins: LockPins | None = None) -> Path:
     ``paramiko-X.Y.Z`` without pins (the newest backend), ``paramiko-X.Y.Z-<digest>`` with them
     (:meth:`LockPins.key`: one environment per set of backend pins and Python).
     """
-    key = pins.key() if pins is not None else ""
-    return cache_dir() / "envs" / (f"paramiko-{paramiko}-{key}" if key else f"paramiko-{paramiko}")
+    return shared.environment_dir(CLIENT, paramiko, pins.key() if pins is not None else "")
 
 
 def pinned_requirements(paramiko: str, pins: LockPins | None = None) -> list[str]:
@@ -363,76 +341,29 @@ def ensure_environment(paramiko: str, *, offline: bool = False, pins: LockPins |
         ResolverError: uv failed (e.g. no such release, the index unreachable, ``--offline`` with an
             empty cache); the message carries uv's reason.
     """
-    final = environment_path(paramiko, pins)
-    python = _venv_python(final)
-    if _is_complete(final, python):
-        return python, paramiko
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-paramiko-{paramiko}-", dir=final.parent))
-    try:
-        base = _python_for(paramiko, pins)
-        # The temporary directory is ours and empty: let `uv venv` fill it.
-        venv_args = ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(tmp)]
-        try:
-            run_uv(venv_args, offline=offline, timeout=300)
-            run_uv(
-                ["pip", "install", "--quiet", "--python", str(_venv_python(tmp)), *pinned_requirements(paramiko, pins)],
-                offline=offline,
-                timeout=600,
-            )
-        except ResolverError as exc:
-            pinned = "".join(f", {name} {version}" for name, version in (pins.backend if pins else ()))
-            raise ResolverError(
-                f"paramiko {paramiko}{pinned}: cannot make its environment ({exc.message}); check the version"
-                + (", or drop --offline" if offline else " and the package index")
-            ) from exc
-        versions = installed_versions(_venv_python(tmp))
-        actual = versions.pop("paramiko")
-        marker = {
-            "paramiko": actual,
+    base = _python_for(paramiko, pins)
+
+    def marker(python: Path) -> dict[str, object]:
+        versions = installed_versions(python)
+        return {
+            "paramiko": versions.pop("paramiko"),
             "python": base,
             "backend": dict(_backend(versions)),
             "pins": dict(pins.backend) if pins else {},
             "lock_python": pins.python if pins else None,
         }
-        (tmp / MARKER).write_text(json.dumps(marker, sort_keys=True) + "\n", encoding="utf-8")
-        if final.exists() and not _is_complete(final, python):
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            tmp.rename(final)
-        except OSError:
-            if not _is_complete(final, python):
-                raise
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+
+    pinned = "".join(f", {name} {version}" for name, version in (pins.backend if pins else ()))
+    python = shared.build_environment(
+        environment_path(paramiko, pins),
+        base=base,
+        requirements=pinned_requirements(paramiko, pins),
+        marker=marker,
+        complete=lambda env: shared.is_complete(env, CLIENT),
+        what=f"paramiko {paramiko}{pinned}",
+        offline=offline,
+    )
     return python, paramiko
-
-
-def _is_complete(env: Path, python: Path) -> bool:
-    """A finished environment: its marker is present and its interpreter still exists."""
-    marker = env / MARKER
-    if not marker.is_file() or not python.exists():
-        return False
-    with contextlib.suppress(OSError, ValueError):
-        return bool(json.loads(marker.read_text(encoding="utf-8")).get("paramiko"))
-    return False
-
-
-def _venv_python(env: Path) -> Path:
-    if os.name == "nt":  # pragma: no cover - POSIX is what we test
-        return env / "Scripts" / "python.exe"
-    return env / "bin" / "python"
-
-
-def _resolve_python(path: Path) -> Path:
-    """Accept an interpreter or an environment directory (``DIR/bin/python``)."""
-    if path.is_dir():
-        candidate = _venv_python(path)
-        if candidate.exists():
-            return candidate
-        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
-    return path
 
 
 def _python_for(paramiko: str, pins: LockPins | None) -> str:

@@ -1,0 +1,224 @@
+"""uv environments for a client release and its locked backend pins: what every client's ``environments`` shares.
+
+A client's ``environments`` module settles which release ``installed``/``locked``/``X.Y.Z`` names and what
+its environment holds; this module does the rest the same way for all of them:
+
+* :func:`interpreter` accepts ``--python`` as an interpreter or an environment directory;
+* :func:`installed_versions` asks a (foreign) interpreter which client and backend it imports;
+* :func:`backend_pins` picks a lock's pins of a client's backend;
+* :func:`build_environment` makes a cached environment with uv (``uv venv`` + ``uv pip install``) under
+  ``$SSHDRIFT_CACHE_DIR/envs/``, in a temporary sibling directory renamed into place only when complete
+  with its :data:`MARKER`, so a crash or a concurrent run never leaves a half-made environment.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from auditor.errors import AuditorError, ConfigError, ResolverError
+from auditor.sources.cache import cache_dir
+from auditor.uv_runner import run_uv
+
+if TYPE_CHECKING:
+    from auditor.model import Lockfile
+
+MARKER = "sshdrift-env.json"
+"""File written last into a finished environment: a JSON object naming at least the client release."""
+
+
+def environment_dir(name: str, version: str, key: str = "") -> Path:
+    """``$SSHDRIFT_CACHE_DIR/envs/<name>-<version>`` (``-<key>`` appended when the backend pins give one)."""
+    return cache_dir() / "envs" / (f"{name}-{version}-{key}" if key else f"{name}-{version}")
+
+
+def venv_python(env: Path) -> Path:
+    """The interpreter of the virtual environment ``env`` (``env/bin/python`` on POSIX)."""
+    if os.name == "nt":  # pragma: no cover - POSIX is what we test
+        return env / "Scripts" / "python.exe"
+    return env / "bin" / "python"
+
+
+def interpreter(path: Path) -> Path:
+    """Accept an interpreter or an environment directory (``DIR/bin/python``) for ``--python``.
+
+    Raises:
+        ConfigError: ``path`` is a directory without ``bin/python``.
+    """
+    if path.is_dir():
+        candidate = venv_python(path)
+        if candidate.exists():
+            return candidate
+        raise ConfigError(f"{path}: is a directory without bin/python; pass --python with an interpreter")
+    return path
+
+
+def pyenv_interpreter(minor: str) -> str:
+    """An interpreter for Python ``minor`` (``3.11``): ours, else pyenv's or one on PATH, else ``minor`` for uv."""
+    if f"{sys.version_info[0]}.{sys.version_info[1]}" == minor:
+        return sys.executable
+    pyenv = Path(os.environ.get("PYENV_ROOT", "~/.pyenv")).expanduser() / "versions"
+    for candidate in sorted(pyenv.glob(f"{minor}.*/bin/python{minor}"), reverse=True):
+        if os.access(candidate, os.X_OK):
+            return str(candidate)
+    found = shutil.which(f"python{minor}")
+    return found if found and "shims" not in found else minor
+
+
+def python_for(version: str, release: Callable[[str], Mapping[str, Any]]) -> str:
+    """The interpreter of the Python ``version``'s offer data was captured with, else the running one.
+
+    ``release(version)["python"]`` (``3.11``) as :func:`pyenv_interpreter` finds it; no data or none
+    recorded: :data:`sys.executable`.
+    """
+    with contextlib.suppress(AuditorError):
+        recorded = release(version).get("python")
+        if recorded:
+            return pyenv_interpreter(str(recorded))
+    return sys.executable
+
+
+def installed_versions(python: Path, script: str, *, client: str, missing: str, next_step: str) -> dict[str, str]:
+    """``{distribution: version}`` as ``script`` run by ``python`` prints them (one JSON object, last line).
+
+    Entries whose version is empty or null are left out (a backend the interpreter does not have).
+
+    Args:
+        python: the interpreter to ask (any Python 3.7+; it may be another environment's).
+        script: Python source printing the JSON object.
+        client: the distribution named when nothing is printed (``paramiko``).
+        missing: what a failing ``script`` means (``cannot import paramiko``), before its last stderr line.
+        next_step: the advice after it (``pass --python with the project's interpreter``).
+
+    Raises:
+        ConfigError: ``python`` cannot run (or times out after 60 seconds), ``script`` fails or prints no JSON.
+    """
+    try:
+        result = subprocess.run(
+            [str(python), "-c", script],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(
+            f"{python}: cannot run this interpreter ({exc}); pass --python PATH of a working one"
+        ) from exc
+    if result.returncode != 0:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise ConfigError(f"{python}: {missing} ({last}); {next_step}")
+    try:
+        found = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise ConfigError(f"{python}: printed no {client} version; pass --python PATH of a working one") from None
+    return {str(k): str(v) for k, v in found.items() if v}
+
+
+def backend_pins(lock: Lockfile, packages: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """``(distribution, version)`` of each of ``packages`` (normalized names) ``lock`` pins, sorted by name."""
+    return tuple(sorted((name, lock.packages[name].version) for name in packages if name in lock.packages))
+
+
+def is_complete(env: Path, client: str) -> bool:
+    """Whether ``env`` is finished: its interpreter exists and its :data:`MARKER` names a ``client`` release."""
+    marker = env / MARKER
+    if not marker.is_file() or not venv_python(env).exists():
+        return False
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        return bool(json.loads(marker.read_text(encoding="utf-8")).get(client))
+    return False
+
+
+def build_environment(
+    final: Path,
+    *,
+    base: str,
+    requirements: Sequence[str],
+    marker: Callable[[Path], Mapping[str, object]],
+    complete: Callable[[Path], bool],
+    what: str,
+    check: str = "the version",
+    offline: bool = False,
+    binary_only: bool = False,
+) -> Path:
+    """The interpreter of the environment ``final``, made with uv unless ``complete(final)`` already.
+
+    Args:
+        final: the environment's directory (:func:`environment_dir`).
+        base: the interpreter (path or ``3.11`` for uv to find) the environment is made from.
+        requirements: what ``uv pip install`` installs (``["paramiko==5.1.0", "cryptography==42.0.8"]``).
+        marker: given the new environment's interpreter, the JSON object written as its :data:`MARKER`.
+        complete: whether an environment directory is finished (its marker read back).
+        what: the release for messages (``paramiko 5.1.0``).
+        check: what to check when uv fails (``the version``).
+        offline: uv from its cache only.
+        binary_only: wheels only (``--only-binary :all:``).
+
+    Raises:
+        ResolverError: uv failed (no such release, pins it cannot satisfy, the index unreachable,
+            ``--offline`` with a cold cache; uv's reason in the message), or the environment could not
+            be put in place.
+        ConfigError: the new environment cannot import what it installed.
+    """
+    python = venv_python(final)
+    if complete(final):
+        return python
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{final.name}-", dir=final.parent))
+    try:
+        _install(
+            tmp,
+            base,
+            requirements,
+            what=f"{what}: cannot make its environment",
+            check=check,
+            offline=offline,
+            binary_only=binary_only,
+        )
+        text = json.dumps(dict(marker(venv_python(tmp))), sort_keys=True) + "\n"
+        (tmp / MARKER).write_text(text, encoding="utf-8")
+        if final.exists() and not complete(final):
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            tmp.rename(final)
+        except OSError:
+            if not complete(final):
+                raise ResolverError(
+                    f"{what}: its environment in {final} is incomplete; remove it and run again"
+                ) from None
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return python
+
+
+def _install(
+    env: Path, base: str, requirements: Sequence[str], *, what: str, check: str, offline: bool, binary_only: bool
+) -> None:
+    """``uv venv`` ``env`` from ``base``, then ``uv pip install`` ``requirements`` into it; raises as uv."""
+    binary = ["--only-binary", ":all:"] if binary_only else []
+    try:
+        run_uv(
+            ["venv", "--quiet", "--allow-existing", "--no-project", "--python", base, str(env)],
+            offline=offline,
+            timeout=300,
+        )
+        run_uv(
+            ["pip", "install", "--quiet", *binary, "--python", str(venv_python(env)), *requirements],
+            offline=offline,
+            timeout=600,
+        )
+    except ResolverError as exc:
+        raise ResolverError(
+            f"{what} ({exc.message}); check {check}" + (", or drop --offline" if offline else " and the package index")
+        ) from exc
