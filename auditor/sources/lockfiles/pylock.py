@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from packaging.utils import canonicalize_name
 
@@ -27,9 +28,59 @@ from auditor.sources.lockfiles.requirements import header_command
 from auditor.sources.lockfiles.uv import cap_uv_project
 from auditor.sources.tomlfile import entry_lines, parse_toml
 
+if TYPE_CHECKING:
+    from packaging.pylock import Package as PylockPackage
+    from packaging.pylock import Pylock
+
 REGENERATE = "uv export --format pylock.toml -o pylock.toml"
 _NAME = re.compile(r"^pylock\.([^.]+\.)?toml$")
 """PEP 751 file names (packaging.pylock.is_valid_pylock_path)."""
+
+
+def _require_registry_versions(path: Path, data: dict[str, Any], lines: list[tuple[str | None, int]]) -> None:
+    """Refuse a registry (``index``) entry without a ``version``: PEP 751 allows that only for other sources.
+
+    Raises:
+        LockfileError: naming the entry's line and the regenerate command.
+    """
+    for index, entry in enumerate(data.get("packages") or ()):
+        if isinstance(entry, dict) and "name" in entry and not entry.get("version") and "index" in entry:
+            line = lines[index][1] if index < len(lines) else None
+            raise LockfileError(
+                f"{path}: line {line}: package '{entry['name']}' has no version; regenerate it with '{REGENERATE}'"
+            )
+
+
+def _validated(path: Path, data: dict[str, Any]) -> Pylock:
+    """The lock as :class:`packaging.pylock.Pylock`, validated by packaging (PEP 751).
+
+    Raises:
+        LockfileError: an unsupported ``lock-version`` or an invalid entry.
+    """
+    # Imported here: only pylock files need it, and every format module loads on `lock`'s start-up.
+    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
+
+    try:
+        return Pylock.from_dict(data)
+    except PylockUnsupportedVersionError as exc:
+        raise LockfileError(
+            f"{path}: lock-version {data.get('lock-version')!r} is not supported ({exc}); "
+            f"regenerate it with '{REGENERATE}'"
+        ) from None
+    except PylockValidationError as exc:
+        raise LockfileError(f"{path}: not a valid pylock file ({exc}); regenerate it with '{REGENERATE}'") from None
+
+
+def _locked(package: PylockPackage, line: int | None) -> LockedPackage:
+    """One ``[[packages]]`` entry: a registry pin with its dependencies, or a versionless git/path/url source."""
+    name = canonicalize_name(package.name)
+    if package.version is None:
+        source = "git" if package.vcs else "path" if package.directory else "url"
+        return LockedPackage(name=name, version="", line=line, source=source)
+    deps = tuple(
+        canonicalize_name(str(d["name"])) for d in (package.dependencies or ()) if isinstance(d, dict) and "name" in d
+    )
+    return LockedPackage(name=name, version=str(package.version), dependencies=deps, line=line, source="registry")
 
 
 def parse(path: Path, text: str, env: Environment) -> Lockfile:
@@ -38,45 +89,15 @@ def parse(path: Path, text: str, env: Environment) -> Lockfile:
     Raises:
         LockfileError: not TOML, an unsupported ``lock-version``, or an invalid entry (per packaging).
     """
-    # Imported here: only pylock files need it, and every format module loads on `lock`'s start-up.
-    from packaging.pylock import Pylock, PylockUnsupportedVersionError, PylockValidationError
-
     data = parse_toml(path, text, REGENERATE)
     lines = list(entry_lines(text, "[[packages]]"))
-    for index, entry in enumerate(data.get("packages") or ()):
-        if isinstance(entry, dict) and "name" in entry and not entry.get("version") and "index" in entry:
-            line = lines[index][1] if index < len(lines) else None
-            # PEP 751 lets version be omitted only for non-index sources; a registry entry needs one.
-            raise LockfileError(
-                f"{path}: line {line}: package '{entry['name']}' has no version; regenerate it with '{REGENERATE}'"
-            )
-    try:
-        lock = Pylock.from_dict(data)
-    except PylockUnsupportedVersionError as exc:
-        raise LockfileError(
-            f"{path}: lock-version {data.get('lock-version')!r} is not supported ({exc}); "
-            f"regenerate it with '{REGENERATE}'"
-        ) from None
-    except PylockValidationError as exc:
-        raise LockfileError(f"{path}: not a valid pylock file ({exc}); regenerate it with '{REGENERATE}'") from None
+    _require_registry_versions(path, data, lines)
     packages: dict[str, LockedPackage] = {}
-    for index, package in enumerate(lock.packages):
-        line = lines[index][1] if index < len(lines) else None
+    for index, package in enumerate(_validated(path, data).packages):
         if package.marker is not None and not marker_applies(package.marker, env):
             continue
-        name = canonicalize_name(package.name)
-        if package.version is None:
-            source = "git" if package.vcs else "path" if package.directory else "url"
-            packages[name] = LockedPackage(name=name, version="", line=line, source=source)
-            continue
-        deps = tuple(
-            canonicalize_name(str(d["name"]))
-            for d in (package.dependencies or ())
-            if isinstance(d, dict) and "name" in d
-        )
-        packages[name] = LockedPackage(
-            name=name, version=str(package.version), dependencies=deps, line=line, source="registry"
-        )
+        locked = _locked(package, lines[index][1] if index < len(lines) else None)
+        packages[locked.name] = locked
     return Lockfile(path=path, format=PylockToml.name, packages=packages)
 
 
