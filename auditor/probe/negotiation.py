@@ -49,6 +49,57 @@ def _first_common(client: tuple[str, ...], server: tuple[str, ...]) -> str | Non
     return next((name for name in client if name in offered), None)
 
 
+def _kex_and_host_key(client: Offered, server: Offered) -> tuple[str, str] | NoOverlap:
+    """RFC 4253 §7.1: the first client kex the server lists that some common host-key algorithm suits, and that one.
+
+    Returns:
+        ``(kex, host_key)``, or a :class:`NoOverlap` on ``kex`` when the kex lists share nothing, else on
+        ``host_key`` (the lists overlap but no common host-key algorithm suits a common kex).
+    """
+    kex_client, kex_server = _real(client.kex), _real(server.kex)
+    common_hk = [h for h in client.host_key if h in set(server.host_key)]
+    kex = next(
+        (k for k in kex_client if k in set(kex_server) and any(_host_key_fits(k, h) for h in common_hk)),
+        None,
+    )
+    if kex is None:
+        if _first_common(kex_client, kex_server) is None:
+            return NoOverlap("kex", kex_client, kex_server)
+        return NoOverlap("host_key", client.host_key, server.host_key)
+    return kex, next(h for h in common_hk if _host_key_fits(kex, h))
+
+
+def _both_directions(client: Offered, server: Offered, categories: tuple[str, str]) -> dict[str, str] | NoOverlap:
+    """The first common algorithm of each category (``cipher_c2s``, ``cipher_s2c``, ...), or the first :class:`NoOverlap`."""
+    chosen: dict[str, str] = {}
+    for category in categories:
+        first = _first_common(getattr(client, category), getattr(server, category))
+        if first is None:
+            return NoOverlap(category, getattr(client, category), getattr(server, category))
+        chosen[category] = first
+    return chosen
+
+
+def _mac(
+    category: str,
+    cipher: str,
+    client: Offered,
+    server: Offered,
+    require_mac_with_aead: bool,
+    implicit_mac_ciphers: frozenset[str],
+) -> str | NoOverlap:
+    """The MAC of one direction (``mac_c2s`` or ``mac_s2c``) given that direction's ``cipher``.
+
+    :data:`IMPLICIT_MAC` when the client treats ``cipher`` as AEAD without a MAC (RFC 5647); else the
+    first common MAC, or a :class:`NoOverlap` (Paramiko requires one even with AES-GCM).
+    """
+    implicit = not require_mac_with_aead and cipher in implicit_mac_ciphers
+    chosen = _first_common(getattr(client, category), getattr(server, category))
+    if chosen is None and not implicit:
+        return NoOverlap(category, getattr(client, category), getattr(server, category))
+    return IMPLICIT_MAC if implicit else str(chosen)
+
+
 def negotiate(
     client: Offered,
     server: Offered,
@@ -77,47 +128,24 @@ def negotiate(
         The :class:`Negotiated` algorithms (cipher, MAC and compression client-to-server), or the first
         :class:`NoOverlap` in Paramiko's order: kex, host key, ciphers, MACs, compression.
     """
-    kex_client, kex_server = _real(client.kex), _real(server.kex)
-    hk_client, hk_server = client.host_key, server.host_key
-    common_hk = [h for h in hk_client if h in set(hk_server)]
-    kex = next(
-        (k for k in kex_client if k in set(kex_server) and any(_host_key_fits(k, h) for h in common_hk)),
-        None,
-    )
-    if kex is None:
-        if _first_common(kex_client, kex_server) is None:
-            return NoOverlap("kex", kex_client, kex_server)
-        return NoOverlap("host_key", hk_client, hk_server)
-    host_key = next(h for h in common_hk if _host_key_fits(kex, h))
-
-    ciphers: dict[str, str] = {}
-    for category in ("cipher_c2s", "cipher_s2c"):
-        chosen = _first_common(getattr(client, category), getattr(server, category))
-        if chosen is None:
-            return NoOverlap(category, getattr(client, category), getattr(server, category))
-        ciphers[category] = chosen
-
+    kex_host_key = _kex_and_host_key(client, server)
+    if isinstance(kex_host_key, NoOverlap):
+        return kex_host_key
+    ciphers = _both_directions(client, server, ("cipher_c2s", "cipher_s2c"))
+    if isinstance(ciphers, NoOverlap):
+        return ciphers
     macs: dict[str, str] = {}
     for category, cipher in (("mac_c2s", ciphers["cipher_c2s"]), ("mac_s2c", ciphers["cipher_s2c"])):
-        chosen = _first_common(getattr(client, category), getattr(server, category))
-        if chosen is None:
-            if require_mac_with_aead or cipher not in implicit_mac_ciphers:
-                return NoOverlap(category, getattr(client, category), getattr(server, category))
-            chosen = IMPLICIT_MAC
-        elif not require_mac_with_aead and cipher in implicit_mac_ciphers:
-            chosen = IMPLICIT_MAC
-        macs[category] = chosen
-
-    compression: dict[str, str] = {}
-    for category in ("compression_c2s", "compression_s2c"):
-        chosen = _first_common(getattr(client, category), getattr(server, category))
-        if chosen is None:
-            return NoOverlap(category, getattr(client, category), getattr(server, category))
-        compression[category] = chosen
-
+        mac = _mac(category, cipher, client, server, require_mac_with_aead, implicit_mac_ciphers)
+        if isinstance(mac, NoOverlap):
+            return mac
+        macs[category] = mac
+    compression = _both_directions(client, server, ("compression_c2s", "compression_s2c"))
+    if isinstance(compression, NoOverlap):
+        return compression
     return Negotiated(
-        kex=kex,
-        host_key=host_key,
+        kex=kex_host_key[0],
+        host_key=kex_host_key[1],
         cipher=ciphers["cipher_c2s"],
         mac=macs["mac_c2s"],
         compression=compression["compression_c2s"],
