@@ -221,6 +221,17 @@ def _narrowed_verifier(
     return verify
 
 
+def _other_clients_reasons(verdicts: Sequence[Verdict], known: Sequence[str]) -> list[str]:
+    """The reasons of every non-primary, non-compatible verdict not already in ``known``, each ``client version: reason``."""
+    return [
+        f"{verdict.client} {verdict.version}: {reason}"
+        for verdict in verdicts
+        if verdict.client != PRIMARY_CLIENT and verdict.status is not DeviceStatus.COMPATIBLE
+        for reason in verdict.reasons
+        if reason not in known
+    ]
+
+
 def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:
     """One device's results of several clients (one verdict each) as one result with every verdict.
 
@@ -240,18 +251,10 @@ def merge_verdicts(results: Sequence[DeviceResult]) -> DeviceResult:
     if primary is not None and len(results) == 1:
         return primary
     base = primary or replace(results[0], paramiko=None, negotiated=None, verified=False, reasons=())
-    reasons = list(base.reasons)
-    for verdict in verdicts:
-        if verdict.client != PRIMARY_CLIENT and verdict.status is not DeviceStatus.COMPATIBLE:
-            reasons += [
-                f"{verdict.client} {verdict.version}: {reason}"
-                for reason in verdict.reasons
-                if reason not in base.reasons
-            ]
     return replace(
         base,
         status=max((v.status for v in verdicts), key=STATUS_RANK.__getitem__, default=base.status),
-        reasons=tuple(reasons),
+        reasons=(*base.reasons, *_other_clients_reasons(verdicts, base.reasons)),
         verdicts=verdicts,
         host_key_fingerprint=next((r.host_key_fingerprint for r in results if r.host_key_fingerprint), None),
         host_keys=tuple(dict.fromkeys(key for r in results for key in r.host_keys)),
