@@ -206,7 +206,9 @@ def _judge(
         via = f"{lockfile.path.name} ({' → '.join(use.path)})" if use is not None and lockfile is not None else None
         return Judge(name, str(settings.ssh_binary) if settings.ssh_binary else "installed", None, via=via)
     if use is not None and use.version is not None and lockfile is not None:
-        return Judge(name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path)
+        return Judge(
+            name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path, lockfile=lockfile
+        )
     if use is not None and lockfile is not None:
         # A client the lock brings in without pinning it (scrapli runs the system ssh): as installed here.
         return Judge(name, "installed", None, via=f"{lockfile.path.name} ({' → '.join(use.path)})")

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from auditor.errors import AuditorError
-from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
+from auditor.model import Device, DeviceResult, DeviceStatus, Lockfile, Negotiated, Offered, Verdict
 from auditor.probe.clients import (
     PRIMARY_CLIENT,
     Client,
@@ -69,6 +70,8 @@ class Judge:
     via: str | None = None
     """Appended to the environment's own source when ``source`` is None: what brought an unpinned client in
     (``uv.lock (scrapli)`` for the system OpenSSH scrapli runs)."""
+    lockfile: Lockfile | None = dataclass_field(default=None, compare=False, repr=False)
+    """``lock`` as the engine already parsed it (passed on, so the client does not read it again)."""
 
 
 STATUS_RANK: Mapping[DeviceStatus, int] = {
@@ -148,6 +151,7 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         python_version=settings.python_version,
         offline=settings.offline,
         lock=judge.lock,
+        lockfile=judge.lockfile,
         ansible_cfg=settings.ansible_cfg,
     )
     environment = get_client(judge.client).environment(request, verify=settings.verify)

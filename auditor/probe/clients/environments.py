@@ -5,7 +5,7 @@ its environment holds; this module does the rest the same way for all of them:
 
 * :func:`interpreter` accepts ``--python`` as an interpreter or an environment directory;
 * :func:`installed_versions` asks a (foreign) interpreter which client and backend it imports;
-* :func:`backend_pins` picks a lock's pins of a client's backend;
+* :func:`read_lock` and :func:`backend_pins` read the lock's pins, reusing the engine's parsed lockfile;
 * :func:`build_environment` makes a cached environment with uv (``uv venv`` + ``uv pip install``) under
   ``$SSHDRIFT_CACHE_DIR/envs/``, in a temporary sibling directory renamed into place only when complete
   with its :data:`MARKER`, so a crash or a concurrent run never leaves a half-made environment.
@@ -30,6 +30,7 @@ from auditor.uv_runner import run_uv
 
 if TYPE_CHECKING:
     from auditor.model import Lockfile
+    from auditor.probe.clients.interface import EnvironmentRequest
 
 MARKER = "sshdrift-env.json"
 """File written last into a finished environment: a JSON object naming at least the client release."""
@@ -122,6 +123,21 @@ def installed_versions(python: Path, script: str, *, client: str, missing: str, 
     except (IndexError, ValueError):
         raise ConfigError(f"{python}: printed no {client} version; pass --python PATH of a working one") from None
     return {str(k): str(v) for k, v in found.items() if v}
+
+
+def read_lock(request: EnvironmentRequest, path: Path) -> Lockfile:
+    """The lockfile at ``path`` (a file or project directory), read once per run.
+
+    ``request.lockfile`` when the caller parsed it already, else loaded with ``request.python_version``.
+
+    Raises:
+        LockfileError: no lockfile, or one that cannot be read (one line naming it).
+    """
+    if request.lockfile is not None:
+        return request.lockfile
+    from auditor.sources.lockfiles import load_lockfile
+
+    return load_lockfile(path, python_version=request.python_version)
 
 
 def backend_pins(lock: Lockfile, packages: Iterable[str]) -> tuple[tuple[str, str], ...]:

@@ -18,11 +18,11 @@ internals. A client knows:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from auditor.model import Device, Offered
+from auditor.model import Device, Lockfile, Offered
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress
 
@@ -60,6 +60,9 @@ class EnvironmentRequest:
     """The lockfile whose pins of the client and its backend the environment follows when it pins ``spec``."""
     ansible_cfg: Path | None = None
     """``--ansible-cfg``: the Ansible project whose client settings apply (libssh's ``key_exchange_algorithms``)."""
+    lockfile: Lockfile | None = field(default=None, compare=False, repr=False)
+    """``lock`` (for ``locked``: ``project``'s lockfile) as the caller already parsed it with ``python_version``,
+    so the client does not read it again; None: the client loads it from the path."""
 
 
 @dataclass(frozen=True)

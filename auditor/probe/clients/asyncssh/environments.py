@@ -15,12 +15,16 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import LockfileError, ResolverError, UsageError
 from auditor.probe.clients import environments as shared
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
+
+if TYPE_CHECKING:
+    from auditor.model import Lockfile
 
 CLIENT = "asyncssh"
 MARKER = shared.MARKER
@@ -63,13 +67,15 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
             f"installed in {python}",
             backend_source=f"installed in {python}",
         )
+    locked: Lockfile | None = None
     if request.spec == "locked":
-        version, source = _locked(request)
-        lock = request.project
+        locked = _project_lock(request)
+        version, source = _locked(locked), locked.path.name
     else:
         version, source = _exact(request.spec), f"asyncssh {request.spec}"
-        lock = request.lock
-    pins, lock_name = lock_backend(lock, version, python_version=request.python_version) if lock else ((), "")
+        if request.lock is not None:
+            locked = shared.read_lock(request, request.lock)
+    pins, lock_name = lock_backend(locked, version) if locked else ((), "")
     pinned_by = f"{lock_name} pins"
     if not verify:
         how = pinned_by if pins else "none pinned: predicted with the offer data's backend"
@@ -79,20 +85,12 @@ def resolve(request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
     return ClientEnvironment(CLIENT, version, python, backend, source, backend_source=how)
 
 
-def lock_backend(
-    lock: Path, version: str, *, python_version: str | None = None
-) -> tuple[tuple[tuple[str, str], ...], str]:
-    """``(pins, lockfile name)``: each :data:`BACKEND` member ``lock`` pins when it pins asyncssh ``version``.
+def lock_backend(locked: Lockfile, version: str) -> tuple[tuple[tuple[str, str], ...], str]:
+    """``(pins, lockfile name)``: each :data:`BACKEND` member ``locked`` pins when it pins asyncssh ``version``.
 
     Pins are ``(distribution, version)`` pairs; the name is the lockfile's (``uv.lock``). A lock that pins another asyncssh (a what-if release) or none gives no pins: its backend pins were resolved
     for another release.
-
-    Raises:
-        LockfileError: the lockfile cannot be read.
     """
-    from auditor.sources.lockfiles import load_lockfile
-
-    locked = load_lockfile(lock, python_version=python_version)
     package = locked.packages.get(CLIENT)
     if package is None or package.version != version:
         return (), locked.path.name
@@ -171,16 +169,19 @@ def _backend(versions: dict[str, str]) -> tuple[tuple[str, str], ...]:
     return tuple(sorted((str(k), str(v)) for k, v in versions.items() if k != CLIENT))
 
 
-def _locked(request: EnvironmentRequest) -> tuple[str, str]:
+def _project_lock(request: EnvironmentRequest) -> Lockfile:
+    """The lockfile of ``request.project`` (for ``locked``). Raises UsageError without one, LockfileError."""
     if request.project is None:
         raise UsageError("asyncssh locked: needs --project PATH (a project directory or its lockfile)")
-    from auditor.sources.lockfiles import load_lockfile
+    return shared.read_lock(request, request.project)
 
-    lock = load_lockfile(request.project, python_version=request.python_version)
+
+def _locked(lock: Lockfile) -> str:
+    """The asyncssh version ``lock`` pins. Raises LockfileError when it pins none."""
     package = lock.packages.get(CLIENT)
     if package is None:
         raise LockfileError(f"{lock.path}: pins no asyncssh; name a release to judge with instead")
-    return package.version, lock.path.name
+    return package.version
 
 
 def _exact(spec: str) -> str:

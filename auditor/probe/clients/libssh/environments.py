@@ -102,9 +102,7 @@ def locked_version(request: EnvironmentRequest) -> tuple[str, str]:
     """
     if request.project is None:
         raise UsageError("libssh locked: needs --project PATH (a project directory or its lockfile)")
-    from auditor.sources.lockfiles import load_lockfile
-
-    lock = load_lockfile(request.project, python_version=request.python_version)
+    lock = shared.read_lock(request, request.project)
     package = lock.packages.get(offers.PACKAGE)
     if package is None:
         raise LockfileError(f"{lock.path}: pins no {offers.PACKAGE}; name a release with --client libssh=X.Y.Z")

@@ -34,12 +34,16 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from packaging.version import InvalidVersion, Version
 
 from auditor.errors import LockfileError, UsageError
 from auditor.probe.clients import environments as shared
 from auditor.probe.clients.interface import ClientEnvironment, EnvironmentRequest
+
+if TYPE_CHECKING:
+    from auditor.model import Lockfile
 
 MARKER = shared.MARKER
 """File written last into a finished environment: ``{"paramiko": "X.Y.Z", "python": ..., "backend": {...}, "pins": {...}}``."""
@@ -133,7 +137,7 @@ def _pins_for(request: EnvironmentRequest) -> LockPins:
     if request.spec == "locked":
         if request.project is None:
             raise UsageError("--paramiko locked: needs --project PATH (a project directory or its lockfile)")
-        pins = lock_pins(request.project, python_version=request.python_version)
+        pins = pins_of(shared.read_lock(request, request.project))
         if pins.paramiko is None:
             raise LockfileError(
                 f"{pins.lock_name}: pins no paramiko; use --paramiko X.Y.Z to choose the release to verify with"
@@ -141,7 +145,7 @@ def _pins_for(request: EnvironmentRequest) -> LockPins:
         return pins
     if request.lock is None or request.spec == "installed":
         return LockPins()
-    return lock_pins(request.lock, python_version=request.python_version)
+    return pins_of(shared.read_lock(request, request.lock))
 
 
 def _pins_source(pins: LockPins) -> str:
@@ -188,7 +192,11 @@ def lock_pins(path: Path, *, python_version: str | None = None) -> LockPins:
     """
     from auditor.sources.lockfiles import load_lockfile
 
-    lock = load_lockfile(path, python_version=python_version)
+    return pins_of(load_lockfile(path, python_version=python_version))
+
+
+def pins_of(lock: Lockfile) -> LockPins:
+    """The pins of paramiko, :data:`BACKEND_PACKAGES` and Python (:func:`lock_python` of its path) in ``lock``."""
     paramiko = lock.packages.get("paramiko")
     backend = shared.backend_pins(lock, BACKEND_PACKAGES)
     return LockPins(
