@@ -525,6 +525,10 @@ def whatif(
     upgrade: Annotated[
         bool, _opt("--upgrade", help="Re-resolve everything to the newest allowed.", default="off")
     ] = False,
+    pre: Annotated[
+        bool,
+        typer.Option("--pre", help="Let the resolution take pre-releases (refused otherwise).", show_default="off"),
+    ] = False,
     no_verify: NoVerifyOpt = False,
     fmt: FormatOpt = None,
     show: ShowOpt = None,
@@ -545,7 +549,7 @@ def whatif(
         from auditor.commands.whatif import run_whatif
 
         _run(
-            lambda progress: run_whatif(requirements or [], project, upgrade, settings, progress),
+            lambda progress: run_whatif(requirements or [], project, upgrade, settings, progress, pre),
             settings,
         )
 

@@ -22,6 +22,7 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.breaking_release import BreakingRelease, crossed
 from auditor.errors import ResolverError
 from auditor.model import PROJECT, Change, DeviceResult, DeviceStatus, Finding, Lockfile, Severity
+from auditor.progress import Progress
 from auditor.sources.environment import extras_in
 
 Pin = tuple[str, str]
@@ -134,52 +135,72 @@ def asked_extras(lockfile: Lockfile) -> dict[str, set[str]]:
 
 
 def extra_pins(old: Lockfile, new: Lockfile) -> list[Pin]:
-    """The ``(name, version)`` pairs whose requires-dist :func:`lost_extras` needs: both sides of each moved package asked for an extra."""
+    """The ``(name, version)`` pairs whose requires-dist :func:`lost_extras` needs.
+
+    For each package the project asks an extra of today that the new resolution still holds and
+    moves (or asks with fewer extras): its release in the lock and in the new resolution.
+    """
     pins: list[Pin] = []
-    for name in sorted(asked_extras(new)):
+    now = asked_extras(new)
+    for name, extras in sorted(asked_extras(old).items()):
         before, after = old.packages.get(name), new.packages.get(name)
-        if before is not None and after is not None and before.version != after.version:
-            pins += [(name, before.version), (name, after.version)]
+        if before is None or after is None:
+            continue
+        if before.version != after.version or not extras <= now.get(name, set()):
+            pins += list(dict.fromkeys([(name, before.version), (name, after.version)]))
     return pins
 
 
+def _lost(name: str, extra: str, why: str, old: Lockfile, new: Lockfile, had: Sequence[str], context: str) -> Finding:
+    """One lost-extra finding: ``why`` it is lost, and what the extra brought that the new resolution lacks."""
+    before, after = old.packages[name], new.packages[name]
+    brought = [n for n in _brought_by(had, extra) if n not in new.packages]
+    gone = f"; the new resolution no longer holds what it brought: {', '.join(brought)}" if brought else ""
+    return Finding(
+        rule="downgrade",
+        severity=Severity.WARNING,
+        package=name,
+        message=f"{context}: the project asks for {name}[{extra}] ({before.version} defines the extra), but {why}{gone}",
+        file=new.path.name,
+        line=after.line,
+        fix=f"keep a release that defines it ('{name}[{extra}]<={before.version}'), or move to what replaced the extra",
+        key=f"extra:{extra}",
+    )
+
+
 def lost_extras(old: Lockfile, new: Lockfile, requires: Mapping[Pin, Sequence[str]], *, context: str) -> list[Finding]:
-    """``downgrade`` warnings for each extra the project asks for that the new release no longer defines.
+    """``downgrade`` warnings for each extra the project asks for today that the new resolution loses.
+
+    An extra is lost when the new release no longer defines it, or when the requirement asked
+    replaced the project's own and leaves it out.
 
     Args:
-        old: the lock today.
+        old: the lock today (its declarations are what the project asks).
         new: the new resolution presented as the user's lockfile.
         requires: requires-dist of the pins :func:`extra_pins` named (a pin missing here is not judged).
         context: how the new resolution came about.
 
     Returns:
-        One finding per (package, extra) the old release defined and the new one does not, naming the
-        packages the extra brought in that the new resolution no longer holds.
+        One finding per (package, extra) lost, naming the packages the extra brought in that the new
+        resolution no longer holds.
     """
     out: list[Finding] = []
-    for name, extras in sorted(asked_extras(new).items()):
+    now = asked_extras(new)
+    for name, extras in sorted(asked_extras(old).items()):
         before, after = old.packages.get(name), new.packages.get(name)
-        if before is None or after is None or before.version == after.version:
+        if before is None or after is None:
             continue
         had, has = requires.get((name, before.version)), requires.get((name, after.version))
         if had is None or has is None:
             continue
-        for extra in sorted(extras & provided_extras(had) - provided_extras(has)):
-            brought = [n for n in _brought_by(had, extra) if n not in new.packages]
-            gone = f"; the new resolution no longer holds what it brought: {', '.join(brought)}" if brought else ""
-            out.append(
-                Finding(
-                    rule="downgrade",
-                    severity=Severity.WARNING,
-                    package=name,
-                    message=f"{context}: {name} {after.version} no longer defines the extra '{extra}' that the project "
-                    f"asks for ({name}[{extra}]; {before.version} defined it){gone}",
-                    file=new.path.name,
-                    line=after.line,
-                    fix=f"keep a release that defines it ('{name}<={before.version}'), or move to what replaced the extra",
-                    key=f"extra:{extra}",
-                )
-            )
+        for extra in sorted(extras & provided_extras(had)):
+            if extra not in provided_extras(has):
+                why = f"{name} {after.version} no longer defines it"
+            elif extra not in now.get(name, set()):
+                why = f"the requirement asked on {name} leaves it out"
+            else:
+                continue
+            out.append(_lost(name, extra, why, old, new, had, context))
     return out
 
 
@@ -204,3 +225,46 @@ def refuse_prereleases(changes: Sequence[Change], *, allowed: bool, asked: str) 
             f"whatif {asked}: the new resolution takes pre-release(s) {', '.join(taken)}; pass --pre to judge them, "
             "or ask for a final release (for example an upper bound below the pre-release)"
         )
+
+
+def whatif_findings(
+    old: Lockfile,
+    new: Lockfile,
+    changes: Sequence[Change],
+    stack: Collection[str],
+    *,
+    context: str,
+    devices: Sequence[DeviceResult] | None,
+    offline: bool,
+    progress: Progress,
+) -> tuple[list[Finding], list[str]]:
+    """The releases the change crosses and the extras it loses, for the ``whatif`` report.
+
+    Args:
+        old: the lock today.
+        new: the new resolution presented as the user's lockfile.
+        changes: versions that move from ``old`` to ``new``.
+        stack: normalized names of the SSH stack.
+        context: how the new resolution came about (``after whatif paramiko==5.1.0``).
+        devices: device results judged with the new Paramiko, or None without devices.
+        offline: read requires-dist from the cache only (for the extras).
+        progress: told about the requires-dist fetch.
+
+    Returns:
+        ``(findings, notes)``: :func:`crossing_findings` and :func:`lost_extras`; a note for each
+        release whose requires-dist could not be read (its extras are not judged).
+
+    Raises:
+        ResolverError: uv could not fetch any requires-dist (online).
+    """
+    findings = crossing_findings(changes, stack, context=context, lockfile=new, devices=devices)
+    pins = extra_pins(old, new)
+    if not pins:
+        return findings, []
+    # Start-up: the metadata reader (uv) only when an asked extra's package moves.
+    from auditor.sources.metadata import requires_dist
+
+    result = requires_dist(pins, offline=offline, progress=progress)
+    findings += lost_extras(old, new, result.found, context=context)
+    notes = [f"extras of {name} {version} not judged: {why}" for (name, version), why in result.missing.items()]
+    return findings, notes

@@ -16,7 +16,12 @@ from auditor.settings import Settings
 
 
 def run_whatif(
-    requirements: Sequence[str], project: Path, upgrade: bool, settings: Settings, progress: Progress
+    requirements: Sequence[str],
+    project: Path,
+    upgrade: bool,
+    settings: Settings,
+    progress: Progress,
+    pre: bool = False,
 ) -> Report:
     """Re-resolve a copy of ``project`` with ``requirements`` added and report the consequences.
 
@@ -27,6 +32,7 @@ def run_whatif(
         settings: ``devices`` (probed with the new Paramiko) or ``fleet``, ``offline``,
             ``python_version``, probe options.
         progress: told about resolution, metadata fetching and probing.
+        pre: ``--pre``, the resolution may take pre-releases (refused otherwise).
 
     Returns:
         The ``whatif`` report (:func:`auditor.engine.whatif.whatif_report`).
@@ -35,5 +41,5 @@ def run_whatif(
         ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, exit 3).
         LockfileError, InventoryError: bad input (exit 3).
     """
-    request = engine.WhatIfRequest(tuple(requirements), project, settings.devices, upgrade)
+    request = engine.WhatIfRequest(tuple(requirements), project, settings.devices, upgrade, pre)
     return engine.run(request, settings, progress)

@@ -66,3 +66,5 @@ class WhatIfRequest:
     """Devices to probe with the Paramiko of the new resolution, or None."""
     upgrade: bool
     """Re-resolve everything to the newest allowed (``--upgrade``)."""
+    pre: bool = False
+    """``--pre``: a resolution may take pre-releases (refused otherwise)."""

@@ -21,6 +21,7 @@ from auditor.analysis.code import code_changes
 from auditor.analysis.devices import device_checks
 from auditor.analysis.lock import analyze_lockfile, locked_paramiko
 from auditor.analysis.whatif import resolve_whatif
+from auditor.analysis.whatif_findings import refuse_prereleases, whatif_findings
 from auditor.checks.constraints import project_info
 from auditor.checks.drift import change_findings
 from auditor.engine.command_requests import WhatIfRequest
@@ -43,10 +44,12 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
 
     Returns:
         The report: ``changes``, downgrade, lock-rule, code and device findings of the new
-        resolution, device results, and what was asked (``whatif``).
+        resolution, every listed release the change crosses with what it removed and each lost
+        extra (:mod:`auditor.analysis.whatif_findings`), device results, and what was asked (``whatif``).
 
     Raises:
-        ResolverError: an invalid or unsatisfiable requirement, or uv failed (uv's reason, exit 3).
+        ResolverError: an invalid or unsatisfiable requirement, uv failed (uv's reason), or the
+            resolution takes a pre-release without ``request.pre`` (exit 3).
         LockfileError, InventoryError: bad input (exit 3).
     """
     lockfile = load_lockfile(request.project, python_version=settings.python_version)
@@ -59,8 +62,9 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
         progress=progress,
     )
     changes, context, new_lock = whatif.changes, whatif.context, whatif.lockfile
+    refuse_prereleases(changes, allowed=request.pre, asked=" ".join(request.requirements))
     analysis = analyze_lockfile(new_lock, replace(settings, fleet=None), progress)
-    stack = ssh_stack(settings.ssh_stack_extra)
+    stack = ssh_stack(settings.ssh_stack_extra, settings.open_ended)
     # Only silent downgrades count: a package the user names in a requirement moves on purpose.
     downgrades = [
         f
@@ -80,6 +84,17 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
         why=f"the version the new resolution would install; locked today: {before}",
     )
     notes.extend(device_notes)
+    answers, answer_notes = whatif_findings(
+        lockfile,
+        new_lock,
+        changes,
+        stack,
+        context=context,
+        devices=results or None,
+        offline=settings.offline,
+        progress=progress,
+    )
+    notes.extend(answer_notes)
     for result in results:
         if result.status.value == "incompatible":
             why = "; ".join(result.reasons) or "negotiation fails"
@@ -88,7 +103,7 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
         command="whatif",
         project=project_info(lockfile),
         packages=analysis.packages,
-        findings=(*downgrades, *analysis.findings, *code_findings, *device_findings),
+        findings=(*downgrades, *answers, *analysis.findings, *code_findings, *device_findings),
         devices=tuple(results),
         skipped=(*analysis.skipped, *device_skipped),
         changes=changes,

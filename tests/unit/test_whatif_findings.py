@@ -90,10 +90,21 @@ def test_a_lost_extra_is_a_finding() -> None:
     assert extra_pins(PAR4, new) == [("netmiko", "4.8.0"), ("netmiko", "4.7.0")]
     (finding,) = lost_extras(PAR4, new, NETMIKO_REQUIRES, context="after whatif netmiko<4.8")
     assert finding.rule == "downgrade" and finding.severity is Severity.WARNING and finding.key == "extra:par4"
-    assert "netmiko 4.7.0 no longer defines the extra 'par4' that the project asks for" in finding.message
+    assert finding.message.startswith(
+        "after whatif netmiko<4.8: the project asks for netmiko[par4] (4.8.0 defines the extra), "
+        "but netmiko 4.7.0 no longer defines it"
+    )
     # Kept extras, and pins whose requires-dist is unknown, are not findings.
     assert lost_extras(PAR4, new, {}, context="x") == []
-    assert lost_extras(PAR4, PAR4, NETMIKO_REQUIRES, context="x") == []
+    assert extra_pins(PAR4, PAR4) == [] and lost_extras(PAR4, PAR4, NETMIKO_REQUIRES, context="x") == []
+
+
+def test_a_requirement_that_leaves_the_extra_out_loses_it() -> None:
+    """whatif's requirement replaces the project's netmiko[par4] with a plain netmiko: the extra is not asked any more."""
+    new = replace(PAR4, declarations=CAPPED.declarations)
+    assert extra_pins(PAR4, new) == [("netmiko", "4.8.0")]
+    (finding,) = lost_extras(PAR4, new, NETMIKO_REQUIRES, context="after whatif netmiko==4.8.0")
+    assert "but the requirement asked on netmiko leaves it out" in finding.message
 
 
 def test_a_pre_release_is_taken_only_with_pre() -> None:
