@@ -120,61 +120,94 @@ def _floor_reaches(item: PackageRange, release: Version) -> bool:
 def check(
     ranges: Iterable[PackageRange], lockfile: Lockfile, releases: Sequence[BreakingRelease] | None = None
 ) -> list[Finding]:
-    """Findings of rule ``breaking-release`` for the effective ranges of ``lockfile``."""
+    """Findings of rule ``breaking-release`` for the effective ranges of ``lockfile``.
+
+    Args:
+        ranges: the SSH-stack packages' effective ranges (:func:`auditor.checks.constraints.compute_ranges`).
+        lockfile: the parsed lockfile (its name and cap site go into the findings).
+        releases: the breaking releases to judge against; None reads ``rules/releases.toml``.
+
+    Returns:
+        One finding per (package, release): a release above the lock that the range admits
+        (:func:`_ahead_finding`), or a release the lock already crossed without a declaration
+        choosing it (:func:`_crossed_finding`).
+    """
     releases = load_releases() if releases is None else releases
     versions = {name: pkg.version for name, pkg in lockfile.packages.items()}
     findings: list[Finding] = []
     for item in ranges:
         locked = Version(item.version)
-        via = tuple(c for c in item.dependents if c != PROJECT)
         for release in (r for r in releases if r.package == item.name):
-            label = f"{item.name} {release.version} ({release.date})"
             if release.version > locked and item.effective.contains(release.version, prereleases=False):
-                allowing = [c for c in item.constraints if specifier_set(c.specifier).contains(release.version)]
-                edges = "; ".join(describe_edge(c, versions) for c in allowing)
-                cap = (
-                    f"{item.name}<{release.version.major}"
-                    if release.version.release[1:] in ((), (0,), (0, 0))
-                    else f"{item.name}<{release.version}"
-                )
-                findings.append(
-                    Finding(
-                        rule=RULE,
-                        severity=release.severity,
-                        package=item.name,
-                        message=(
-                            f"a rebuild may pull {label}, which {release.what()}: {item.name} {item.version} is locked "
-                            f"and the effective range '{item.effective or 'any version'}' admits {release.version} "
-                            f"({edges or 'nothing constrains it'}); source: {release.source}"
-                        ),
-                        via=via,
-                        file=lockfile.path.name,
-                        line=item.line,
-                        fix=cap_hint(lockfile, cap) if release.removes_algorithms else None,
-                        key=str(release.version),
-                    )
-                )
+                findings.append(_ahead_finding(item, release, lockfile, versions))
             elif release.version <= locked and release.removes_algorithms and not _floor_reaches(item, release.version):
-                findings.append(
-                    Finding(
-                        rule=RULE,
-                        severity=Severity.WARNING,
-                        package=item.name,
-                        message=(
-                            f"the lock already has {item.name} {item.version}, at or past {label}, which {release.what()}; "
-                            f"the effective range '{item.effective or 'any version'}' still starts below "
-                            f"{release.version}, so no declaration says the project chose this: devices that need "
-                            f"those algorithms fail; check them with 'sshdrift audit --devices INVENTORY'"
-                        ),
-                        via=via,
-                        file=lockfile.path.name,
-                        line=item.line,
-                        fix=f"declare '{item.name}>={release.version}' once every device negotiates without them, "
-                        f"or '{item.name}<{release.version}' if some cannot",
-                        key=str(release.version),
-                    )
-                )
+                findings.append(_crossed_finding(item, release, lockfile))
     return findings
+
+
+def _via(item: PackageRange) -> tuple[str, ...]:
+    """The dependents through which ``item`` reaches the project (the project itself left out)."""
+    return tuple(c for c in item.dependents if c != PROJECT)
+
+
+def _label(item: PackageRange, release: BreakingRelease) -> str:
+    """``paramiko 5.0.0 (2026-05-09)``."""
+    return f"{item.name} {release.version} ({release.date})"
+
+
+def _cap(item: PackageRange, release: BreakingRelease) -> str:
+    """The cap that keeps ``release`` out: below its major for an X.0.0 release, else below the release itself."""
+    if release.version.release[1:] in ((), (0,), (0, 0)):
+        return f"{item.name}<{release.version.major}"
+    return f"{item.name}<{release.version}"
+
+
+def _ahead_finding(
+    item: PackageRange, release: BreakingRelease, lockfile: Lockfile, versions: dict[str, str]
+) -> Finding:
+    """A rebuild may pull ``release``: the effective range admits it above the locked version.
+
+    The severity is the release's own (``rules/releases.toml``); the message names every constraint
+    that admits the release; the fix is the format's cap hint when the release removes algorithms.
+    """
+    allowing = [c for c in item.constraints if specifier_set(c.specifier).contains(release.version)]
+    edges = "; ".join(describe_edge(c, versions) for c in allowing)
+    return Finding(
+        rule=RULE,
+        severity=release.severity,
+        package=item.name,
+        message=(
+            f"a rebuild may pull {_label(item, release)}, which {release.what()}: {item.name} {item.version} is "
+            f"locked and the effective range '{item.effective or 'any version'}' admits {release.version} "
+            f"({edges or 'nothing constrains it'}); source: {release.source}"
+        ),
+        via=_via(item),
+        file=lockfile.path.name,
+        line=item.line,
+        fix=cap_hint(lockfile, _cap(item, release)) if release.removes_algorithms else None,
+        key=str(release.version),
+    )
+
+
+def _crossed_finding(item: PackageRange, release: BreakingRelease, lockfile: Lockfile) -> Finding:
+    """The lock already sits at or past ``release`` while no declaration chose it (a warning)."""
+    return Finding(
+        rule=RULE,
+        severity=Severity.WARNING,
+        package=item.name,
+        message=(
+            f"the lock already has {item.name} {item.version}, at or past {_label(item, release)}, which "
+            f"{release.what()}; the effective range '{item.effective or 'any version'}' still starts below "
+            f"{release.version}, so no declaration says the project chose this: devices that need "
+            f"those algorithms fail; check them with 'sshdrift audit --devices INVENTORY'"
+        ),
+        via=_via(item),
+        file=lockfile.path.name,
+        line=item.line,
+        fix=f"declare '{item.name}>={release.version}' once every device negotiates without them, "
+        f"or '{item.name}<{release.version}' if some cannot",
+        key=str(release.version),
+    )
 
 
 class BreakingReleaseRule(Rule):
