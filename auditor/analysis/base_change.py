@@ -207,7 +207,7 @@ def cut_off(
     if not devices or before is None or paramiko_now is None or before == paramiko_now:
         return (), []
     # Start-up: the prediction (negotiation data) loads only when there are devices to compare.
-    from auditor.checks.fleet import predicted_result
+    from auditor.checks.device_rules.fleet import predicted_result
 
     names: list[str] = []
     lines: list[str] = []

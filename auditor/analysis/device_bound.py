@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from auditor.checks.devices import upper_bound
+from auditor.checks.device_rules.devices import upper_bound
 from auditor.model import DeviceResult, DeviceStatus, Negotiated, Offered, PackageReport
 from auditor.probe.algorithms import known_releases
 from auditor.probe.negotiation import predict

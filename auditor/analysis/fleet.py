@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.checks.devices import device_findings
-from auditor.checks.fleet import predict_fleet
+from auditor.checks.device_rules.devices import device_findings
+from auditor.checks.device_rules.fleet import predict_fleet
 from auditor.model import DeviceResult, Finding
 from auditor.sources.saved_report import load_report
 
@@ -20,7 +20,7 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
     Returns:
         ``(device results, findings, age note)``: one predicted :class:`DeviceResult` per snapshot
         device (``verified`` False), their ``incompatible-device`` / ``legacy-only-device`` findings
-        (:func:`auditor.checks.fleet.predict_fleet`, :func:`auditor.checks.devices.device_findings`),
+        (:func:`auditor.checks.device_rules.fleet.predict_fleet`, :func:`auditor.checks.device_rules.devices.device_findings`),
         and a line saying how old the snapshot is.
 
     Raises:

@@ -158,12 +158,12 @@ def probe_findings(results: Sequence[DeviceResult], settings: Settings) -> list[
         settings: ``verify`` and ``known_hosts`` (the file verified host keys are compared with).
 
     Returns:
-        The findings of every rule of :data:`auditor.checks.devices.DEVICE_RULES`, in result order.
+        The findings of every rule of :data:`auditor.checks.device_rules.devices.DEVICE_RULES`, in result order.
 
     Raises:
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
-    from auditor.checks.devices import device_findings
+    from auditor.checks.device_rules.devices import device_findings
 
     return device_findings(results, known_hosts=_known_hosts(results, settings))
 

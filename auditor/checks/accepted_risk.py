@@ -247,6 +247,7 @@ def apply_accepted_risks(findings: Sequence[Finding], context: RuleContext, rule
 class AcceptedRiskRule(Rule):
     """``accepted-risk``: an accepted-risk entry that expired (here) or matches nothing (:func:`apply_accepted_risks`)."""
 
+    order = 150
     entry = CatalogEntry(
         id=RULE,
         name="AcceptedRisk",

@@ -213,6 +213,7 @@ def _crossed_finding(item: PackageRange, release: BreakingRelease, lockfile: Loc
 class BreakingReleaseRule(Rule):
     """``breaking-release``: a listed breaking release the lock or a rebuild crosses."""
 
+    order = 20
     entry = CatalogEntry(
         id=RULE,
         name="BreakingRelease",

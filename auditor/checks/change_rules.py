@@ -45,6 +45,7 @@ class _ChangeRule(Rule):
 class ResolutionDrift(_ChangeRule):
     """``resolution-drift``: an SSH-stack package moves up between the lock and another resolution."""
 
+    order = 30
     entry = CatalogEntry(
         id="resolution-drift",
         name="ResolutionDrift",
@@ -68,6 +69,7 @@ class ResolutionDrift(_ChangeRule):
 class Downgrade(_ChangeRule):
     """``downgrade``: a package moves down between the lock and another resolution."""
 
+    order = 40
     entry = CatalogEntry(
         id="downgrade",
         name="Downgrade",

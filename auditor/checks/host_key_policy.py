@@ -196,6 +196,7 @@ def option_findings(options: Iterable[ConfigOption]) -> list[Finding]:
 class HostKeyPolicy(Rule):
     """``host-key-policy``: code or configuration that accepts any host key on first contact."""
 
+    order = 130
     entry = CatalogEntry(
         id=RULE,
         name="HostKeyPolicy",

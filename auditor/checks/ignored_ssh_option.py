@@ -141,6 +141,7 @@ def option_findings(options: Iterable[ConfigOption], releases: Sequence[Breaking
 class IgnoredSshOption(Rule):
     """``ignored-ssh-option``: ssh_config / ansible.cfg algorithm options Paramiko never applies."""
 
+    order = 60
     entry = CatalogEntry(
         id=RULE,
         name="IgnoredSshOption",

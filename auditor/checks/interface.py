@@ -53,9 +53,13 @@ class CatalogEntry:
 class Rule(ABC):
     """One rule: a catalog entry and a pure finder.
 
-    Subclasses set :attr:`entry` and implement :meth:`find`; the registry
-    (:data:`auditor.checks.registry.RULES`) lists one instance of each.
+    Subclasses set :attr:`order` and :attr:`entry` and implement :meth:`find`; the registry
+    (:mod:`auditor.checks.registry`) finds every concrete subclass in its package and makes one instance.
     """
+
+    order: ClassVar[int]
+    """The rule's place in the README table, SARIF's rule list and the run (ascending; unique, a test checks).
+    Numbered in tens so that a new rule fits between two without renumbering."""
 
     entry: ClassVar[CatalogEntry]
     """The rule's documentation (id, texts, default severity and severity policy)."""

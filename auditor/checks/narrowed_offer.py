@@ -152,6 +152,7 @@ def narrowing_findings(uses: Iterable[ApiUse], version: str | None, devices: Seq
 class NarrowedOffer(Rule):
     """``narrowed-offer``: literal ``disabled_algorithms`` that leave Paramiko nothing to negotiate with."""
 
+    order = 140
     entry = CatalogEntry(
         id=RULE,
         name="NarrowedOffer",

@@ -105,6 +105,7 @@ def check(ranges: Iterable[PackageRange], lockfile: Lockfile) -> list[Finding]:
 class OpenEndedRange(Rule):
     """``open-ended-range``: the effective range admits the next major release."""
 
+    order = 10
     entry = CatalogEntry(
         id=RULE,
         name="OpenEndedRange",

@@ -1,74 +1,124 @@
-"""The one registry of rules, and the one call the engine makes: :func:`run_rules`.
+"""The one registry of rules, found rather than listed, and the one call the engine makes: :func:`run_rules`.
 
-Adding a rule: write its module in ``auditor/checks/`` with one :class:`~auditor.checks.interface.Rule`
-subclass, and list an instance here (a device rule, judging device results only, in :func:`device_rules`
-and :data:`DEVICE_RULE_IDS`). The README rule table, SARIF's
-``tool.driver.rules`` and the help URIs follow from it (:mod:`auditor.checks.catalog`).
+Adding a rule touches its module only: one :class:`~auditor.checks.interface.Rule` subclass setting
+``order`` (its place in README order) and ``entry``, in a module of ``auditor/checks/``, or of
+``auditor/checks/device_rules/`` for a rule judging device results only. :func:`discover` imports the
+package's modules and makes one instance of every concrete subclass defined there; the README rule table,
+SARIF's ``tool.driver.rules`` and the help URIs follow from it (:mod:`auditor.checks.catalog`).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Collection, Iterator, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, overload
 
-from auditor.checks.accepted_risk import AcceptedRiskRule, apply_accepted_risks
-from auditor.checks.breaking_release import BreakingReleaseRule
-from auditor.checks.change_rules import Downgrade, ResolutionDrift
+from auditor.checks.accepted_risk import apply_accepted_risks
 from auditor.checks.context import RuleContext
-from auditor.checks.host_key_policy import HostKeyPolicy
-from auditor.checks.ignored_ssh_option import IgnoredSshOption
 from auditor.checks.interface import Rule
-from auditor.checks.narrowed_offer import NarrowedOffer
-from auditor.checks.open_ended import OpenEndedRange
-from auditor.checks.removed_api import RemovedApi
-from auditor.checks.vulnerability import Vulnerability
 from auditor.model import Finding
 
-_BEFORE_DEVICES: tuple[Rule, ...] = (
-    OpenEndedRange(),
-    BreakingReleaseRule(),
-    ResolutionDrift(),
-    Downgrade(),
-    Vulnerability(),
-    IgnoredSshOption(),
-)
-_AFTER_DEVICES: tuple[Rule, ...] = (
-    RemovedApi(),
-    HostKeyPolicy(),
-    NarrowedOffer(),
-    AcceptedRiskRule(),
-)
-
-DEVICE_RULE_IDS = (
-    "incompatible-device",
-    "legacy-only-device",
-    "host-key-changed",
-    "terrapin-exposed",
-    "auth-signature",
-)
-"""The ids of the device rules, which judge device results only (:meth:`Rule.ran` False without devices).
-
-Listed here so that a run without devices (the pre-commit hook's ``lock``) knows every id without
-importing them: they bring in the probe stack. A test checks it against :func:`device_rules`."""
+PACKAGE = "auditor.checks"
+"""The rules over the project (lockfile, changes, settings, records): every run has them."""
+DEVICE_PACKAGE = "auditor.checks.device_rules"
+"""The device rules: they judge device results only and import the probe stack, so a run without devices loads none."""
+NOT_RULES = frozenset({"registry", "catalog"})
+"""Modules of :data:`PACKAGE` :func:`lock_rules` does not import: this one, and the catalog built from it."""
 
 
+def discover(package: str, skip: Collection[str] = ()) -> tuple[Rule, ...]:
+    """One instance of every concrete :class:`Rule` subclass defined in a module of ``package``, by ``order``.
+
+    Args:
+        package: a dotted package name (:data:`PACKAGE`); its subpackages are not searched.
+        skip: names of its modules (last component) not to import.
+
+    Returns:
+        The rules sorted by :attr:`Rule.order`. A class counts where it is defined, not where it is
+        imported; an abstract class or one without an ``entry`` (a shared base) is no rule.
+
+    Raises:
+        ImportError: a module of ``package`` that does not import (a bug, caught by the tests).
+    """
+    root = importlib.import_module(package)
+    rules: list[Rule] = []
+    for info in pkgutil.iter_modules(root.__path__):
+        if info.ispkg or info.name in skip:
+            continue
+        module = importlib.import_module(f"{package}.{info.name}")
+        rules.extend(cls() for cls in vars(module).values() if _is_rule(cls, module))
+    return tuple(sorted(rules, key=lambda rule: rule.order))
+
+
+def _is_rule(obj: object, module: ModuleType) -> bool:
+    return (
+        isinstance(obj, type)
+        and issubclass(obj, Rule)
+        and obj.__module__ == module.__name__
+        and not inspect.isabstract(obj)
+        and hasattr(obj, "entry")
+    )
+
+
+# Start-up: found on import, so their modules load with the rest while auditor.__main__ pauses the collector.
+_LOCK_RULES = discover(PACKAGE, NOT_RULES)
+
+
+def lock_rules() -> tuple[Rule, ...]:
+    """The rules of :data:`PACKAGE`, in README order, without importing any device rule."""
+    return _LOCK_RULES
+
+
+@functools.cache
 def device_rules() -> tuple[Rule, ...]:
-    """The device rules, in README order (imported on first call)."""
-    # Start-up: the device rules import the probe stack (offers, negotiation, platforms); only runs with devices need them.
-    from auditor.checks.auth_signature import AuthSignature
-    from auditor.checks.devices import HostKeyChanged, IncompatibleDevice, LegacyOnlyDevice
-    from auditor.checks.terrapin import TerrapinExposed
-
-    return (IncompatibleDevice(), LegacyOnlyDevice(), HostKeyChanged(), TerrapinExposed(), AuthSignature())
+    """The device rules (:data:`DEVICE_PACKAGE`), in README order (imported on first call)."""
+    return discover(DEVICE_PACKAGE)
 
 
 def all_rules() -> tuple[Rule, ...]:
-    """Every rule, in README order; ids are unique (a test checks). Imports the device rules."""
-    return (*_BEFORE_DEVICES, *device_rules(), *_AFTER_DEVICES)
+    """Every rule, in README order (:attr:`Rule.order`); ids are unique (a test checks). Imports the device rules."""
+    return tuple(sorted((*lock_rules(), *device_rules()), key=lambda rule: rule.order))
 
 
-def rule_ids() -> tuple[str, ...]:
-    """Every rule id, in README order, without importing the device rules."""
-    return (*(r.id for r in _BEFORE_DEVICES), *DEVICE_RULE_IDS, *(r.id for r in _AFTER_DEVICES))
+class RuleIds(Sequence[str]):
+    """Every rule id in README order, importing the device rules only when asked about an id the others lack.
+
+    ``rule in ids`` looks among :func:`lock_rules` first, so a lock run whose ``--ignore`` and
+    ``[[tool.sshdrift.ignore]]`` entries name only those ids loads no device rule; iterating (the list
+    an error message shows) and indexing see :func:`all_rules`.
+    """
+
+    def __contains__(self, value: object) -> bool:
+        """Whether ``value`` is a rule id; imports the device rules only when no other rule has it."""
+        return any(rule.id == value for rule in lock_rules()) or any(rule.id == value for rule in device_rules())
+
+    def _ids(self) -> tuple[str, ...]:
+        return tuple(rule.id for rule in all_rules())
+
+    def __len__(self) -> int:
+        """The number of rules."""
+        return len(self._ids())
+
+    def __iter__(self) -> Iterator[str]:
+        """The ids in README order."""
+        return iter(self._ids())
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        """The id (or ids) at ``index`` in README order."""
+        return self._ids()[index]
+
+
+def rule_ids() -> RuleIds:
+    """Every rule id, in README order, as a :class:`RuleIds` (device rules imported only when needed)."""
+    return RuleIds()
 
 
 if TYPE_CHECKING:
@@ -101,7 +151,7 @@ def run_rules(context: RuleContext) -> list[Finding]:
         entries expired or matched nothing.
     """
     # A device rule finds nothing and has not run without devices: a run without them loads none.
-    rules = all_rules() if context.devices else (*_BEFORE_DEVICES, *_AFTER_DEVICES)
+    rules = all_rules() if context.devices else lock_rules()
     findings = [finding for rule in rules for finding in rule.find(context)]
     findings = apply_accepted_risks(findings, context, rules)
     findings.sort(key=sort_key)

@@ -268,6 +268,7 @@ def locked_versions(lockfile: Lockfile) -> dict[str, Version]:
 class RemovedApi(Rule):
     """``removed-api``: code that calls what the locked release of its SSH-stack package removed."""
 
+    order = 120
     entry = CatalogEntry(
         id=RULE,
         name="RemovedApi",

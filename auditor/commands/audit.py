@@ -5,7 +5,7 @@ unreachable device gives 4; :meth:`auditor.model.Report.exit_code`). The devices
 the version the lockfile pins, in a uv-made environment holding exactly ``paramiko==<locked>``
 (:meth:`auditor.probe.clients.Client.environment`), not with whatever Paramiko sshdrift itself
 runs. With ``--fleet FILE`` (a saved probe report) the same question is answered offline from
-the snapshot's name-lists (:mod:`auditor.checks.fleet`), with a note on the snapshot's age.
+the snapshot's name-lists (:mod:`auditor.checks.device_rules.fleet`), with a note on the snapshot's age.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ devices through their gateway), the prediction from the client's offer data for 
 device whose grab succeeded, and finally one :class:`DeviceResult` per device with one
 :class:`Verdict` per client judged. A device that cannot be reached or breaks the protocol becomes a
 result of its own and never costs another device its result. Findings are made from the results by
-:mod:`auditor.checks.devices`; the probe makes none.
+:mod:`auditor.checks.device_rules.devices`; the probe makes none.
 
 When the prediction and the real handshake disagree, the result says so loudly (``predicted`` is
 set and the first reason names the disagreement): it is a bug in sshdrift's data.
@@ -117,7 +117,7 @@ def probe_devices(
     Returns:
         One :class:`DeviceResult` per device with one verdict per judge in ``verdicts``; its status is the
         worst verdict's (:data:`STATUS_RANK`), its v1 fields the primary client's (``paramiko`` None when
-        Paramiko is not judged). Findings are made from them by :mod:`auditor.checks.devices`.
+        Paramiko is not judged). Findings are made from them by :mod:`auditor.checks.device_rules.devices`.
 
     Raises:
         AuditorError: a release asked for cannot be found or installed (before any device is probed),

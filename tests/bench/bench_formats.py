@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from auditor.checks.devices import incompatible_finding
+from auditor.checks.device_rules.devices import incompatible_finding
 from auditor.choices import Show
 from auditor.formats import render
 from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Report

@@ -12,7 +12,7 @@ import pytest
 
 from auditor.analysis.devices import device_checks
 from auditor.analysis.fleet import fleet_results
-from auditor.checks.fleet import age_note
+from auditor.checks.device_rules.fleet import age_note
 from auditor.errors import InventoryError
 from auditor.progress import NullProgress
 from auditor.settings import Settings

@@ -74,9 +74,7 @@ def test_the_lock_path_imports_nothing_it_does_not_use(tmp_path: Path) -> None:
         "auditor.engine.whatif",
         "auditor.sources.inventories",
         # The device rules and the probe stack they judge with: a lock without devices has nothing for them.
-        "auditor.checks.devices",
-        "auditor.checks.terrapin",
-        "auditor.checks.auth_signature",
+        "auditor.checks.device_rules",
         "auditor.probe.clients",
         "auditor.probe.negotiation",
         "auditor.probe.results",

@@ -79,7 +79,7 @@ class ProbeRuns(dict[str, tuple[list[DeviceResult], list[Finding]]]):
         self.known_hosts = known_hosts
 
     def __missing__(self, version: str) -> tuple[list[DeviceResult], list[Finding]]:
-        from auditor.checks.devices import device_findings
+        from auditor.checks.device_rules.devices import device_findings
         from auditor.probe.service import probe_devices
 
         settings = Settings(paramiko=version, timeout=15.0, known_hosts=self.known_hosts)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.checks.auth_signature import AuthSignature, rsa_signatures
 from auditor.checks.context import RuleContext
+from auditor.checks.device_rules.auth_signature import AuthSignature, rsa_signatures
 from auditor.model import Device, DeviceResult, DeviceStatus, Finding, Negotiated, Offered, Verdict
 
 NEGOTIATED = Negotiated("curve25519-sha256@libssh.org", "ecdsa-sha2-nistp256", "aes128-ctr", "hmac-sha2-256")

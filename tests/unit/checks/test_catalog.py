@@ -74,14 +74,77 @@ def test_registry_ids_are_unique_and_every_rule_reports_only_its_own_id() -> Non
         assert registered.find(empty) == [], registered.id
 
 
-def test_the_device_rule_ids_are_known_without_importing_the_device_rules() -> None:
+def test_the_registry_finds_exactly_the_rules_of_its_packages_in_readme_order() -> None:
     from auditor.checks.context import RuleContext
-    from auditor.checks.registry import DEVICE_RULE_IDS, all_rules, device_rules, rule_ids
+    from auditor.checks.interface import DeviceRule
+    from auditor.checks.registry import all_rules, device_rules, lock_rules, rule_ids
 
-    assert tuple(r.id for r in device_rules()) == DEVICE_RULE_IDS
-    assert rule_ids() == tuple(r.id for r in all_rules()) == tuple(RULES)
-    # Left out of a run without devices, so each must have nothing to judge there.
+    orders = [r.order for r in all_rules()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)
+    assert tuple(rule_ids()) == tuple(r.id for r in all_rules()) == tuple(RULES)
+    assert {r.id for r in lock_rules()} | {r.id for r in device_rules()} == set(RULES)
+    # The device package holds the device rules and only them; each has nothing to judge without devices.
+    assert all(isinstance(r, DeviceRule) for r in device_rules())
+    assert not any(isinstance(r, DeviceRule) for r in lock_rules())
     assert not any(r.ran(RuleContext()) for r in device_rules())
+
+
+NEW_RULE = """
+from auditor.checks.interface import CatalogEntry, Rule
+
+
+class Shared(Rule):
+    def find(self, context):
+        return []
+
+
+class NewRule(Shared):
+    order = 15
+    entry = CatalogEntry(
+        id="new-rule", name="NewRule", short="s", full="f", example="e", default_severity="note"
+    )
+"""
+
+
+def test_a_rule_module_dropped_into_a_package_is_discovered_without_another_edit(tmp_path: Path) -> None:
+    """A copy of the rule package plus one new module: discovery finds the new rule in its ``order`` place."""
+    import shutil
+    import subprocess
+    import sys
+
+    import auditor
+
+    copy = tmp_path / "auditor"
+    shutil.copytree(Path(auditor.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    (copy / "checks" / "new_rule.py").write_text(NEW_RULE, encoding="utf-8")
+    script = (
+        "from auditor.checks.registry import all_rules, lock_rules\n"
+        "print(','.join(r.id for r in all_rules()))\n"
+        "print(','.join(r.id for r in lock_rules()))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True, timeout=60
+    )
+    found, lock = (line.split(",") for line in proc.stdout.splitlines())
+    ids = list(RULES)
+    assert found == [ids[0], "new-rule", *ids[1:]]  # order 15: after open-ended-range (10), before the rest
+    assert "new-rule" in lock and "incompatible-device" not in lock
+
+
+def test_a_lock_run_validates_ignore_ids_without_importing_the_device_rules() -> None:
+    script = (
+        "import sys\n"
+        "from auditor.checks.registry import rule_ids\n"
+        "ids = rule_ids()\n"
+        "assert 'open-ended-range' in ids\n"
+        "print(any(m.startswith('auditor.checks.device_rules') for m in sys.modules))\n"
+        "print('terrapin-exposed' in ids, any(m.startswith('auditor.checks.device_rules') for m in sys.modules))\n"
+    )
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert proc.stdout.split() == ["False", "True", "True"], proc.stderr
 
 
 def test_the_script_prints_the_generated_table() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from auditor.checks.devices import incompatible_finding
-from auditor.checks.remediation import (
+from auditor.checks.device_rules.devices import incompatible_finding
+from auditor.checks.device_rules.remediation import (
     CATEGORY_OF,
     client_extra,
     device_advice,

@@ -8,7 +8,7 @@ import pytest
 from packaging.version import Version
 
 from auditor.checks.context import RuleContext
-from auditor.checks.terrapin import (
+from auditor.checks.device_rules.terrapin import (
     TerrapinExposed,
     client_strict_kex,
     parse_strict_kex,

@@ -16,7 +16,7 @@ import pytest
 from packaging.version import Version
 
 from auditor.checks.breaking_release import load_releases
-from auditor.checks.devices import device_findings
+from auditor.checks.device_rules.devices import device_findings
 from auditor.errors import AuditorError
 from auditor.model import Device, DeviceStatus, KexInit, Offered
 from auditor.probe.clients import CLIENTS, EnvironmentRequest, get_client

@@ -235,7 +235,7 @@ def test_environment_without_verify_settles_the_release_and_its_libssh() -> None
 
 def test_incompatible_device_fix_names_the_ansible_setting_first() -> None:
     """A libssh 1.4.0 verdict on an ssh-rsa-only device: the fix leads with Ansible's hostkeys, then the pin."""
-    from auditor.checks.devices import incompatible_finding
+    from auditor.checks.device_rules.devices import incompatible_finding
     from auditor.model import Device, DeviceResult
 
     offered = Offered(

@@ -80,6 +80,7 @@ def _last_release_with(client: str, algorithm: str, after: str) -> str | None:
 class AuthSignature(DeviceRule):
     """``auth-signature``: an RSA user key cannot authenticate from this client release (RFC 8308, RFC 8332)."""
 
+    order = 110
     entry = CatalogEntry(
         id="auth-signature",
         name="AuthSignature",
@@ -143,7 +144,7 @@ def _finding(result: DeviceResult, verdict: Verdict, listed: Sequence[str]) -> F
         package=verdict.client,
         device=result.device.name,
         fix=fix,
-        # The primary client's findings carry no key, as the other device rules' (auditor.checks.devices._key).
+        # The primary client's findings carry no key, as the other device rules' (auditor.checks.device_rules.devices._key).
         key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
     )
 

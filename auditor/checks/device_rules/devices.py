@@ -5,7 +5,7 @@
   device offers and what that Paramiko offers; the fix names the client side (the upper bound that
   keeps the device reachable, e.g. ``pin paramiko<5``, a capping extra such as ``netmiko[par4]``, or
   the first later release that negotiates) and the device side: what the recognized platform can
-  enable, with the vendor's source (``rules/remediation.toml`` via :mod:`auditor.checks.remediation`).
+  enable, with the vendor's source (``rules/remediation.toml`` via :mod:`auditor.checks.device_rules.remediation`).
 * ``legacy-only-device`` (warning): negotiation succeeds today, but in some category every
   algorithm both sides share is gone from a named later release's default client, so that upgrade
   cuts the device off.
@@ -24,7 +24,6 @@ from dataclasses import replace
 
 from packaging.version import InvalidVersion, Version
 
-from auditor.checks.auth_signature import AuthSignature
 from auditor.checks.context import (
     HostKeyVerdict,
     KnownHostsFile,
@@ -32,9 +31,10 @@ from auditor.checks.context import (
     device_key,
     host_key_verdicts,
 )
+from auditor.checks.device_rules.auth_signature import AuthSignature
+from auditor.checks.device_rules.remediation import client_extra, device_advice
+from auditor.checks.device_rules.terrapin import TerrapinExposed
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
-from auditor.checks.remediation import client_extra, device_advice
-from auditor.checks.terrapin import TerrapinExposed
 from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity, Verdict
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
@@ -397,6 +397,7 @@ def _known_name(host: str, port: int) -> str:
 class IncompatibleDevice(DeviceRule):
     """``incompatible-device``: no common algorithm in some category (RFC 4253 §7.1)."""
 
+    order = 70
     entry = CatalogEntry(
         id="incompatible-device",
         name="IncompatibleDevice",
@@ -422,6 +423,7 @@ class IncompatibleDevice(DeviceRule):
 class LegacyOnlyDevice(DeviceRule):
     """``legacy-only-device``: negotiates today only through algorithms a later release removed."""
 
+    order = 80
     entry = CatalogEntry(
         id="legacy-only-device",
         name="LegacyOnlyDevice",
@@ -449,6 +451,7 @@ class LegacyOnlyDevice(DeviceRule):
 class HostKeyChanged(DeviceRule):
     """``host-key-changed``: the verified host key is not the one known_hosts holds."""
 
+    order = 90
     entry = CatalogEntry(
         id="host-key-changed",
         name="HostKeyChanged",

@@ -24,8 +24,8 @@ from typing import Any
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.context import RuleContext
+from auditor.checks.device_rules.remediation import device_without
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
-from auditor.checks.remediation import device_without
 from auditor.errors import AuditorError
 from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Negotiated, Severity, Verdict
 from auditor.probe.clients import CLIENTS
@@ -146,6 +146,7 @@ def _yes(value: bool) -> str:
 class TerrapinExposed(DeviceRule):
     """``terrapin-exposed``: an exposed mode is negotiated and strict kex is not on both sides (CVE-2023-48795)."""
 
+    order = 100
     entry = CatalogEntry(
         id="terrapin-exposed",
         name="TerrapinExposed",
@@ -204,7 +205,7 @@ def _finding(result: DeviceResult, verdict: Verdict, server: bool, facts: Strict
         package=verdict.client,
         device=result.device.name,
         fix=_fix(result, verdict, client=client, server=server, facts=facts),
-        # The primary client's findings carry no key, as the other device rules' (auditor.checks.devices._key).
+        # The primary client's findings carry no key, as the other device rules' (auditor.checks.device_rules.devices._key).
         key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
     )
 
