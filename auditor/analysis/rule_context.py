@@ -185,7 +185,7 @@ def _known_hosts(devices: Sequence[DeviceResult], settings: Settings) -> KnownHo
     """
     if not settings.verify or not any(r.host_key_fingerprint is not None for r in devices):
         return None
-    # Start-up: Paramiko (and its cryptography) is imported only when a handshake saw a host key.
-    from auditor.probe.sshlib import load_known_hosts
+    # Start-up: known_hosts is read (without Paramiko) only when a handshake saw a host key.
+    from auditor.probe.known_hosts import load_known_hosts
 
     return load_known_hosts(settings.known_hosts)

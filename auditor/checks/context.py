@@ -56,7 +56,7 @@ class HostKeyCheckLike(Protocol):
 
 
 class KnownHostsFile(Protocol):
-    """A loaded known_hosts file (:class:`auditor.probe.sshlib.KnownHosts` is one)."""
+    """A loaded known_hosts file (:class:`auditor.probe.known_hosts.KnownHosts` is one)."""
 
     path: Path
 

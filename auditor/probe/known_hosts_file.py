@@ -29,7 +29,7 @@ from auditor.model import DeviceResult
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
-    from auditor.probe.sshlib import KnownHosts
+    from auditor.probe.known_hosts import KnownHosts
 
 OPTION = "--write-known-hosts"
 
@@ -86,7 +86,7 @@ def plan(results: Sequence[DeviceResult], existing: KnownHosts | None) -> MergeP
     Returns:
         The lines to append, the count of keys already there and a sentence per changed key kept.
     """
-    from auditor.probe.sshlib import fingerprint, known_hosts_name
+    from auditor.probe.known_hosts import fingerprint, known_hosts_name
 
     out = MergePlan()
     added: dict[str, dict[str, list[bytes]]] = {}
@@ -152,7 +152,7 @@ def write_known_hosts(path: Path, results: Sequence[DeviceResult]) -> list[str]:
 
 def _read(path: Path) -> KnownHosts:
     """``path`` read as known_hosts. Raises ConfigError naming the option when it cannot be."""
-    from auditor.probe.sshlib import KnownHosts
+    from auditor.probe.known_hosts import KnownHosts
 
     try:
         return KnownHosts(path)

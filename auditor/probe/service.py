@@ -49,7 +49,7 @@ from auditor.progress import Progress
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
-    from auditor.probe.sshlib import KnownHosts
+    from auditor.probe.known_hosts import KnownHosts
 
 DISAGREEMENT = "prediction disagrees with the real handshake: a bug in sshdrift's data"
 """Prefix of the reason added when data and reality differ (please report it)."""
@@ -323,7 +323,7 @@ def _verify_options(settings: Settings, known_hosts: KnownHosts | None) -> Verif
 
 
 def _known_hosts(settings: Settings) -> KnownHosts | None:
-    from auditor.probe.sshlib import load_known_hosts
+    from auditor.probe.known_hosts import load_known_hosts
 
     return load_known_hosts(settings.known_hosts)
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from auditor.errors import AuditorError, ConfigError, ResolverError
+from auditor.fileio import write_atomic
 from auditor.sources.cache import cache_dir
 from auditor.uv_runner import run_uv
 
@@ -153,6 +154,29 @@ def is_complete(env: Path, client: str) -> bool:
     with contextlib.suppress(OSError, ValueError, AttributeError):
         return bool(json.loads(marker.read_text(encoding="utf-8")).get(client))
     return False
+
+
+def read_marker(env: Path) -> dict[str, Any]:
+    """The JSON object of ``env``'s :data:`MARKER`, or ``{}`` when it is missing or not a JSON object."""
+    with contextlib.suppress(OSError, ValueError):
+        found = json.loads((env / MARKER).read_text(encoding="utf-8"))
+        if isinstance(found, dict):
+            return found
+    return {}
+
+
+def record_in_marker(env: Path, fields: Mapping[str, object]) -> None:
+    """Add ``fields`` to the :data:`MARKER` of the finished environment ``env`` (atomically; best effort).
+
+    For what an older sshdrift did not record when it made ``env`` (the backend versions), so the next run
+    reads it instead of starting the environment's interpreter. A marker that cannot be read or written
+    is left as it is: the caller asks the interpreter again next time.
+    """
+    marker = read_marker(env)
+    if not marker:
+        return
+    with contextlib.suppress(OSError):
+        write_atomic(env / MARKER, json.dumps({**marker, **fields}, sort_keys=True) + "\n")
 
 
 def build_environment(

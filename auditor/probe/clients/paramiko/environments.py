@@ -293,18 +293,22 @@ def installed_version(python: Path) -> str:
 
 
 def environment_backend(env: Path, python: Path) -> tuple[tuple[str, str], ...]:
-    """The backend versions of a cached environment: from its marker, else asked of its interpreter.
+    """The backend versions of a cached environment: from its marker, else asked of its interpreter once.
+
+    What the interpreter answers is written into the marker (:func:`shared.record_in_marker`), so an
+    environment made by an older sshdrift is asked only on its first use.
 
     Raises:
         ConfigError: the marker has none and the interpreter cannot tell (a broken environment).
     """
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        recorded = json.loads((env / MARKER).read_text(encoding="utf-8")).get("backend")
-        if isinstance(recorded, dict):
-            return _backend(recorded)
+    recorded = shared.read_marker(env).get("backend")
+    if isinstance(recorded, dict):
+        return _backend(recorded)
     versions = installed_versions(python)
     versions.pop("paramiko", None)
-    return _backend(versions)
+    backend = _backend(versions)
+    shared.record_in_marker(env, {"backend": dict(backend)})
+    return backend
 
 
 def _backend(versions: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

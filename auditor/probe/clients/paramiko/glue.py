@@ -8,21 +8,19 @@ start-up stays fast. Handshakes with the Paramiko *under audit* do not happen he
 
 from __future__ import annotations
 
-import base64
-import binascii
 import getpass
-import hashlib
-import hmac
 import logging
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import paramiko
 
 from auditor.errors import ConfigError
+from auditor.probe.known_hosts import (
+    KnownHosts,
+    fingerprint,
+)
 
 # Paramiko's transport thread logs a traceback when a connection fails; without a handler of its own,
 # Python's last-resort handler would print it on the user's terminal.
@@ -30,130 +28,8 @@ _PARAMIKO_LOGGER = logging.getLogger("paramiko")
 _PARAMIKO_LOGGER.addHandler(logging.NullHandler())
 _PARAMIKO_LOGGER.propagate = False
 
-DEFAULT_KNOWN_HOSTS = Path("~/.ssh/known_hosts")
 PASSPHRASE_ENV = "SSHDRIFT_JUMP_PASSPHRASE"
 """Environment variable holding the jump-host key's passphrase (never printed, never logged)."""
-
-
-def fingerprint(blob: bytes) -> str:
-    """OpenSSH's ``SHA256:<base64 without padding>`` of a public key blob (as ``ssh-keygen -l`` prints it)."""
-    return "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
-
-
-def known_hosts_name(host: str, port: int) -> str:
-    """The known_hosts name of a server: ``host`` on port 22, else ``[host]:port`` (OpenSSH sshd(8) "SSH_KNOWN_HOSTS FILE FORMAT")."""
-    return host if port == 22 else f"[{host}]:{port}"
-
-
-@dataclass(frozen=True)
-class HostKeyCheck:
-    """The known_hosts verdict on one host key."""
-
-    status: str
-    """``match`` | ``changed`` (known keys of that type, none equal) | ``unknown`` (no key of that type)."""
-    known: tuple[str, ...] = ()
-    """``SHA256:`` fingerprints of the known keys of that type for that host."""
-    line: int | None = None
-    """1-based known_hosts line of the first known key of that type, when known."""
-
-
-class KnownHosts:
-    """An OpenSSH known_hosts file, read through :class:`paramiko.HostKeys`.
-
-    Hashed entries (``|1|salt|hash``) and ``[host]:port`` names are matched by Paramiko. Key types
-    the running Paramiko cannot load (e.g. ``ssh-dss`` since Paramiko 4.0) are kept as raw blobs and
-    matched by name with Paramiko's own :meth:`~paramiko.HostKeys.hash_host`, so a changed DSA key is
-    still caught. ``@cert-authority`` and ``@revoked`` lines are ignored.
-    """
-
-    def __init__(self, path: Path) -> None:
-        """Read ``path``.
-
-        Raises:
-            ConfigError: the file cannot be read.
-        """
-        self.path = path
-        self._keys = paramiko.HostKeys()
-        self._raw: list[tuple[list[str], str, bytes, int]] = []
-        try:
-            self._keys.load(str(path))
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except (OSError, paramiko.SSHException) as exc:
-            raise ConfigError(
-                f"{path}: cannot read this known_hosts file ({exc}); fix it or pass --known-hosts"
-            ) from exc
-        for lineno, line in enumerate(text.splitlines(), 1):
-            fields = line.strip().split()
-            if len(fields) < 3 or fields[0].startswith(("#", "@")):
-                continue
-            try:
-                blob = base64.b64decode(fields[2], validate=True)
-            except (binascii.Error, ValueError):
-                continue
-            self._raw.append((fields[0].split(","), fields[1], blob, lineno))
-
-    def check(self, host: str, port: int, key_type: str, seen: str) -> HostKeyCheck:
-        """Compare a server's host key with the file's entries for that server and key type.
-
-        Args:
-            host: the server's address as the inventory names it.
-            port: its TCP port (``[host]:port`` entries unless 22).
-            key_type: the key's type (``ssh-rsa``, ``ssh-ed25519``, ``ecdsa-sha2-nistp256``, ``ssh-dss``),
-                not the signature algorithm (``rsa-sha2-512`` is an ``ssh-rsa`` key).
-            seen: the key's ``SHA256:`` fingerprint from the handshake.
-        """
-        name = known_hosts_name(host, port)
-        known: list[tuple[bytes, int | None]] = []
-        entries = self._keys.lookup(name)
-        if entries is not None and key_type in entries:
-            known.append((entries[key_type].asbytes(), None))
-        for names, raw_type, blob, lineno in self._raw:
-            if raw_type == key_type and self._name_matches(name, names):
-                known.append((blob, lineno))
-        if not known:
-            return HostKeyCheck("unknown")
-        fingerprints = tuple(dict.fromkeys(fingerprint(blob) for blob, _ in known))
-        line = next((lineno for _, lineno in known if lineno is not None), None)
-        same = any(hmac.compare_digest(fp.encode(), seen.encode()) for fp in fingerprints)
-        return HostKeyCheck("match" if same else "changed", fingerprints, line)
-
-    def keys_for(self, host: str, port: int) -> dict[str, list[tuple[bytes, int]]]:
-        """Every key the file holds for ``host`` on ``port``, by key type: ``{type: [(blob, line), ...]}``.
-
-        Names are matched as OpenSSH writes them (``host`` on port 22, else ``[host]:port``; hashed
-        ``|1|salt|hash`` names through :meth:`paramiko.HostKeys.hash_host`); lines are 1-based.
-        """
-        name = known_hosts_name(host, port)
-        out: dict[str, list[tuple[bytes, int]]] = {}
-        for names, key_type, blob, lineno in self._raw:
-            if self._name_matches(name, names):
-                out.setdefault(key_type, []).append((blob, lineno))
-        return out
-
-    @staticmethod
-    def _name_matches(name: str, names: Sequence[str]) -> bool:
-        for entry in names:
-            if entry == name:
-                return True
-            if entry.startswith("|1|"):
-                hashed = paramiko.HostKeys.hash_host(name, entry)
-                if hmac.compare_digest(hashed.encode("ascii"), entry.encode("ascii")):
-                    return True
-        return False
-
-
-def load_known_hosts(path: Path | None) -> KnownHosts | None:
-    """``--known-hosts FILE`` when given (it must exist), else ``~/.ssh/known_hosts`` when it exists, else None.
-
-    Raises:
-        ConfigError: an explicitly given file is missing or unreadable.
-    """
-    if path is not None:
-        if not path.expanduser().exists() or path.expanduser().is_dir():
-            raise ConfigError(f"{path}: no such known_hosts file; pass an existing file to --known-hosts")
-        return KnownHosts(path.expanduser())
-    default = DEFAULT_KNOWN_HOSTS.expanduser()
-    return KnownHosts(default) if default.is_file() else None
 
 
 def parse_jump(spec: str) -> tuple[str, str, int]:
