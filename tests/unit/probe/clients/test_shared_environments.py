@@ -71,3 +71,31 @@ def test_an_exact_release_takes_its_backend_pins_from_the_parsed_lock(tmp_path: 
     environment = get_client("paramiko").environment(exact, verify=False)
     assert dict(environment.backend)["cryptography"] == "42.0.8"
     assert environment.backend_source == "uv.lock pins"
+
+
+def test_environment_backend_is_written_into_an_old_marker(tmp_path: Path) -> None:
+    """A marker without ``backend`` (an older sshdrift's) gets the interpreter's answer; the next read uses it."""
+    import json
+    import sys
+
+    from auditor.probe.clients import environments as shared
+    from auditor.probe.clients.paramiko.environments import environment_backend, installed_versions
+
+    env = tmp_path / "paramiko-5.1.0"
+    env.mkdir()
+    (env / shared.MARKER).write_text('{"paramiko": "5.1.0", "python": "/usr/bin/python3"}\n', encoding="utf-8")
+    asked = installed_versions(Path(sys.executable))
+    asked.pop("paramiko")
+    backend = environment_backend(env, Path(sys.executable))
+    assert dict(backend) == asked and "cryptography" in asked
+    marker = json.loads((env / shared.MARKER).read_text(encoding="utf-8"))
+    assert marker == {"paramiko": "5.1.0", "python": "/usr/bin/python3", "backend": asked}
+    # Read from the marker now: an interpreter that cannot run is never started.
+    assert environment_backend(env, tmp_path / "no-such-python") == backend
+
+
+def test_record_in_marker_leaves_a_missing_marker_alone(tmp_path: Path) -> None:
+    from auditor.probe.clients import environments as shared
+
+    shared.record_in_marker(tmp_path, {"backend": {"cryptography": "50.0.2"}})
+    assert not (tmp_path / shared.MARKER).exists()
