@@ -1,4 +1,4 @@
-"""The small enumerations the command line needs first: severities, ``--fail-on``, ``--format``.
+"""The small enumerations the command line needs first: severities, ``--fail-on``, ``--format``, device statuses.
 
 Kept apart from :mod:`auditor.model` so that CLI start-up imports no dataclasses.
 """
@@ -54,3 +54,12 @@ class Show(str, enum.Enum):
     """Incompatible devices in full, devices not judged grouped by reason, compatible ones counted."""
     ALL = "all"
     """Every device in full (the groups and counts too)."""
+
+
+class DeviceStatus(str, enum.Enum):
+    """Outcome of probing one device."""
+
+    COMPATIBLE = "compatible"
+    INCOMPATIBLE = "incompatible"
+    UNREACHABLE = "unreachable"
+    ERROR = "error"

@@ -31,8 +31,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from auditor.device_model import Device, Offered
 from auditor.errors import UsageError
-from auditor.model import Device, Offered
 
 if sys.version_info >= (3, 11):
     import tomllib

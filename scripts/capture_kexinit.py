@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from auditor.device_model import Device  # noqa: E402
 from auditor.fileio import write_atomic  # noqa: E402
-from auditor.model import Device  # noqa: E402
 from auditor.probe.grab import grab_devices  # noqa: E402
 from auditor.probe.results import Grabbed  # noqa: E402
 from tests import servers  # noqa: E402

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Offered
+from auditor.device_model import Offered
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -23,8 +23,9 @@ from packaging.version import InvalidVersion, Version
 from auditor.analysis.changes import change_notes
 from auditor.checks.breaking_release import crossed
 from auditor.checks.context import ChangeSet
+from auditor.device_model import DeviceResult, DeviceStatus
 from auditor.errors import AuditorError, LockfileError
-from auditor.model import PROJECT, Change, Constraint, DeviceResult, DeviceStatus, Lockfile
+from auditor.model import PROJECT, Change, Constraint, Lockfile
 from auditor.report_parts import BaseComparison
 from auditor.sources.git_ref import files_at_ref, write_files
 from auditor.sources.lockfiles import load_lockfile

@@ -13,7 +13,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from auditor.checks.device_rules.devices import upper_bound
-from auditor.model import DeviceResult, DeviceStatus, Negotiated, Offered, PackageReport
+from auditor.device_model import DeviceResult, DeviceStatus, Negotiated, Offered
+from auditor.model import PackageReport
 from auditor.probe.algorithms import known_releases
 from auditor.probe.negotiation import predict
 

@@ -13,7 +13,8 @@ from pathlib import Path
 from auditor.analysis.fleet import fleet_results
 from auditor.analysis.project_clients import select_clients
 from auditor.analysis.rule_context import probe_findings
-from auditor.model import Device, DeviceResult, Finding, Lockfile, Skipped, Verdict
+from auditor.device_model import Device, DeviceResult, Verdict
+from auditor.model import Finding, Lockfile, Skipped
 from auditor.probe.narrowing import Narrowing
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress

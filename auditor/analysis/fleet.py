@@ -6,7 +6,8 @@ from pathlib import Path
 
 from auditor.checks.device_rules.devices import device_findings
 from auditor.checks.device_rules.fleet import predict_fleet
-from auditor.model import DeviceResult, Finding
+from auditor.device_model import DeviceResult
+from auditor.model import Finding
 from auditor.sources.saved_report import load_report
 
 

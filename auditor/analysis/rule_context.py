@@ -21,12 +21,13 @@ from auditor.checks.registry import rule_ids
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
 from auditor.errors import ConfigError
-from auditor.model import DeviceResult, Finding, Lockfile, Skipped
+from auditor.model import Finding, Lockfile, Skipped
 from auditor.services.interface import VulnerabilityRecords
 from auditor.services.vulnerabilities import service_for
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
+    from auditor.device_model import DeviceResult
     from auditor.sources.project_code import ProjectCode
 from auditor.sources.ssh_config import ConfigOption, read_ssh_config
 

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from auditor.model import Change, DeviceResult, Lockfile, Skipped
+from auditor.model import Change, Lockfile, Skipped
 
 if TYPE_CHECKING:
     from auditor.checks.accepted_risk import AcceptedRisk
     from auditor.checks.breaking_release import BreakingRelease
     from auditor.checks.constraints import PackageRange
+    from auditor.device_model import DeviceResult
     from auditor.services.interface import VulnerabilityRecords
     from auditor.sources.project_code import ProjectCode
     from auditor.sources.ssh_config import ConfigOption

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from auditor.checks.context import RuleContext
-    from auditor.model import DeviceResult, Finding
+    from auditor.device_model import DeviceResult
+    from auditor.model import Finding
 
 DOCS_URL = "https://github.com/sshdrift/sshdrift"
 """Base URL of the project's README; rule help URIs are anchors into its rule table."""

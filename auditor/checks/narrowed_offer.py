@@ -23,14 +23,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from auditor.checks.interface import CatalogEntry, Rule
+from auditor.choices import DeviceStatus
 from auditor.errors import AuditorError
-from auditor.model import CATEGORIES, DeviceResult, DeviceStatus, Finding, Offered, Severity
-from auditor.probe.kexinit import PSEUDO_KEX
-from auditor.probe.narrowing import disabled_of as disabled_of
-from auditor.probe.narrowing import narrow as narrow
+from auditor.model import Finding, Severity
 
 if TYPE_CHECKING:
     from auditor.checks.context import RuleContext
+    from auditor.device_model import DeviceResult, Offered
     from auditor.probe.results import NoOverlap
     from auditor.sources.project_code import ApiUse
 
@@ -39,6 +38,10 @@ RULE = "narrowed-offer"
 
 def empty_categories(offer: Offered) -> list[str]:
     """The categories of ``offer`` with no real algorithm left (markers do not count)."""
+    # Start-up: the device model and the KEXINIT parser load only when a call narrows the offer.
+    from auditor.device_model import CATEGORIES
+    from auditor.probe.kexinit import PSEUDO_KEX
+
     return [c for c in CATEGORIES if not [n for n in getattr(offer, c) if n not in PSEUDO_KEX]]
 
 
@@ -122,8 +125,12 @@ def narrowing_findings(uses: Iterable[ApiUse], version: str | None, devices: Seq
     Returns:
         An error per call that empties a category, else one per call that cuts off compatible devices.
     """
-    if version is None:
+    uses = tuple(uses)
+    if version is None or not uses:
         return []
+    # Start-up: the probe's narrowing (and the device model) loads only for a project that calls the SSH stack.
+    from auditor.probe.narrowing import disabled_of, narrow
+
     offer: Offered | None = None
     findings = []
     for use in uses:

@@ -29,9 +29,10 @@ from auditor.analysis.device_bound import FixPlan, plan_fix
 from auditor.analysis.fix import fix_lockfile
 from auditor.analysis.lock import LockAnalysis, analyze_lock
 from auditor.analysis.rule_context import probe_findings
+from auditor.device_model import DeviceResult
 from auditor.errors import AuditorError, ResolverError
 from auditor.lab import Lab, LabDevice
-from auditor.model import DeviceResult, Finding, ProjectInfo, Report
+from auditor.model import Finding, ProjectInfo, Report
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.report_parts import DemoFix, Edit, LabEntry

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 
+from auditor.device_model import DeviceResult
 from auditor.engine.command_requests import MergeRequest
-from auditor.model import DeviceResult, Finding, Report, Skipped
+from auditor.model import Finding, Report, Skipped
 from auditor.sources.saved_report import load_report
 
 

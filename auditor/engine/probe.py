@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from auditor.analysis.devices import inventory_devices, probe_project_clients
 from auditor.analysis.project_clients import project_lockfile
 from auditor.analysis.rule_context import probe_findings
+from auditor.device_model import DeviceResult, DeviceStatus
 from auditor.engine.command_requests import ProbeRequest
-from auditor.model import DeviceResult, DeviceStatus, Report
+from auditor.model import Report
 from auditor.probe.service import DISAGREEMENT
 from auditor.progress import Progress
 from auditor.settings import Settings

@@ -10,15 +10,19 @@ Paramiko the lock pins. Both add the rules that read the same inputs: ``vulnerab
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from auditor.analysis.lock import analyze_lock, locked_paramiko
 from auditor.analysis.rule_context import build_context, with_devices
 from auditor.checks.registry import run_rules
 from auditor.engine.requests import AuditRequest, LockRequest
-from auditor.model import DeviceResult, Report, Skipped
+from auditor.model import Report, Skipped
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
 from auditor.sources.ssh_stack import ssh_stack
+
+if TYPE_CHECKING:
+    from auditor.device_model import DeviceResult
 
 
 def project_report(request: LockRequest | AuditRequest, settings: Settings, progress: Progress) -> Report:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 
+from auditor.choices import DeviceStatus
 from auditor.formats.summary import (
     constraint_text,
     device_address,
@@ -24,7 +25,7 @@ from auditor.formats.summary import (
     subject,
     summary_line,
 )
-from auditor.model import DeviceStatus, Finding, Report, Severity
+from auditor.model import Finding, Report, Severity
 
 
 class _Suite:

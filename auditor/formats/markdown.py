@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from auditor.choices import Show
+from auditor.choices import DeviceStatus, Show
 from auditor.formats.summary import (
     MAX_GROUPS,
     constraint_text,
@@ -34,7 +35,10 @@ from auditor.formats.summary import (
     summary_line,
     unlisted_line,
 )
-from auditor.model import DeviceResult, DeviceStatus, Finding, Report, Severity
+from auditor.model import Finding, Report, Severity
+
+if TYPE_CHECKING:
+    from auditor.device_model import DeviceResult
 
 LIMIT = 65_536
 """Characters a GitHub issue or PR comment body holds; the rendered text is always shorter."""

@@ -22,9 +22,10 @@ from typing import Any
 
 from auditor import __version__
 from auditor.checks.catalog import DOCS_URL, RULES
+from auditor.choices import DeviceStatus
 from auditor.formats.locations import Location, Locator, relative_to
 from auditor.formats.summary import device_address
-from auditor.model import DeviceStatus, Finding, Report
+from auditor.model import Finding, Report
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

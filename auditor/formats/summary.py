@@ -9,8 +9,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from auditor.model import PROJECT, Constraint, DeviceResult, DeviceStatus, Finding, Report, Severity
+from auditor.choices import DeviceStatus
+from auditor.model import PROJECT, Constraint, Finding, Report, Severity
+
+if TYPE_CHECKING:
+    from auditor.device_model import DeviceResult
 
 
 @dataclass(frozen=True)

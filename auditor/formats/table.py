@@ -19,8 +19,9 @@ import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from auditor.choices import Show
+from auditor.choices import DeviceStatus, Show
 from auditor.formats.summary import (
     MAX_GROUPS,
     NOT_CHECKED,
@@ -40,7 +41,10 @@ from auditor.formats.summary import (
     summary_line,
     unlisted_line,
 )
-from auditor.model import DeviceResult, DeviceStatus, Finding, Report, Severity
+from auditor.model import Finding, Report, Severity
+
+if TYPE_CHECKING:
+    from auditor.device_model import DeviceResult
 
 _SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
 _STATUS_STYLE = {

@@ -10,8 +10,8 @@ from functools import cache
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.device_model import CATEGORIES, Offered
 from auditor.errors import AuditorError
-from auditor.model import CATEGORIES, Offered
 from auditor.probe.clients import PRIMARY_CLIENT, get_client
 
 _ALIASES = {
@@ -36,7 +36,7 @@ def client_offer(version: str, client: str = PRIMARY_CLIENT) -> Offered:
         client: the registry name of the client.
 
     Returns:
-        The client's :class:`~auditor.model.Offered`, markers such as ``ext-info-c`` and
+        The client's :class:`~auditor.device_model.Offered`, markers such as ``ext-info-c`` and
         ``kex-strict-c-v00@openssh.com`` included as sent.
 
     Raises:
@@ -63,7 +63,7 @@ def first_release_without(algorithm: str, category: str, after: str, client: str
 
     Args:
         algorithm: an algorithm name, e.g. ``"diffie-hellman-group14-sha1"``.
-        category: an :data:`auditor.model.CATEGORIES` member, or ``cipher`` / ``mac`` / ``compression``
+        category: an :data:`auditor.device_model.CATEGORIES` member, or ``cipher`` / ``mac`` / ``compression``
             (client-to-server).
         after: a release; releases after it (PEP 440 order) are searched.
         client: the registry name of the client.

@@ -26,9 +26,9 @@ from pathlib import Path
 from typing import Any, NoReturn, Protocol
 
 from auditor import __version__
+from auditor.device_model import Device, Offered
 from auditor.errors import ProtocolError
 from auditor.fileio import write_atomic_bytes
-from auditor.model import Device, Offered
 from auditor.probe.kexinit import ServerHelloReader, build_kexinit, frame_packet
 from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, ServerHello, Unreachable
 from auditor.progress import NullProgress, Progress

@@ -1,6 +1,6 @@
 """The KEXINIT grab for devices behind ProxyJump chains: each hop opened through the one before it, shared.
 
-A device's chain (:attr:`auditor.model.Device.jumps`, ssh_config(5) ``ProxyJump``: ``gw1,gw2``) is opened
+A device's chain (:attr:`auditor.device_model.Device.jumps`, ssh_config(5) ``ProxyJump``: ``gw1,gw2``) is opened
 hop by hop: an authenticated connection to the first gateway, then each next gateway over a
 ``direct-tcpip`` channel (RFC 4254 §7.2) of the previous one, and finally the device over a channel of
 the last one; :func:`auditor.probe.grab.grab_over_socket` reads the device's banner and KEXINIT. A chain
@@ -9,7 +9,7 @@ is never shortened: the device's address is resolved only by the last gateway.
 Every distinct chain is opened once, all of them at the same time, and shared by every device behind it
 (a common prefix is shared too): a dead bastion costs one timeout, not one per device. Each hop's host
 key is checked against known_hosts; a changed one is a :class:`~auditor.probe.results.ProtocolFailure`
-carrying a :class:`~auditor.model.GatewayKeyChange` that names the gateway (the ``host-key-changed``
+carrying a :class:`~auditor.device_model.GatewayKeyChange` that names the gateway (the ``host-key-changed``
 rule reports it). Any other gateway failure makes its devices ``unreachable`` with the gateway's reason.
 Jump-host secrets come from ssh-agent, ``--jump-key`` and ``SSHDRIFT_JUMP_PASSPHRASE`` only, and no
 message carries them.
@@ -24,8 +24,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditor.device_model import Device, GatewayKeyChange
 from auditor.errors import ConfigError
-from auditor.model import Device, GatewayKeyChange
 from auditor.probe.results import GrabResult, ProtocolFailure, Unreachable
 from auditor.progress import NullProgress, Progress
 

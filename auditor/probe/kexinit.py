@@ -15,8 +15,8 @@ import re
 import struct
 import sys
 
+from auditor.device_model import CATEGORIES, KexInit, Offered
 from auditor.errors import ProtocolError
-from auditor.model import CATEGORIES, KexInit, Offered
 
 SSH_MSG_DISCONNECT = 1
 SSH_MSG_IGNORE = 2
@@ -177,7 +177,7 @@ def parse_kexinit(payload: bytes) -> KexInit:
             are ignored, as RFC 4253 §7.1 implementations do for future extensions.
 
     Returns:
-        The :class:`~auditor.model.KexInit`; markers such as ``kex-strict-s-v00@openssh.com`` and
+        The :class:`~auditor.device_model.KexInit`; markers such as ``kex-strict-s-v00@openssh.com`` and
         ``ext-info-s`` are kept in ``offered.kex`` as sent.
 
     Raises:

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditor.device_model import DeviceResult
 from auditor.errors import ConfigError, UsageError
 from auditor.fileio import write_atomic
-from auditor.model import DeviceResult
 from auditor.settings import Settings
 
 if TYPE_CHECKING:

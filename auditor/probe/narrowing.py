@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Offered
 from auditor.errors import AuditorError
-from auditor.model import Device, DeviceResult, DeviceStatus, Offered
 
 if TYPE_CHECKING:
     from auditor.probe.clients.interface import ClientEnvironment, DeviceKey

@@ -1,6 +1,6 @@
 """Algorithm negotiation between a client's and a server's KEXINIT (RFC 4253 §7.1), as Paramiko does it.
 
-Pure functions over :class:`auditor.model.Offered`; prediction for a client release combines them
+Pure functions over :class:`auditor.device_model.Offered`; prediction for a client release combines them
 with that client's offer data (``rules/clients/<client>.json``, through :mod:`auditor.probe.clients`).
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from auditor.model import Device, Negotiated, Offered
+from auditor.device_model import Device, Negotiated, Offered
 from auditor.probe.kexinit import PSEUDO_KEX
 from auditor.probe.results import NoOverlap, Prediction
 

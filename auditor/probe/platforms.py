@@ -1,7 +1,7 @@
 """Platform recognition: which network platform an SSH server most likely is, from ``rules/platforms.toml``.
 
 Pure: the identification string (RFC 4253 §4.2), the KEXINIT name-lists (§7.1) and the inventory's
-declared platform go in; a :class:`~auditor.model.Platform` with a certainty and a public source
+declared platform go in; a :class:`~auditor.device_model.Platform` with a certainty and a public source
 comes out. Nothing here reads the network. ssh-audit's software recognition (``banner.py``,
 ``software.py``) is the model: a string pattern first, list traits where the string says too little.
 
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from auditor.model import DeviceResult, Offered, Platform
+from auditor.device_model import DeviceResult, Offered, Platform
 from auditor.rules_data import load_toml
 
 DATA_FILE = "platforms.toml"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.probe.clients.interface import Client, ClientEnvironment, DeviceKey, VerifyOptions, device_key
 from auditor.probe.grab import grab_devices, grab_from_hello
 from auditor.probe.results import GrabResult, HandshakeOutcome

@@ -1,14 +1,14 @@
 """Intermediate probe values shared by the grab, the prediction and the verification.
 
 These never leave the probe: :mod:`auditor.probe.service` folds them into
-:class:`auditor.model.DeviceResult` and its :class:`auditor.model.Verdict` values.
+:class:`auditor.device_model.DeviceResult` and its :class:`auditor.device_model.Verdict` values.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.model import Device, DeviceStatus, GatewayKeyChange, KexInit, Negotiated
+from auditor.device_model import Device, DeviceStatus, GatewayKeyChange, KexInit, Negotiated
 
 CATEGORY_LABELS = {
     "kex": "kex algorithm",
@@ -78,7 +78,7 @@ class NoOverlap:
     """Negotiation failed in ``category``: no algorithm is on both lists."""
 
     category: str
-    """The :data:`~auditor.model.CATEGORIES` name that failed (``kex``, ``host_key``, ``mac_c2s`` ...)."""
+    """The :data:`~auditor.device_model.CATEGORIES` name that failed (``kex``, ``host_key``, ``mac_c2s`` ...)."""
     client: tuple[str, ...]
     """The client's name-list for that category, in preference order."""
     server: tuple[str, ...]

@@ -21,8 +21,9 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
 from auditor.errors import AuditorError
-from auditor.model import Device, DeviceResult, DeviceStatus, Lockfile, Negotiated, Offered, Verdict
+from auditor.model import Lockfile
 from auditor.probe.clients import (
     PRIMARY_CLIENT,
     Client,

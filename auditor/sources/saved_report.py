@@ -13,24 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Platform, Verdict
 from auditor.errors import InventoryError
 from auditor.model import (
     READABLE_SCHEMA_VERSIONS,
     Change,
     Constraint,
-    Device,
-    DeviceResult,
-    DeviceStatus,
     Finding,
-    Negotiated,
-    Offered,
     PackageReport,
-    Platform,
     ProjectInfo,
     Report,
     Severity,
     Skipped,
-    Verdict,
 )
 
 _HINT = "pass a report saved with 'sshdrift probe --format json --output FILE'"

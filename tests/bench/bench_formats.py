@@ -19,8 +19,9 @@ import pytest
 
 from auditor.checks.device_rules.devices import incompatible_finding
 from auditor.choices import Show
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered
 from auditor.formats import render
-from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Report
+from auditor.model import Report
 from auditor.settings import OutputFormat
 
 pytestmark = [pytest.mark.bench]

@@ -15,7 +15,7 @@ import tracemalloc
 
 import pytest
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.probe.grab import grab_devices
 from auditor.probe.results import Unreachable
 from tests import servers

@@ -111,7 +111,7 @@ def test_demo_notes_give_the_fix(demo_json: dict[str, Any]) -> None:
     bound = fix.split("adds paramiko", 1)[1].split()[0]
     assert Version(target) in SpecifierSet(bound)
     # The release the fix leads to negotiates with every device the lab offered, by our data.
-    from auditor.model import Offered
+    from auditor.device_model import Offered
 
     for device in demo_json["devices"]:
         assert predict(target, Offered.from_json(device["offered"])).failure is None, device["name"]

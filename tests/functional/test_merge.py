@@ -9,18 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import (
-    Device,
-    DeviceResult,
-    DeviceStatus,
-    Finding,
-    Negotiated,
-    Offered,
-    PackageReport,
-    ProjectInfo,
-    Report,
-    Severity,
-)
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered
+from auditor.model import Finding, PackageReport, ProjectInfo, Report, Severity
 
 IOS15 = Offered(
     kex=("diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1"),

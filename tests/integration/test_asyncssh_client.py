@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, DeviceResult, DeviceStatus
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.probe.clients import EnvironmentRequest, VerifyOptions, get_client
 from auditor.probe.service import Judge, probe_devices
 from auditor.progress import NullProgress

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, Offered
+from auditor.device_model import Device, Offered
 from auditor.probe.grab import grab_devices, grab_over_socket, kexinit_path
 from auditor.probe.kexinit import build_kexinit, frame_packet
 from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, Unreachable

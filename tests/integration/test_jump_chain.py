@@ -172,7 +172,7 @@ def test_a_gateway_with_another_key_is_host_key_changed(chain: Chain, tmp_path: 
 _LIBSSH_VERIFY = """
 import json, sys
 from pathlib import Path
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.probe.clients import VerifyOptions
 from auditor.probe.clients.libssh.verify import verify_devices
 

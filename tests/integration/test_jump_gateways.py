@@ -13,7 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.probe.jump import grab_through_jumps
 from auditor.probe.results import Unreachable
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, DeviceStatus
+from auditor.device_model import Device, DeviceStatus
 from auditor.probe.clients import VerifyOptions, get_client
 from auditor.probe.clients.libssh import LibsshClient, offers
 from auditor.probe.clients.libssh.environments import ensure_environment

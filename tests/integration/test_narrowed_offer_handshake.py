@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from auditor.checks.narrowed_offer import narrowing_findings
-from auditor.model import Device, DeviceResult, DeviceStatus
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.sources.project_code import read_module
 from auditor.uv_runner import uv_binary
 from tests import devices, servers

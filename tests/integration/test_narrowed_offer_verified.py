@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from auditor.model import Device, DeviceResult, DeviceStatus
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.probe.narrowing import code_narrowings
 from auditor.probe.service import probe_devices
 from auditor.progress import NullProgress

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, DeviceStatus
+from auditor.device_model import Device, DeviceStatus
 from auditor.probe.clients import EnvironmentRequest, VerifyOptions, get_client
 from auditor.probe.clients.openssh import OpenSSHClient
 from auditor.probe.grab import grab_devices

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, DeviceResult, DeviceStatus, Finding
+from auditor.device_model import Device, DeviceResult, DeviceStatus
+from auditor.model import Finding
 from auditor.progress import NullProgress
 from auditor.settings import Settings
 from tests import devices, servers

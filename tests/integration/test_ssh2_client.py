@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from auditor.model import Device, DeviceStatus
+from auditor.device_model import Device, DeviceStatus
 from auditor.probe.clients import VerifyOptions, get_client
 from auditor.probe.clients.ssh2 import offers
 from auditor.probe.clients.ssh2.environments import ensure_environment

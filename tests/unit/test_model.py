@@ -4,18 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Offered
 from auditor.errors import ExitCode
 from auditor.fileio import write_atomic
-from auditor.model import (
-    Device,
-    DeviceResult,
-    DeviceStatus,
-    FailOn,
-    Finding,
-    Offered,
-    Report,
-    Severity,
-)
+from auditor.model import FailOn, Finding, Report, Severity
 
 
 def _finding(severity: Severity) -> Finding:

@@ -35,8 +35,9 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
+from auditor.device_model import PRIMARY_CLIENT, DeviceResult, Verdict
 from auditor.errors import AuditorError
-from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Severity, Verdict
+from auditor.model import Finding, Severity
 from auditor.probe.clients import CLIENTS
 
 RSA_SIGNATURES: tuple[str, ...] = ("rsa-sha2-512", "rsa-sha2-256", "ssh-rsa")

@@ -35,8 +35,9 @@ from auditor.checks.device_rules.auth_signature import AuthSignature
 from auditor.checks.device_rules.remediation import client_extra, device_advice
 from auditor.checks.device_rules.terrapin import TerrapinExposed
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
+from auditor.device_model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Offered, Verdict
 from auditor.errors import AuditorError
-from auditor.model import PRIMARY_CLIENT, DeviceResult, DeviceStatus, Finding, Lockfile, Offered, Severity, Verdict
+from auditor.model import Finding, Lockfile, Severity
 from auditor.probe.algorithms import client_offer, first_release_without, known_releases
 from auditor.probe.clients import CLIENTS, get_client
 from auditor.probe.clients.backend import backend_needed

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from auditor.model import DeviceResult
+from auditor.device_model import DeviceResult
 from auditor.probe.negotiation import predict
 from auditor.probe.platforms import platform_of
 

@@ -1,6 +1,6 @@
 """Remediation on both sides of a verdict, from ``rules/remediation.toml``: the device-side line and client extras.
 
-Pure: a recognized :class:`~auditor.model.Platform`, the failed category, the client's name-list and
+Pure: a recognized :class:`~auditor.device_model.Platform`, the failed category, the client's name-list and
 what the device offers go in; a configuration line the platform can take (with its vendor source),
 or the release that brings what the client needs, comes out. A name the platform's entry does not
 list is never suggested (no ML-KEM for classic IOS). RFC 4253 §7.1: the client's first name the
@@ -19,7 +19,8 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from auditor.model import Lockfile, Platform
+from auditor.device_model import Platform
+from auditor.model import Lockfile
 from auditor.rules_data import load_toml
 
 DATA_FILE = "remediation.toml"
@@ -32,7 +33,7 @@ CATEGORY_OF: Mapping[str, str] = {
     "mac_c2s": "mac",
     "mac_s2c": "mac",
 }
-""":data:`~auditor.model.CATEGORIES` name → the category word of ``rules/remediation.toml``."""
+""":data:`~auditor.device_model.CATEGORIES` name → the category word of ``rules/remediation.toml``."""
 
 MARKERS: frozenset[str] = frozenset(
     {
@@ -200,7 +201,7 @@ def device_advice(
 
     Args:
         platform: the recognized platform (None: nothing is suggested, the platform's abilities are unknown).
-        category: a :data:`~auditor.model.CATEGORIES` name or a remediation category (``kex``, ``mac_c2s``).
+        category: a :data:`~auditor.device_model.CATEGORIES` name or a remediation category (``kex``, ``mac_c2s``).
         client: the client's name-list for the category, in preference order.
         offered: what the device offers in that category today, in its order.
         banner: the identification string, for the release a ``since`` compares with.
@@ -244,7 +245,7 @@ def device_without(
 
     Args:
         platform: the recognized platform (None: nothing is suggested).
-        category: a :data:`~auditor.model.CATEGORIES` name or a remediation category.
+        category: a :data:`~auditor.device_model.CATEGORIES` name or a remediation category.
         offered: what the device offers in that category today, in its order.
         drop: the names to stop offering (Terrapin's exposed modes).
         client: the client's name-list for the category; one of the remaining names must be on it,

@@ -26,8 +26,9 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.context import RuleContext
 from auditor.checks.device_rules.remediation import device_without
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
+from auditor.device_model import PRIMARY_CLIENT, DeviceResult, Negotiated, Verdict
 from auditor.errors import AuditorError
-from auditor.model import PRIMARY_CLIENT, DeviceResult, Finding, Negotiated, Severity, Verdict
+from auditor.model import Finding, Severity
 from auditor.probe.clients import CLIENTS
 from auditor.probe.platforms import platform_of
 from auditor.rules_data import load_toml

@@ -15,8 +15,8 @@ from typing import Protocol, runtime_checkable
 
 from packaging.version import InvalidVersion, Version
 
+from auditor.device_model import Offered
 from auditor.errors import AuditorError
-from auditor.model import Offered
 from auditor.probe.clients.interface import Backend
 
 

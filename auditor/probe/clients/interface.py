@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from auditor.model import Device, Lockfile, Offered
+from auditor.device_model import Device, Offered
+from auditor.model import Lockfile
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress
 
@@ -170,7 +171,7 @@ class Client(Protocol):
         ...
 
     def failure_category(self, reason: str | None) -> str | None:
-        """The :data:`~auditor.model.CATEGORIES` member a handshake failure message names, or None."""
+        """The :data:`~auditor.device_model.CATEGORIES` member a handshake failure message names, or None."""
         ...
 
 

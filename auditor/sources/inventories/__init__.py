@@ -5,7 +5,7 @@ in :mod:`~auditor.sources.inventories.registry`: ``text``, ``yaml``, ``csv``, ``
 (SimpleInventory) and ``netmiko``. Detected by file name and content, or forced with ``--inventory-format``.
 
 Credentials in an inventory (``password``, ``username``, ``ansible_password`` ...) are never read into
-:class:`~auditor.model.Device`. A bad entry raises :class:`~auditor.errors.InventoryError` (exit 3) with
+:class:`~auditor.device_model.Device`. A bad entry raises :class:`~auditor.errors.InventoryError` (exit 3) with
 ``FILE: line N: what is wrong; fix``.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditor.device_model import Device
 from auditor.errors import InventoryError, UsageError
-from auditor.model import Device
 from auditor.sources.inventories.fields import split_target as split_target
 from auditor.sources.inventories.interface import InventorySource
 from auditor.sources.inventories.registry import REGISTRY, detect

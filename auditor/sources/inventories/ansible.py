@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories.ansible_ini import parse_ini
 from auditor.sources.inventories.ansible_yaml import parse_yaml
 from auditor.sources.inventories.interface import InventoryFormat, InventorySource

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories import fields
 from auditor.sources.inventories.yaml_lines import fail
 

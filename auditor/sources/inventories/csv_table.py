@@ -10,7 +10,7 @@ import csv
 import io
 from pathlib import Path
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories import fields
 from auditor.sources.inventories.interface import InventoryFormat, InventorySource
 from auditor.sources.inventories.yaml_lines import fail

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories.yaml_lines import fail
 
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_.%-]+$")
@@ -170,7 +170,7 @@ def device_from_mapping(
     name: str | None = None,
     device_type: str | None = None,
 ) -> Device:
-    """One :class:`~auditor.model.Device` from an entry's ``host`` (or ``host_key``), ``port``, ``jump`` and ``name``.
+    """One :class:`~auditor.device_model.Device` from an entry's ``host`` (or ``host_key``), ``port``, ``jump`` and ``name``.
 
     The host may carry the port (``host:port``, ``[v6]:port``); a ``port`` key wins over it. Without a host, an
     entry keyed by ``name`` uses the name when ``host_key`` is not ``host`` (Nornir, Ansible: the name is the

@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories.yaml_lines import load_yaml
 
 YAML_SUFFIXES = frozenset({".yaml", ".yml", ".json"})

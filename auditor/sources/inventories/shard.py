@@ -5,8 +5,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 
+from auditor.device_model import Device
 from auditor.errors import UsageError
-from auditor.model import Device
 
 
 def shard(devices: Sequence[Device], k: int, n: int) -> list[Device]:

@@ -6,7 +6,7 @@ A device is named by the optional first word (``r2 127.0.0.1:2202``), else by it
 
 from __future__ import annotations
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories import fields
 from auditor.sources.inventories.interface import InventoryFormat, InventorySource
 from auditor.sources.inventories.yaml_lines import fail

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.sources.inventories import fields
 from auditor.sources.inventories.interface import InventoryFormat, InventorySource
 from auditor.sources.inventories.yaml_lines import device_entries, line_of

@@ -16,8 +16,9 @@ from auditor.checks.accepted_risk import (
 )
 from auditor.checks.context import RuleContext
 from auditor.checks.registry import RULES, run_rules
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.errors import ConfigError, ExitCode, UsageError
-from auditor.model import Device, DeviceResult, DeviceStatus, Finding, LockedPackage, Lockfile, Severity, Suppression
+from auditor.model import Finding, LockedPackage, Lockfile, Severity, Suppression
 
 IDS = [r.id for r in RULES]
 LOCK = Lockfile(Path("uv.lock"), "uv", {"paramiko": LockedPackage("paramiko", "4.0.0")})

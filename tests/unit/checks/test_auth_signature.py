@@ -6,7 +6,8 @@ import pytest
 
 from auditor.checks.context import RuleContext
 from auditor.checks.device_rules.auth_signature import AuthSignature, rsa_signatures
-from auditor.model import Device, DeviceResult, DeviceStatus, Finding, Negotiated, Offered, Verdict
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
+from auditor.model import Finding
 
 NEGOTIATED = Negotiated("curve25519-sha256@libssh.org", "ecdsa-sha2-nistp256", "aes128-ctr", "hmac-sha2-256")
 

@@ -8,7 +8,7 @@ is the ``mlkem_only`` profile (a real Paramiko server in the integration tests).
 from __future__ import annotations
 
 from auditor.checks.device_rules.devices import device_findings
-from auditor.model import Device, DeviceResult, DeviceStatus, Verdict
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Verdict
 from auditor.probe.clients.backend import backend_needed
 from tests import devices
 

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from auditor.checks.narrowed_offer import disabled_of, empty_categories, narrow, narrowing_findings
-from auditor.model import Device, DeviceResult, DeviceStatus, Offered, Severity
+from auditor.checks.narrowed_offer import empty_categories, narrowing_findings
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Offered
+from auditor.model import Severity
 from auditor.probe.algorithms import client_offer
 from auditor.probe.kexinit import PSEUDO_KEX
+from auditor.probe.narrowing import disabled_of, narrow
 from auditor.sources.project_code import ApiUse, read_module
 from tests import devices
 

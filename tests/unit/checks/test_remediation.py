@@ -15,8 +15,9 @@ from auditor.checks.device_rules.remediation import (
     parse_remediation,
     remediation_data,
 )
+from auditor.device_model import Device, DeviceResult, Offered
 from auditor.lab import load_profiles
-from auditor.model import Device, DeviceResult, LockedPackage, Lockfile, Offered
+from auditor.model import LockedPackage, Lockfile
 from auditor.probe.algorithms import client_offer
 from auditor.probe.negotiation import predict
 from auditor.probe.platforms import platform_table, recognize

@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from auditor.analysis.rule_context import build_context, with_devices
 from auditor.checks.registry import run_rules
-from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated
 from auditor.probe.sshlib import fingerprint
 from auditor.settings import Settings
 

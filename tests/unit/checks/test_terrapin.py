@@ -14,7 +14,8 @@ from auditor.checks.device_rules.terrapin import (
     parse_strict_kex,
     strict_kex_facts,
 )
-from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Severity, Verdict
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
+from auditor.model import Severity
 from auditor.probe.clients import CLIENTS
 
 STRICT_S = "kex-strict-s-v00@openssh.com"

@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from auditor.choices import Show
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.formats import render
 from auditor.formats.github import MAX_ANNOTATIONS
 from auditor.formats.markdown import LIMIT
-from auditor.model import Device, DeviceResult, DeviceStatus, Finding, Report, Severity
+from auditor.model import Finding, Report, Severity
 from auditor.settings import OutputFormat
 from tests.unit.formats.sample import big_fleet, devices
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+from auditor.device_model import DeviceStatus
 from auditor.formats import render
-from auditor.model import DeviceStatus, Finding, Report, Severity, Skipped
+from auditor.model import Finding, Report, Severity, Skipped
 from auditor.settings import OutputFormat
 from tests.unit.formats.sample import empty_report, full_report
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 from auditor.choices import OutputFormat, Show
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Platform
 from auditor.formats import render
-from auditor.model import Device, DeviceResult, DeviceStatus, Negotiated, Platform, Report
+from auditor.model import Report
 
 PLATFORM = Platform(
     id="cisco-iosxe-17",

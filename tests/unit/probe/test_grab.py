@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor import __version__
-from auditor.model import Device
+from auditor.device_model import Device
 from auditor.probe.grab import IDENTIFICATION, kexinit_path, save_payload
 from auditor.probe.kexinit import parse_identification
 

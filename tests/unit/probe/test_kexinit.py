@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.device_model import CATEGORIES, KexInit, Offered
 from auditor.errors import ProtocolError
-from auditor.model import CATEGORIES, KexInit, Offered
 from auditor.probe.kexinit import (
     MAX_LINES_BEFORE_BANNER,
     PSEUDO_KEX,

@@ -9,8 +9,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.errors import UsageError
-from auditor.model import Device, DeviceResult, DeviceStatus
 from auditor.probe.known_hosts_file import plan, prepare, write_known_hosts
 from auditor.probe.sshlib import KnownHosts
 from auditor.settings import Settings

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 import pytest
 
-from auditor.model import Negotiated, Offered
+from auditor.device_model import Negotiated, Offered
 from auditor.probe.negotiation import IMPLICIT_MAC, negotiate, predict
 from auditor.probe.results import NoOverlap
 from tests import devices

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from auditor.model import Device, DeviceResult, DeviceStatus, Offered, Report
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Offered
+from auditor.model import Report
 from auditor.probe.kexinit import parse_kexinit
 from auditor.probe.platforms import CERTAINTIES, parse_table, platform_of, platform_table, recognize, software_of
 

@@ -7,7 +7,7 @@ OpenSSH's; predictions come from the real data in ``rules/clients/paramiko.json`
 from __future__ import annotations
 
 from auditor.checks.device_rules.devices import device_findings, upper_bound
-from auditor.model import Device, DeviceStatus, KexInit, Negotiated, Offered
+from auditor.device_model import Device, DeviceStatus, KexInit, Negotiated, Offered
 from auditor.probe.negotiation import predict
 from auditor.probe.results import Grabbed, HandshakeOutcome, ProtocolFailure, Unreachable
 from auditor.probe.service import DISAGREEMENT, fold

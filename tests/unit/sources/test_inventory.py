@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.device_model import Device
 from auditor.errors import ExitCode, InventoryError, UsageError
-from auditor.model import Device
 from auditor.sources.inventories import FORMATS, detect_format, load_inventory, shard, split_target
 from auditor.sources.inventories.interface import InventoryFormat
 from auditor.sources.inventories.registry import REGISTRY

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from auditor.analysis.devices import with_proxy_jumps
+from auditor.device_model import Device
 from auditor.errors import ConfigError
-from auditor.model import Device
 from auditor.sources.ssh_config import ProxyJumps
 
 

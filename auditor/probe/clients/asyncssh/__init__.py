@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from auditor.model import Device, Offered
+from auditor.device_model import Device, Offered
 from auditor.probe.clients.interface import ClientEnvironment, DeviceKey, EnvironmentRequest, VerifyOptions
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from auditor.model import Offered
+from auditor.device_model import Offered
 from auditor.probe.clients.releases import release_key, sorted_releases
 from auditor.rules_data import load_json
 

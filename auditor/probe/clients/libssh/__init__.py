@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from auditor.model import Device, Offered
+from auditor.device_model import Device, Offered
 from auditor.probe.clients.interface import (
     ClientEnvironment,
     DeviceKey,

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from auditor.model import Offered
+from auditor.device_model import Offered
 from auditor.probe.clients.releases import release_key, sorted_releases
 
 DATA_FILE = "clients/libssh.json"

@@ -16,8 +16,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from auditor.device_model import Device, Offered
 from auditor.errors import AuditorError, ConfigError
-from auditor.model import Device, Offered
 from auditor.probe.clients.interface import ClientEnvironment, DeviceKey, EnvironmentRequest, VerifyOptions
 from auditor.probe.results import HandshakeOutcome
 from auditor.progress import Progress

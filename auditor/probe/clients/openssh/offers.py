@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.device_model import CATEGORIES, Offered
 from auditor.errors import AuditorError, ConfigError, ProtocolError
-from auditor.model import CATEGORIES, Offered
 from auditor.probe.kexinit import ServerHelloReader
 
 DATA_FILE = "clients/openssh.json"

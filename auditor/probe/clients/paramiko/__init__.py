@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from auditor.model import Device, Offered
+from auditor.device_model import Device, Offered
 from auditor.probe.clients.interface import (
     ClientEnvironment,
     DeviceKey,

@@ -15,7 +15,7 @@ from typing import Any
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from auditor.model import Offered
+from auditor.device_model import Offered
 from auditor.probe.clients.releases import release_key, sorted_releases
 from auditor.rules_data import load_json
 
@@ -123,7 +123,7 @@ def client_offer(version: str, backend: Backend = ()) -> Offered:
             (captured by ``scripts/gen_paramiko_algorithms.py`` with that backend pinned).
 
     Returns:
-        The client's :class:`~auditor.model.Offered`, markers such as ``ext-info-c`` and
+        The client's :class:`~auditor.device_model.Offered`, markers such as ``ext-info-c`` and
         ``kex-strict-c-v00@openssh.com`` included as sent.
 
     Raises:

@@ -21,8 +21,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from auditor.device_model import Device, DeviceStatus, Negotiated
 from auditor.errors import ConfigError
-from auditor.model import Device, DeviceStatus, Negotiated
 from auditor.probe.clients.interface import DeviceKey, device_key
 from auditor.probe.results import HandshakeOutcome, ServerHello
 from auditor.progress import Progress

@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from auditor.model import Device, DeviceStatus, Negotiated
+from auditor.device_model import Device, DeviceStatus, Negotiated
 from auditor.probe.clients.interface import DeviceKey, VerifyOptions, device_key
 from auditor.probe.negotiation import IMPLICIT_MAC
 from auditor.probe.results import HandshakeOutcome

@@ -17,8 +17,8 @@ from packaging.version import Version
 
 from auditor.checks.breaking_release import load_releases
 from auditor.checks.device_rules.devices import device_findings
+from auditor.device_model import Device, DeviceStatus, KexInit, Offered
 from auditor.errors import AuditorError
-from auditor.model import Device, DeviceStatus, KexInit, Offered
 from auditor.probe.clients import CLIENTS, EnvironmentRequest, get_client
 from auditor.probe.clients.asyncssh import failed_category
 from auditor.probe.clients.asyncssh.verify import IMPLICIT_MAC, outcome_from_json

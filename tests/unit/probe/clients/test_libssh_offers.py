@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
+from auditor.device_model import DeviceStatus, Offered
 from auditor.errors import AuditorError, ConfigError, UsageError
-from auditor.model import DeviceStatus, Offered
 from auditor.probe.clients import EnvironmentRequest, client_for_package, get_client
 from auditor.probe.clients.libssh import LibsshClient, offers
 from auditor.probe.clients.libssh.verify import classify, failed_category, negotiated_from_log
@@ -236,7 +236,7 @@ def test_environment_without_verify_settles_the_release_and_its_libssh() -> None
 def test_incompatible_device_fix_names_the_ansible_setting_first() -> None:
     """A libssh 1.4.0 verdict on an ssh-rsa-only device: the fix leads with Ansible's hostkeys, then the pin."""
     from auditor.checks.device_rules.devices import incompatible_finding
-    from auditor.model import Device, DeviceResult
+    from auditor.device_model import Device, DeviceResult
 
     offered = Offered(
         kex=("curve25519-sha256",),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from auditor.device_model import DeviceStatus
 from auditor.errors import AuditorError, ConfigError
-from auditor.model import DeviceStatus
 from auditor.probe.clients import EnvironmentRequest, get_client
 from auditor.probe.clients.openssh import OpenSSHClient, offers
 from auditor.probe.clients.openssh.verify import classify, failed_category, negotiated_from_debug

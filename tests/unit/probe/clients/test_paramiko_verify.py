@@ -19,8 +19,8 @@ from pathlib import Path
 import paramiko
 import pytest
 
+from auditor.device_model import Device, DeviceStatus, Offered
 from auditor.errors import ConfigError
-from auditor.model import Device, DeviceStatus, Offered
 from auditor.probe.clients.paramiko.verify import WORKER, verify_devices
 from auditor.probe.kexinit import build_kexinit, frame_packet
 from auditor.probe.results import CATEGORY_LABELS

@@ -7,8 +7,8 @@ import json
 import pytest
 from packaging.version import Version
 
+from auditor.device_model import DeviceStatus, Offered
 from auditor.errors import AuditorError
-from auditor.model import DeviceStatus, Offered
 from auditor.probe.clients import EnvironmentRequest, client_for_package, get_client
 from auditor.probe.clients.ssh2 import offers
 from auditor.probe.clients.ssh2.verify import classify, negotiated_from_report
