@@ -358,7 +358,7 @@ def test_detection_by_content(tmp_path: Path, name: str, text: str, fmt: str) ->
 def test_shards_are_the_same_in_every_process() -> None:
     """The assignment must not depend on Python's per-process hash seed (CI matrix jobs are separate processes)."""
     code = (
-        "from auditor.model import Device; from auditor.sources.inventories import shard;"
+        "from auditor.device_model import Device; from auditor.sources.inventories import shard;"
         "d = [Device(name=f'r{i}', host=f'10.0.0.{i}', port=22) for i in range(200)];"
         "print([x.name for x in shard(d, 2, 5)])"
     )
