@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.checks.accepted_risk import accepted_risks
 from auditor.checks.breaking_release import load_releases
 from auditor.checks.constraints import PackageRange
-from auditor.checks.context import ChangeSet, HostKeyVerdict, KnownHostsFile, RuleContext, host_key_verdicts
+from auditor.checks.context import ChangeSet, RuleContext
 from auditor.checks.registry import rule_ids
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
@@ -27,6 +27,7 @@ from auditor.services.vulnerabilities import service_for
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
+    from auditor.checks.device_rules.host_keys import HostKeyVerdict, KnownHostsFile
     from auditor.device_model import DeviceResult
     from auditor.sources.project_code import ProjectCode
 from auditor.sources.ssh_config import ConfigOption, read_ssh_config
@@ -175,6 +176,9 @@ def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tupl
     Raises:
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
+    # Start-up: the host-key verdicts are device-side: a run without devices never loads them.
+    from auditor.checks.device_rules.host_keys import host_key_verdicts
+
     return host_key_verdicts(devices, _known_hosts(devices, settings))
 
 

@@ -24,14 +24,9 @@ from dataclasses import replace
 
 from packaging.version import InvalidVersion, Version
 
-from auditor.checks.context import (
-    HostKeyVerdict,
-    KnownHostsFile,
-    RuleContext,
-    device_key,
-    host_key_verdicts,
-)
+from auditor.checks.context import RuleContext
 from auditor.checks.device_rules.auth_signature import AuthSignature
+from auditor.checks.device_rules.host_keys import HostKeyVerdict, KnownHostsFile, device_key, host_key_verdicts
 from auditor.checks.device_rules.remediation import client_extra, device_advice
 from auditor.checks.device_rules.terrapin import TerrapinExposed
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
