@@ -176,6 +176,8 @@ def _host_keys(devices: Sequence[DeviceResult], settings: Settings) -> dict[tupl
     Raises:
         ConfigError: ``--known-hosts`` is missing or unreadable.
     """
+    if not devices:
+        return {}
     # Start-up: the host-key verdicts are device-side: a run without devices never loads them.
     from auditor.checks.device_rules.host_keys import host_key_verdicts
 
