@@ -21,7 +21,7 @@ from auditor.errors import ExitCode
 if TYPE_CHECKING:
     # Start-up: what only some commands' reports carry is defined apart, so 'lock' never creates those classes.
     from auditor.device_model import DeviceResult
-    from auditor.report_parts import BaseComparison, DemoFix, Edit, FreshResolution, LabEntry, WhatIfSummary
+    from auditor.report_parts import BaseComparison, Change, DemoFix, Edit, FreshResolution, LabEntry, WhatIfSummary
 
 SCHEMA_VERSION = 2
 """The JSON report's ``schema_version``: 2 adds each device's ``verdicts`` (one per client judged); the v1
@@ -258,19 +258,6 @@ class ProjectInfo:
     def to_json(self) -> dict[str, Any]:
         """DESIGN shape of ``project``."""
         return {"path": self.path, "lockfile": self.lockfile, "format": self.format}
-
-
-@dataclass(frozen=True)
-class Change:
-    """A version that moves between two resolutions (``whatif``, ``drift``)."""
-
-    name: str
-    before: str | None
-    after: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        """``{"name", "before", "after"}``; None means added or removed."""
-        return {"name": self.name, "before": self.before, "after": self.after}
 
 
 LOCKED_PARAMIKO_COMMANDS = frozenset({"lock", "audit", "demo"})

@@ -1,7 +1,8 @@
-"""Parts of a :class:`~auditor.model.Report` that only some commands fill.
+"""Parts of a :class:`~auditor.model.Report` that only some commands fill, and the change set they judge.
 
 Fix edits, the demo's lab and fix, drift's fresh resolution, whatif's question, the ``--base``
-comparison. Values like those of :mod:`auditor.model` (frozen dataclasses, each with its JSON shape), kept apart so
+comparison, the versions that move between two resolutions (:class:`Change`, and the
+:class:`ChangeSet` the change rules read from the rule context). Values like those of :mod:`auditor.model` (frozen dataclasses, each with its JSON shape), kept apart so
 that the pre-commit hook's ``lock`` never creates their classes (start-up).
 """
 
@@ -136,3 +137,33 @@ class BaseComparison:
             "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
             "cut_off": list(self.cut_off),
         }
+
+
+@dataclass(frozen=True)
+class Change:
+    """A version that moves between two resolutions (``whatif``, ``drift``)."""
+
+    name: str
+    before: str | None
+    after: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"name", "before", "after"}``; None means added or removed."""
+        return {"name": self.name, "before": self.before, "after": self.after}
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """Versions that move between the lock and another resolution (``drift``, ``whatif``, ``fix --lock``)."""
+
+    changes: tuple[Change, ...]
+    description: str
+    """How the other resolution came about, for the messages (``a fresh resolution today``)."""
+    stack: frozenset[str]
+    """Normalized names of the SSH stack."""
+    file: str | None = None
+    """The lockfile the findings point at, relative to the project."""
+    on_purpose: frozenset[str] = frozenset()
+    """Names the user asked to move (``whatif paramiko==5.1.0``): their downgrades are not reported."""
+    before_at: str | None = None
+    """Where the older versions come from when not the lock itself (``origin/main`` for ``lock --base``)."""

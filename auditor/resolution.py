@@ -43,7 +43,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError, ResolverError
-from auditor.model import Change, Lockfile
+from auditor.model import Lockfile
+from auditor.report_parts import Change
 from auditor.sources.lockfiles import format_of, load_lockfile
 from auditor.sources.tomlfile import parse_toml, read_text
 from auditor.uv_runner import reason_from_stderr, run_uv

@@ -2,7 +2,7 @@
 
 The lock this change starts from is read at a git revision (the project's files at ``REF``, through
 :mod:`auditor.sources.git_ref`, parsed in a temporary directory that is always removed) or from
-another lockfile path. Every version that moves becomes a :class:`~auditor.model.Change`; the
+another lockfile path. Every version that moves becomes a :class:`~auditor.report_parts.Change`; the
 change rules judge the SSH stack's (``resolution-drift`` for a move up across a major or a release
 listed in ``rules/releases.toml``, an error when that release removed algorithms, naming both
 versions and the release; ``downgrade`` for a move down); a patch or minor bump that crosses nothing
@@ -22,11 +22,10 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.analysis.changes import change_notes
 from auditor.checks.breaking_release import crossed
-from auditor.checks.context import ChangeSet
 from auditor.device_model import DeviceResult, DeviceStatus
 from auditor.errors import AuditorError, LockfileError
-from auditor.model import PROJECT, Change, Constraint, Lockfile
-from auditor.report_parts import BaseComparison
+from auditor.model import PROJECT, Constraint, Lockfile
+from auditor.report_parts import BaseComparison, Change, ChangeSet
 from auditor.sources.git_ref import files_at_ref, write_files
 from auditor.sources.lockfiles import load_lockfile
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from auditor.model import Change
+from auditor.report_parts import Change
 
 
 def change_notes(changes: Sequence[Change], context: str, stack: Collection[str]) -> list[str]:

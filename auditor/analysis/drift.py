@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from auditor.model import Change, Lockfile
+from auditor.model import Lockfile
 from auditor.progress import Progress
+from auditor.report_parts import Change
 from auditor.resolution import compare, resolved
 from auditor.sources.lockfiles import format_of
 

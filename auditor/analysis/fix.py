@@ -23,9 +23,9 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.errors import UsageError
 from auditor.fileio import write_atomic
-from auditor.model import Change, Finding, Lockfile, PackageReport, Severity, Skipped
+from auditor.model import Finding, Lockfile, PackageReport, Severity, Skipped
 from auditor.progress import Progress
-from auditor.report_parts import Edit
+from auditor.report_parts import Change, Edit
 from auditor.resolution import compare, relock_in_place, resolved
 from auditor.sources.lockfiles import edit, format_of, load_lockfile
 from auditor.sources.lockfiles.interface import Cap, ProjectTexts

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from auditor.checks.accepted_risk import accepted_risks
 from auditor.checks.breaking_release import load_releases
 from auditor.checks.constraints import PackageRange
-from auditor.checks.context import ChangeSet, RuleContext
+from auditor.checks.context import RuleContext
 from auditor.checks.registry import rule_ids
 from auditor.checks.vulnerability import RULE as VULNERABILITY
 from auditor.checks.vulnerability import selected_packages
@@ -29,6 +29,7 @@ from auditor.settings import Settings
 if TYPE_CHECKING:
     from auditor.checks.device_rules.host_keys import HostKeyVerdict, KnownHostsFile
     from auditor.device_model import DeviceResult
+    from auditor.report_parts import ChangeSet
     from auditor.sources.project_code import ProjectCode
 from auditor.sources.ssh_config import ConfigOption, read_ssh_config
 

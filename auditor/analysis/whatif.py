@@ -17,8 +17,9 @@ from dataclasses import dataclass, replace
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from auditor.model import PROJECT, Change, Constraint, Lockfile
+from auditor.model import PROJECT, Constraint, Lockfile
 from auditor.progress import Progress
+from auditor.report_parts import Change
 from auditor.resolution import compare, requirement_name, resolved
 
 

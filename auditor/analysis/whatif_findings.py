@@ -22,8 +22,9 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.breaking_release import BreakingRelease, crossed
 from auditor.device_model import DeviceResult, DeviceStatus
 from auditor.errors import ResolverError
-from auditor.model import PROJECT, Change, Finding, Lockfile, Severity
+from auditor.model import PROJECT, Finding, Lockfile, Severity
 from auditor.progress import Progress
+from auditor.report_parts import Change
 from auditor.sources.environment import extras_in
 
 Pin = tuple[str, str]

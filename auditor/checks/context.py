@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from auditor.model import Change, Lockfile, Skipped
+from auditor.model import Lockfile, Skipped
 
 if TYPE_CHECKING:
     from auditor.checks.accepted_risk import AcceptedRisk
@@ -22,26 +22,10 @@ if TYPE_CHECKING:
     from auditor.checks.constraints import PackageRange
     from auditor.checks.device_rules.host_keys import HostKeyVerdict
     from auditor.device_model import DeviceResult
+    from auditor.report_parts import ChangeSet
     from auditor.services.interface import VulnerabilityRecords
     from auditor.sources.project_code import ProjectCode
     from auditor.sources.ssh_config import ConfigOption
-
-
-@dataclass(frozen=True)
-class ChangeSet:
-    """Versions that move between the lock and another resolution (``drift``, ``whatif``, ``fix --lock``)."""
-
-    changes: tuple[Change, ...]
-    description: str
-    """How the other resolution came about, for the messages (``a fresh resolution today``)."""
-    stack: frozenset[str]
-    """Normalized names of the SSH stack."""
-    file: str | None = None
-    """The lockfile the findings point at, relative to the project."""
-    on_purpose: frozenset[str] = frozenset()
-    """Names the user asked to move (``whatif paramiko==5.1.0``): their downgrades are not reported."""
-    before_at: str | None = None
-    """Where the older versions come from when not the lock itself (``origin/main`` for ``lock --base``)."""
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 ``drift`` compares the lock with a fresh resolution, ``whatif`` the lock with the resolution after
 an added requirement, ``fix --lock`` the lock before and after a new upper bound. Each gives a list
-of :class:`~auditor.model.Change`; these rules judge them with the facts in ``rules/``:
+of :class:`~auditor.report_parts.Change`; these rules judge them with the facts in ``rules/``:
 
 * ``resolution-drift`` (SSH-stack packages that move up): **error** when the move crosses a major
   version or a breaking release listed in ``rules/releases.toml`` (what a rebuild would ship is not
@@ -19,13 +19,17 @@ of :class:`~auditor.model.Change`; these rules judge them with the facts in ``ru
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 from auditor.checks.breaking_release import crossed
-from auditor.model import Change, Finding, Severity
+from auditor.model import Finding, Severity
 from auditor.sources.ssh_stack import ssh_stack
+
+if TYPE_CHECKING:
+    from auditor.report_parts import Change
 
 
 def _versions(change: Change) -> tuple[Version, Version] | None:

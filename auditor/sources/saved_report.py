@@ -17,7 +17,6 @@ from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated,
 from auditor.errors import InventoryError
 from auditor.model import (
     READABLE_SCHEMA_VERSIONS,
-    Change,
     Constraint,
     Finding,
     PackageReport,
@@ -26,6 +25,7 @@ from auditor.model import (
     Severity,
     Skipped,
 )
+from auditor.report_parts import Change
 
 _HINT = "pass a report saved with 'sshdrift probe --format json --output FILE'"
 

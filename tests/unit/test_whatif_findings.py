@@ -10,7 +10,8 @@ import pytest
 from auditor.analysis.whatif_findings import crossing_findings, extra_pins, lost_extras, refuse_prereleases
 from auditor.device_model import Device, DeviceResult, DeviceStatus
 from auditor.errors import ResolverError
-from auditor.model import Change, Severity
+from auditor.model import Severity
+from auditor.report_parts import Change
 from auditor.resolution import compare
 from auditor.sources.lockfiles import load_lockfile
 from auditor.sources.ssh_stack import ssh_stack

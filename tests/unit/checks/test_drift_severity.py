@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from auditor.checks.drift import change_findings
-from auditor.model import Change, Severity
+from auditor.model import Severity
+from auditor.report_parts import Change
 
 
 @pytest.mark.parametrize(

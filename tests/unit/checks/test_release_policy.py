@@ -7,7 +7,8 @@ from packaging.version import Version
 
 from auditor.checks.breaking_release import crossed
 from auditor.checks.drift import change_findings
-from auditor.model import Change, Severity
+from auditor.model import Severity
+from auditor.report_parts import Change
 from auditor.sources.ssh_stack import OVERRIDDEN, ssh_stack
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from auditor.checks.catalog import RULES
 from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered
-from auditor.model import PROJECT, Change, Constraint, Finding, PackageReport, ProjectInfo, Report, Severity, Skipped
+from auditor.model import PROJECT, Constraint, Finding, PackageReport, ProjectInfo, Report, Severity, Skipped
+from auditor.report_parts import Change
 
 IOS15 = Offered(
     kex=("diffie-hellman-group-exchange-sha1", "diffie-hellman-group14-sha1", "diffie-hellman-group1-sha1"),
