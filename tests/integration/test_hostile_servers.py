@@ -7,6 +7,7 @@ dropbear (from ``tests/servers.py``) run in the same grab to show healthy device
 from __future__ import annotations
 
 import contextlib
+import itertools
 import socket
 import struct
 import threading
@@ -303,19 +304,22 @@ def test_a_server_that_answers_then_hangs_up_gets_the_same_result_every_run(
 
 
 def test_one_connection_at_a_time_per_host_port() -> None:
-    seen: list[int] = []
-    active = 0
+    """Each connection starts only after the previous one was answered (race-free: no counter to lower).
+
+    Under one connection at a time, connection i+1 is opened after the client read connection i's
+    answer, so its handler starts after handler i began sending. A prober that opened them at once would
+    start every handler during the first one's 50 ms pause.
+    """
+    spans: list[tuple[float, float]] = []
     lock = threading.Lock()
 
     def counting(conn: socket.socket, stop: threading.Event) -> None:
-        nonlocal active
-        with lock:
-            active += 1
-            seen.append(active)
+        started = time.monotonic()
         time.sleep(0.05)
-        conn.sendall(BANNER + frame_packet(build_kexinit(GOOD)))
+        sending = time.monotonic()
         with lock:
-            active -= 1
+            spans.append((started, sending))
+        conn.sendall(BANNER + frame_packet(build_kexinit(GOOD)))
 
     server = HostileServer("counting", counting)
     try:
@@ -324,8 +328,10 @@ def test_one_connection_at_a_time_per_host_port() -> None:
     finally:
         server.close()
     assert all(isinstance(r, Grabbed) for r in results)
-    assert max(seen) == 1
-    assert len(seen) == 10
+    assert len(spans) == 10
+    ordered = sorted(spans)
+    overlaps = [(a, b) for a, b in itertools.pairwise(ordered) if b[0] < a[1]]
+    assert not overlaps, overlaps
 
 
 def test_grab_over_a_blocking_socket(hostile: dict[str, HostileServer], server_lab: servers.ServerLab) -> None:
