@@ -24,10 +24,8 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -37,9 +35,9 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.errors import ProtocolError  # noqa: E402
+from kexinit_capture import capture_client  # noqa: E402
+
 from auditor.fileio import write_atomic  # noqa: E402
-from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
 
 OUTPUT = ROOT / "rules" / "clients" / "asyncssh.json"
 SERVER_BANNER = b"SSH-2.0-sshdrift_gen_asyncssh_algorithms\r\n"
@@ -140,54 +138,17 @@ def make_env(release: str, env_dir: Path) -> Path:
 
 def capture(python: Path) -> dict[str, Any]:
     """Run the default client of ``python`` against a one-shot listener; return the wire offer and the report."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(30)
-    port = listener.getsockname()[1]
-    box: dict[str, Any] = {}
-
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError as exc:
-            box["error"] = f"no connection: {exc}"
-            return
-        with conn:
-            conn.settimeout(30)
-            conn.sendall(SERVER_BANNER)
-            reader = ServerHelloReader()
-            try:
-                while not reader.done:
-                    data = conn.recv(65536)
-                    if not data:
-                        reader.eof()
-                    reader.feed(data)
-            except (OSError, ProtocolError) as exc:
-                box["error"] = str(exc)
-                return
-            box["banner"] = reader.banner
-            box["kexinit"] = reader.kexinit
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    proc = subprocess.run(
-        [str(python), "-W", "ignore", "-c", CLIENT_CODE, str(port)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    captured, proc = capture_client(
+        [str(python), "-W", "ignore", "-c", CLIENT_CODE, "{port}"],
+        server_banner=SERVER_BANNER,
+        check=True,
     )
-    thread.join(60)
-    listener.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"client failed: {proc.stderr.strip()[-2000:]}")
-    if "kexinit" not in box:
-        raise RuntimeError(f"no client KEXINIT captured: {box.get('error')}")
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return {
         "python": report["python"],
         "backend": report["backend"],
-        "client_banner": box["banner"],
-        "offered": box["kexinit"].offered.to_json(),
+        "client_banner": captured["client_banner"],
+        "offered": captured["offered"],
         "supported": report["supported"],
     }
 

@@ -7,11 +7,10 @@ Usage (from the repository root; needs the package index once, then uv's cache):
     uv run python scripts/gen_client_offers.py openssh [--ssh-binary /usr/bin/ssh]
 
 Every release of the client gets a uv environment (wheels only, the newest Python its wheels install on),
-and the real client connects to a one-shot listener in this process. ``capture_client(command)`` opens a listener on 127.0.0.1 (port chosen by the kernel), runs ``command``
-with ``{port}`` replaced by that port, sends a server identification string, reads the client's
-identification string and first binary packet (its SSH_MSG_KEXINIT, RFC 4253 §7.1) with sshdrift's own
-parser (:class:`auditor.probe.kexinit.ServerHelloReader`) and closes the connection. The client then
-fails (the server never answers its KEXINIT), which is expected: what it sent is what we keep.
+and the real client connects to a one-shot listener in this process (:func:`kexinit_capture.capture_client`:
+it sends a server identification string, reads the client's identification string and SSH_MSG_KEXINIT,
+RFC 4253 §7.1, with sshdrift's own parser :class:`auditor.probe.kexinit.ServerHelloReader`, and closes).
+The client then fails (the server never answers its KEXINIT), which is expected: what it sent is what we keep.
 
 Also: :func:`uv_env` makes (or reuses) a uv environment holding exact requirements.
 """
@@ -20,13 +19,10 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -35,73 +31,12 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.errors import ProtocolError  # noqa: E402
+from kexinit_capture import capture_client  # noqa: E402
+
 from auditor.fileio import write_atomic  # noqa: E402
-from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
 
 SERVER_BANNER = b"SSH-2.0-sshdrift_capture\r\n"
 PYENV = Path(os.environ.get("PYENV_ROOT", "/root/.pyenv")).expanduser() / "versions"
-
-
-def capture_client(
-    command: Sequence[str], *, env: Mapping[str, str] | None = None, timeout: float = 60.0
-) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
-    """Run ``command`` (``{port}`` in an argument is replaced) against a one-shot listener.
-
-    Returns:
-        ``({"client_banner": str, "offered": {category: [names]}}, the finished process)``.
-
-    Raises:
-        RuntimeError: the client sent no KEXINIT (the message carries the client's stderr).
-    """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(timeout)
-    port = listener.getsockname()[1]
-    box: dict[str, Any] = {}
-
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError as exc:
-            box["error"] = f"no connection: {exc}"
-            return
-        with conn:
-            conn.settimeout(timeout / 2)
-            conn.sendall(SERVER_BANNER)
-            reader = ServerHelloReader()
-            try:
-                while not reader.done:
-                    data = conn.recv(65536)
-                    if not data:
-                        reader.eof()
-                    reader.feed(data)
-            except (OSError, ProtocolError) as exc:
-                box["error"] = str(exc)
-                return
-            box["banner"] = reader.banner
-            box["kexinit"] = reader.kexinit
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    argv = [arg.replace("{port}", str(port)) for arg in command]
-    proc = subprocess.run(
-        argv,
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=timeout * 2,
-        env=dict(env) if env is not None else None,
-        stdin=subprocess.DEVNULL,
-    )
-    if thread.is_alive():
-        # The client never connected: wake the accept() at once (close alone does not on Linux).
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-    thread.join(timeout)
-    listener.close()
-    if "kexinit" not in box:
-        raise RuntimeError(f"no client KEXINIT captured ({box.get('error')}): {proc.stderr.strip()[-1500:]}")
-    return {"client_banner": box["banner"], "offered": box["kexinit"].offered.to_json()}, proc
 
 
 def uv_bin() -> str:
@@ -250,7 +185,9 @@ LIBSSH_OPTIONS = ("key_exchange_algorithms", "hostkeys", "publickey_accepted_alg
 
 
 def _libssh_run(py: Path, knownhosts: Path, kex: str = "", hostkeys: str = "") -> tuple[dict[str, Any], dict[str, Any]]:
-    captured, proc = capture_client([str(py), "-c", LIBSSH_CLIENT, "{port}", str(knownhosts), kex, hostkeys])
+    captured, proc = capture_client(
+        [str(py), "-c", LIBSSH_CLIENT, "{port}", str(knownhosts), kex, hostkeys], server_banner=SERVER_BANNER
+    )
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return captured, report
 
@@ -425,7 +362,9 @@ def capture_ssh2(version: str, env_dir: Path) -> dict[str, Any]:
     if found is None:
         raise RuntimeError(f"no wheel of ssh2-python {version} installs on Python {', '.join(SSH2_PYTHONS)}")
     py, _ = found
-    captured, proc = capture_client([str(py), "-c", SSH2_CLIENT, "{port}", json.dumps(SSH2_METHODS)])
+    captured, proc = capture_client(
+        [str(py), "-c", SSH2_CLIENT, "{port}", json.dumps(SSH2_METHODS)], server_banner=SERVER_BANNER
+    )
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     banner = re.search(r"libssh2_([0-9][0-9.]*[0-9])", captured["client_banner"])
     offered = captured["offered"]
@@ -462,7 +401,8 @@ def capture_openssh(binary: str) -> tuple[str, dict[str, Any]]:
         raise RuntimeError(f"{binary}: not OpenSSH ({version_line!r})")
     captured, _ = capture_client(
         [binary, "-F", "/dev/null", "-T", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
-         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-p", "{port}", "127.0.0.1", "exit"]
+         "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-p", "{port}", "127.0.0.1", "exit"],
+        server_banner=SERVER_BANNER,
     )  # fmt: skip
     shown = subprocess.run(
         [binary, "-G", "-F", "/dev/null", "sshdrift.invalid"], capture_output=True, text=True, check=True

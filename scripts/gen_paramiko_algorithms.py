@@ -28,15 +28,12 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
-import contextlib
 import itertools
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -49,9 +46,9 @@ from packaging.version import Version
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from auditor.errors import ProtocolError  # noqa: E402
+from kexinit_capture import capture_client  # noqa: E402
+
 from auditor.fileio import write_atomic  # noqa: E402
-from auditor.probe.kexinit import ServerHelloReader  # noqa: E402
 
 OLDEST = Version("2.0.9")
 OUTPUT = ROOT / "rules" / "clients" / "paramiko.json"
@@ -185,60 +182,18 @@ def make_env(version: Version, env_dir: Path, *, fallback: bool = False, pins: d
 
 def capture(py: Path) -> dict[str, Any]:
     """Run the default client in ``py`` against a one-shot listener; return the wire offer and the report."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(60)
-    port = listener.getsockname()[1]
-    box: dict[str, Any] = {}
-
-    def serve() -> None:
-        try:
-            conn, _ = listener.accept()
-        except OSError as exc:
-            box["error"] = f"no connection: {exc}"
-            return
-        with conn:
-            conn.settimeout(30)
-            conn.sendall(SERVER_BANNER)
-            reader = ServerHelloReader()
-            try:
-                while not reader.done:
-                    data = conn.recv(65536)
-                    if not data:
-                        reader.eof()
-                    reader.feed(data)
-            except (OSError, ProtocolError) as exc:
-                box["error"] = str(exc)
-                return
-            box["banner"] = reader.banner
-            box["kexinit"] = reader.kexinit
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    proc = subprocess.run(
-        [str(py), "-W", "ignore", "-c", CLIENT_CODE.replace("BACKEND_DISTS", repr(BACKEND_DISTS)), str(port)],
-        check=False,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    captured, proc = capture_client(
+        [str(py), "-W", "ignore", "-c", CLIENT_CODE.replace("BACKEND_DISTS", repr(BACKEND_DISTS)), "{port}"],
+        server_banner=SERVER_BANNER,
+        check=True,
     )
-    if proc.returncode != 0 and thread.is_alive():
-        # The client never connected: wake the accept() at once (close alone does not on Linux).
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-    thread.join(60)
-    listener.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"client failed: {proc.stderr.strip()[-2000:]}")
-    if "kexinit" not in box:
-        raise RuntimeError(f"no client KEXINIT captured: {box.get('error')}")
     report: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    kexinit = box["kexinit"]
     return {
         "python": report["python"],
         "backend": report.get("backend", {}),
         "requires": report.get("requires", []),
-        "client_banner": box["banner"],
-        "offered": kexinit.offered.to_json(),
+        "client_banner": captured["client_banner"],
+        "offered": captured["offered"],
         "preferred": report["preferred"],
         "supported": report["supported"],
     }
