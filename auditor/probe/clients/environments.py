@@ -8,7 +8,9 @@ its environment holds; this module does the rest the same way for all of them:
 * :func:`read_lock` and :func:`backend_pins` read the lock's pins, reusing the engine's parsed lockfile;
 * :func:`build_environment` makes a cached environment with uv (``uv venv`` + ``uv pip install``) under
   ``$SSHDRIFT_CACHE_DIR/envs/``, in a temporary sibling directory renamed into place only when complete
-  with its :data:`MARKER`, so a crash or a concurrent run never leaves a half-made environment.
+  with its :data:`MARKER`, so a crash or a concurrent run never leaves a half-made environment;
+* :class:`WheelClientEnvironments` is all of a client's ``environments`` when the client is one wheel
+  bundling its SSH library (ansible-pylibssh with libssh, ssh2-python with libssh2).
 """
 
 from __future__ import annotations
@@ -21,11 +23,15 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from auditor.errors import AuditorError, ConfigError, ResolverError
+from packaging.version import InvalidVersion, Version
+
+from auditor.errors import AuditorError, ConfigError, LockfileError, ResolverError, UsageError
 from auditor.fileio import write_atomic
+from auditor.probe.clients.interface import ClientEnvironment
 from auditor.sources.cache import cache_dir
 from auditor.uv_runner import run_uv
 
@@ -262,3 +268,144 @@ def _install(
         raise ResolverError(
             f"{what} ({exc.message}); check {check}" + (", or drop --offline" if offline else " and the package index")
         ) from exc
+
+
+@dataclass(frozen=True)
+class WheelClientEnvironments:
+    """The environments of a client that is one wheel bundling its SSH library, one per release.
+
+    ``installed`` is the interpreter ``request.python`` (default the running one) and the release it
+    imports; ``locked`` the lockfile's pin of :attr:`package`; ``X.Y.Z`` any release with offer data.
+    Cached environments hold the release's own wheel (``--only-binary :all:``: building from source would
+    link the machine's library instead) under ``$SSHDRIFT_CACHE_DIR/envs/<client>-X.Y.Z``, on the Python
+    the offer data was captured with; see :func:`build_environment`.
+
+    Attributes:
+        client: the registry name (``libssh``), in messages and the environment's directory name.
+        package: the distribution (``ansible-pylibssh``), a key of :attr:`version_script`'s output.
+        library: the bundled SSH library (``libssh``), the other key and the backend's name.
+        module: what :attr:`version_script` imports (``pylibsshext``), for the message when it cannot.
+        version_script: Python source run by a foreign interpreter that prints, as its last line, the JSON
+            object ``{package: V, library: V or null}``.
+        example: a release named in the message for a malformed one (``1.4.0``).
+        name_release: the advice when the lockfile pins no :attr:`package` (``--client libssh=X.Y.Z``).
+        release: the offer data of a release (``{"python": "3.11", ...}``); raises AuditorError when unknown.
+        library_version: the bundled library's version in a release's offer data, or None; may raise
+            AuditorError.
+    """
+
+    client: str
+    package: str
+    library: str
+    module: str
+    version_script: str
+    example: str
+    name_release: str
+    release: Callable[[str], Mapping[str, Any]]
+    library_version: Callable[[str], str | None]
+
+    def resolve(self, request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
+        """The release ``request`` names and, with ``verify``, an interpreter that imports it.
+
+        Args:
+            request: ``spec`` ``installed``, ``locked`` or an exact release; ``offline`` for uv.
+            verify: make (or reuse) the environment; without it only the release is settled.
+
+        Returns:
+            A :class:`ClientEnvironment`: ``version`` the :attr:`package` release, ``backend``
+            ``((library, V),)`` when known, ``source`` where the choice came from.
+
+        Raises:
+            ConfigError: ``installed`` and the interpreter cannot run or has no :attr:`package`.
+            LockfileError: ``locked`` and the lockfile pins no :attr:`package`.
+            UsageError: a malformed release, or ``locked`` without a project.
+            ResolverError: uv could not make the environment.
+        """
+        if request.spec == "installed":
+            python = interpreter(request.python or Path(sys.executable))
+            found = self.installed_versions(python)
+            backend = self._backend(found.get(self.library))
+            return ClientEnvironment(self.client, found[self.package], python, backend, f"installed in {python}")
+        if request.spec == "locked":
+            version, source = self.locked_version(request)
+        else:
+            version, source = self._exact(request.spec), f"--client {self.client} {request.spec}"
+        known = self._known_library(version)
+        if not verify:
+            return ClientEnvironment(self.client, version, None, self._backend(known), source)
+        python = self.ensure_environment(version, offline=request.offline)
+        return ClientEnvironment(self.client, version, python, self._backend(known), source)
+
+    def _known_library(self, version: str) -> str | None:
+        with contextlib.suppress(AuditorError):
+            return self.library_version(version)
+        return None
+
+    def _backend(self, library: str | None) -> tuple[tuple[str, str], ...]:
+        return ((self.library, library),) if library else ()
+
+    def _exact(self, spec: str) -> str:
+        try:
+            Version(spec)
+        except InvalidVersion as exc:
+            raise UsageError(
+                f"{self.client} {spec}: expected installed, locked or an {self.package} release such as {self.example}"
+            ) from exc
+        return spec
+
+    def locked_version(self, request: EnvironmentRequest) -> tuple[str, str]:
+        """The :attr:`package` version the lockfile of ``request.project`` pins, and that lockfile's name.
+
+        Raises:
+            UsageError: no project was given.
+            LockfileError: the lockfile cannot be read or pins no :attr:`package`.
+        """
+        if request.project is None:
+            raise UsageError(f"{self.client} locked: needs --project PATH (a project directory or its lockfile)")
+        lock = read_lock(request, request.project)
+        package = lock.packages.get(self.package)
+        if package is None:
+            raise LockfileError(f"{lock.path}: pins no {self.package}; name a release with {self.name_release}")
+        return package.version, lock.path.name
+
+    def installed_versions(self, python: Path) -> dict[str, str]:
+        """``{package: V, library: V}`` as ``python`` imports them (``library`` left out when unknown).
+
+        Raises:
+            ConfigError: ``python`` cannot run or cannot import :attr:`module`.
+        """
+        return installed_versions(
+            python,
+            self.version_script,
+            client=self.package,
+            missing=f"cannot import {self.module}",
+            next_step=f"install {self.package} there or name a release",
+        )
+
+    def environment_path(self, version: str) -> Path:
+        """Where the cached environment of release ``version`` lives (it may not exist yet)."""
+        return environment_dir(self.client, version)
+
+    def python_for(self, version: str) -> str:
+        """The Python (``3.11``) whose wheels of ``version`` the offer data was captured with; else ours."""
+        return python_for(version, self.release)
+
+    def ensure_environment(self, version: str, *, offline: bool = False) -> Path:
+        """The interpreter of the cached environment of release ``version``, made if needed.
+
+        Raises:
+            ResolverError: uv failed (no wheel for this Python, no such release, the index unreachable, or
+                ``--offline`` with an empty cache); the message carries uv's reason.
+        """
+        base = self.python_for(version)
+        return build_environment(
+            self.environment_path(version),
+            base=base,
+            requirements=[f"{self.package}=={version}"],
+            marker=lambda python: {**self.installed_versions(python), "python": base},
+            complete=lambda env: is_complete(env, self.package),
+            what=f"{self.package} {version}",
+            check="the release",
+            offline=offline,
+            binary_only=True,
+        )
