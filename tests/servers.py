@@ -109,8 +109,8 @@ def generate_key(path: Path, key_type: str) -> Path:
 
 
 class InetdListener:
-    """A listening socket of our own on 127.0.0.1, port chosen by the kernel, that hands each
-    accepted connection to a new server process in inetd mode (``sshd -i``, ``dropbear -i``).
+    """A listening socket of our own on 127.0.0.1 (or ``address``), port chosen by the kernel (or ``port``),
+    that hands each accepted connection to a new server process in inetd mode (``sshd -i``, ``dropbear -i``).
 
     The socket is bound to port 0 and kept open for the server's whole life, so the port is never
     free between choosing and listening: no other process can take it, and a connection to it
@@ -118,11 +118,11 @@ class InetdListener:
     appends its standard error to ``log``. An accept thread (a daemon) serves until :meth:`stop`.
     """
 
-    def __init__(self, command: Sequence[str], log: Path) -> None:
+    def __init__(self, command: Sequence[str], log: Path, *, address: str = LOOPBACK, port: int = 0) -> None:
         self.command = list(command)
         self.log = log
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self.socket.bind((LOOPBACK, 0))
+        self.socket.bind((address, port))
         self.socket.listen(256)
         self.port = int(self.socket.getsockname()[1])
         self.children: list[subprocess.Popen[bytes]] = []
@@ -141,6 +141,24 @@ class InetdListener:
                 self.children.append(
                     subprocess.Popen(self.command, stdin=conn.fileno(), stdout=conn.fileno(), stderr=log)
                 )
+
+    def reap(self, timeout: float = 5.0) -> int:
+        """Wait (at most ``timeout`` seconds) until every server process started so far has exited, and reap them.
+
+        A reaped child's CPU time lands in this process's ``resource.RUSAGE_CHILDREN`` (the benchmarks use
+        that to tell the servers' CPU from a client's).
+
+        Returns:
+            How many children were still serving when ``timeout`` ran out (0 when all exited).
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                self.children = [c for c in self.children if c.poll() is None]
+                left = len(self.children)
+            if not left or time.monotonic() >= deadline:
+                return left
+            time.sleep(0.01)
 
     def stop(self) -> None:
         """Stop listening, then terminate the children still serving (at most 5 s each, then kill)."""
