@@ -93,6 +93,45 @@ class FreshResolution:
 
 
 @dataclass(frozen=True)
+class WhatIfRequirement:
+    """One requirement ``whatif`` resolved: as the user wrote it, and as it went in place of the project's own.
+
+    A requirement that names no extras keeps the extras of the project's requirements it replaces, and one
+    without a marker keeps their marker (:func:`auditor.resolution.merge_requirement`).
+    """
+
+    asked: str
+    """As given, e.g. ``netmiko>=4.8``."""
+    resolved: str
+    """As resolved, e.g. ``netmiko[par4]>=4.8`` (``asked`` itself when nothing was carried over)."""
+    replaced: tuple[str, ...] = ()
+    """The project's own requirements on the package it replaced, PEP 508, as declared (caps not included)."""
+    carried_extras: tuple[str, ...] = ()
+    """Extras taken from ``replaced`` (sorted), empty when the requirement named its own or none were declared."""
+    carried_marker: str | None = None
+    """The marker taken from ``replaced`` (PEP 508), None when the requirement had one or one of them had none."""
+    declarations_known: bool = True
+    """False when the lockfile holds the package but records pins only (a requirements file without its ``.in``):
+    the extras and marker the project asks of it are unknown, so none could be carried over."""
+
+    @property
+    def carried(self) -> bool:
+        """Whether extras or a marker were carried over from ``replaced``."""
+        return bool(self.carried_extras) or self.carried_marker is not None
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"asked", "resolved", "replaced", "carried_extras", "carried_marker", "declarations_known"}``."""
+        return {
+            "asked": self.asked,
+            "resolved": self.resolved,
+            "replaced": list(self.replaced),
+            "carried_extras": list(self.carried_extras),
+            "carried_marker": self.carried_marker,
+            "declarations_known": self.declarations_known,
+        }
+
+
+@dataclass(frozen=True)
 class WhatIfSummary:
     """What ``whatif`` was asked, and the Paramiko it moves from and to."""
 
@@ -104,11 +143,17 @@ class WhatIfSummary:
     """The Paramiko the lock pins today (None: none)."""
     paramiko_after: str | None
     """The Paramiko the new resolution would install (None: none)."""
+    resolved: tuple[WhatIfRequirement, ...] = ()
+    """Each requirement as resolved, with the extras and marker carried over from the project's own."""
 
     def to_json(self) -> dict[str, Any]:
-        """``{"requirements", "upgrade", "paramiko": {"before", "after"}}``."""
+        """``{"requirements", "resolved", "upgrade", "paramiko": {"before", "after"}}``.
+
+        ``resolved``: one :meth:`WhatIfRequirement.to_json` per requirement, in the order given.
+        """
         return {
             "requirements": list(self.requirements),
+            "resolved": [r.to_json() for r in self.resolved],
             "upgrade": self.upgrade,
             "paramiko": {"before": self.paramiko_before, "after": self.paramiko_after},
         }

@@ -12,7 +12,8 @@ Two backends, both uv; the lockfile's format chooses (its ``resolver`` and ``res
 * **uv projects** (``uv.lock``): ``pyproject.toml``, ``uv.lock``, ``uv.toml``,
   ``.python-version``, README files and the workspace members' ``pyproject.toml`` are copied;
   requirements are added to the copy's ``[project] dependencies`` with tomlkit (replacing an
-  existing requirement on the same package); then ``uv lock`` runs, with ``--upgrade-package``
+  existing requirement on the same package, whose extras and marker it keeps unless it names its
+  own: :func:`merge_requirement`); then ``uv lock`` runs, with ``--upgrade-package``
   for each added requirement, ``--upgrade`` for a fresh resolution and ``--exclude-newer DATE``
   for "as of DATE" (uv compares upload times). uv keeps every other locked version as a
   preference, as a real ``uv lock`` would.
@@ -20,7 +21,9 @@ Two backends, both uv; the lockfile's format chooses (its ``resolver`` and ``res
   kept) become ``requirements.in`` (constraints and overrides their own files), the locked pins become the
   output file ``requirements.txt`` that ``uv pip compile -o`` reads as preferences, and
   ``uv pip compile`` resolves for the target Python. A pinned requirements file with a
-  ``requirements.in`` beside it is compiled from that ``.in``.
+  ``requirements.in`` beside it is compiled from that ``.in``. An added requirement replaces the
+  declarations on its package the same way (extras and marker kept). A pinned requirements file
+  alone records no declarations: the pins stand in for them, and no extras or marker can be kept.
 
 Limitations: path sources outside the project directory and dynamic project metadata that needs a
 build are not copied (uv then fails with its own reason, reported as a :class:`ResolverError`).
@@ -39,12 +42,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from auditor.errors import LockfileError, ResolverError
 from auditor.model import Lockfile
-from auditor.report_parts import Change
+from auditor.report_parts import Change, WhatIfRequirement
 from auditor.sources.lockfiles import format_of, load_lockfile
 from auditor.sources.tomlfile import parse_toml, read_text
 from auditor.uv_runner import reason_from_stderr, run_uv
@@ -69,6 +73,23 @@ class Resolved:
     lockfile: Lockfile
     backend: str
     """``uv-lock`` or ``uv-pip-compile``."""
+    requirements: tuple[WhatIfRequirement, ...] = ()
+    """The requirements added, each as it went in place of the project's own (:func:`merge_requirement`)."""
+
+
+def parse_requirement(text: str) -> Requirement:
+    """``text`` parsed as a PEP 508 requirement.
+
+    Raises:
+        ResolverError: ``text`` is not a valid requirement (the message names it and shows the form).
+    """
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        raise ResolverError(
+            f"{text!r}: not a valid requirement ({str(exc).splitlines()[0]}); "
+            "write it as NAME[SPECIFIER], e.g. paramiko==5.1.0"
+        ) from exc
 
 
 def requirement_name(text: str) -> str:
@@ -77,13 +98,65 @@ def requirement_name(text: str) -> str:
     Raises:
         ResolverError: ``text`` is not a valid requirement (the message names it and shows the form).
     """
-    try:
-        return canonicalize_name(Requirement(text).name)
-    except InvalidRequirement as exc:
-        raise ResolverError(
-            f"{text!r}: not a valid requirement ({str(exc).splitlines()[0]}); "
-            "write it as NAME[SPECIFIER], e.g. paramiko==5.1.0"
-        ) from exc
+    return canonicalize_name(parse_requirement(text).name)
+
+
+def merge_requirement(asked: str, replaced: Iterable[str], *, declarations_known: bool = True) -> WhatIfRequirement:
+    """``asked`` as it goes in place of ``replaced``, the project's own requirements on the same package.
+
+    ``whatif 'netmiko>=4.8'`` asks "what if we required netmiko>=4.8 instead of what we declare": when
+    the project declares ``netmiko[par4]==4.8.0``, the question is about ``netmiko[par4]>=4.8`` (the
+    extra caps paramiko), not about a project without the extra. So:
+
+    * extras: the ones ``asked`` names; when it names none, the union of the extras of ``replaced``;
+    * marker: ``asked``'s; when it has none, the marker of ``replaced`` (their ``or`` when they differ),
+      and none when one of them applies everywhere (has no marker) or nothing was replaced.
+
+    The specifier or URL is always ``asked``'s. Composed with :class:`packaging.requirements.Requirement`
+    and :class:`packaging.markers.Marker` (PEP 508); a replaced line that is not PEP 508 or names another
+    package is ignored.
+
+    Args:
+        asked: the PEP 508 requirement the user gave, e.g. ``netmiko>=4.8``.
+        replaced: the project's own requirement lines on that package (caps and overrides not included).
+        declarations_known: False when the lockfile records pins only (nothing could be read to carry over).
+
+    Returns:
+        The :class:`~auditor.report_parts.WhatIfRequirement`; its ``resolved`` is ``asked`` unchanged
+        when nothing was carried over, else the composed requirement (packaging's spelling).
+
+    Raises:
+        ResolverError: ``asked`` is not a valid requirement.
+    """
+    req = parse_requirement(asked)
+    name = canonicalize_name(req.name)
+    lines: list[str] = []
+    same: list[Requirement] = []
+    for line in replaced:
+        try:
+            parsed = Requirement(line)
+        except InvalidRequirement:
+            continue
+        if canonicalize_name(parsed.name) == name:
+            lines.append(line)
+            same.append(parsed)
+    extras: tuple[str, ...] = ()
+    if not req.extras:
+        extras = tuple(sorted({e for r in same for e in r.extras}))
+        req.extras = set(extras)
+    marker: str | None = None
+    if req.marker is None and same and all(r.marker is not None for r in same):
+        markers = list(dict.fromkeys(str(r.marker) for r in same))
+        req.marker = Marker(markers[0] if len(markers) == 1 else " or ".join(f"({m})" for m in markers))
+        marker = str(req.marker)
+    return WhatIfRequirement(
+        asked=asked,
+        resolved=str(req) if extras or marker else asked,
+        replaced=tuple(lines),
+        carried_extras=extras,
+        carried_marker=marker,
+        declarations_known=declarations_known,
+    )
 
 
 def project_files(project_dir: Path) -> list[Path]:
@@ -146,14 +219,19 @@ def _copy(project_dir: Path, rels: Iterable[Path], target: Path) -> None:
         shutil.copy2(project_dir / rel, dest)
 
 
-def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str:
-    """Return pyproject text with ``requirements`` in ``[project] dependencies`` (tomlkit edit).
+def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> tuple[str, tuple[WhatIfRequirement, ...]]:
+    """Return pyproject text with ``requirements`` in ``[project] dependencies`` (tomlkit edit), and how each went in.
 
     A requirement replaces every requirement the project declares on the same (normalized) package,
     caps in ``[tool.uv] constraint-dependencies`` and the groups included
     (:func:`auditor.sources.lockfiles.edit.drop_requirements`), so that ``whatif 'netmiko>=4.8'`` asks
     "what if we required netmiko>=4.8 instead", not "in addition to netmiko==4.4.0" (which would only
-    be unsatisfiable). Other bytes stay as they were.
+    be unsatisfiable). It keeps the extras and marker of the requirements it replaces unless it names
+    its own (:func:`merge_requirement`): ``netmiko[par4]==4.8.0`` asked as ``netmiko>=4.8`` goes in as
+    ``netmiko[par4]>=4.8``. Other bytes stay as they were.
+
+    Returns:
+        The new text, and one :class:`~auditor.report_parts.WhatIfRequirement` per requirement, in order.
 
     Raises:
         ResolverError: the pyproject has no ``[project]`` table (a uv project always has one) or a
@@ -161,8 +239,9 @@ def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str
     """
     import tomlkit
 
-    from auditor.sources.lockfiles.edit import drop_requirements
+    from auditor.sources.lockfiles.edit import declared_requirements, drop_requirements
 
+    merged = tuple(merge_requirement(r, declared_requirements(text, {requirement_name(r)})) for r in requirements)
     text, _ = drop_requirements(text, {requirement_name(r) for r in requirements})
     doc = tomlkit.parse(text)
     project = doc.get("project")
@@ -172,11 +251,11 @@ def add_requirements_to_pyproject(text: str, requirements: Sequence[str]) -> str
     if deps is None:
         deps = tomlkit.array()
         project["dependencies"] = deps
-    for req in requirements:
-        deps.append(req)
+    for req in merged:
+        deps.append(req.resolved)
     if len(deps) > 1:
         deps.multiline(True)
-    return tomlkit.dumps(doc)
+    return tomlkit.dumps(doc), merged
 
 
 @contextlib.contextmanager
@@ -244,11 +323,10 @@ def resolved(
             pyproject = tmp / "pyproject.toml"
             if pyproject_text is not None:
                 pyproject.write_text(pyproject_text, encoding="utf-8")
+            merged: tuple[WhatIfRequirement, ...] = ()
             if requirements:
-                pyproject.write_text(
-                    add_requirements_to_pyproject(pyproject.read_text(encoding="utf-8"), requirements),
-                    encoding="utf-8",
-                )
+                edited, merged = add_requirements_to_pyproject(pyproject.read_text(encoding="utf-8"), requirements)
+                pyproject.write_text(edited, encoding="utf-8")
             args = ["lock", "--no-progress", "--quiet"]
             if upgrade:
                 args.append("--upgrade")
@@ -260,13 +338,15 @@ def resolved(
             new_path = tmp / "uv.lock"
             backend = "uv-lock"
         else:
-            new_path = _compile(lockfile, tmp, requirements, upgrade, exclude_newer, offline, python_version, where)
+            new_path, merged = _compile(
+                lockfile, tmp, requirements, upgrade, exclude_newer, offline, python_version, where
+            )
             backend = "uv-pip-compile"
         try:
             new = load_lockfile(new_path, python_version=python_version)
         except LockfileError as exc:
             raise ResolverError(f"{where}: uv's new resolution could not be read ({exc.message})") from exc
-        yield Resolved(lock_path=new_path, lockfile=new, backend=backend)
+        yield Resolved(lock_path=new_path, lockfile=new, backend=backend, requirements=merged)
 
 
 def pins(lockfile: Lockfile) -> list[str]:
@@ -290,16 +370,25 @@ def _compile(
     offline: bool,
     python_version: str | None,
     where: str,
-) -> Path:
+) -> tuple[Path, tuple[WhatIfRequirement, ...]]:
     inputs = format_of(lockfile).resolution_inputs(lockfile)
     deps, constraints, overrides = list(inputs.dependencies), inputs.constraints, inputs.overrides
+    known = bool(deps)
     if not deps:
         # Nothing declared beyond the pins: a rebuild installs exactly these pins, and a changed
-        # requirement moves only what it must (the pins stay preferences below).
+        # requirement moves only what it must (the pins stay preferences below). The pins do not
+        # say which extras or markers the project asks, so none can be carried over.
         deps = pins(lockfile) if upgrade or not requirements else [*lockfile.roots] or pins(lockfile)
     names = {requirement_name(r) for r in requirements}
-    # An asked requirement replaces the project's own on that package, caps included.
-    deps = [d for d in deps if _safe_name(d) not in names] + list(requirements)
+    # An asked requirement replaces the project's own on that package, caps included, and keeps
+    # their extras and marker unless it names its own.
+    merged = tuple(
+        merge_requirement(
+            r, deps if known else (), declarations_known=known or requirement_name(r) not in lockfile.packages
+        )
+        for r in requirements
+    )
+    deps = [d for d in deps if _safe_name(d) not in names] + [m.resolved for m in merged]
     constraints = tuple(c for c in constraints if _safe_name(c) not in names)
     overrides = tuple(o for o in overrides if _safe_name(o) not in names)
     (tmp / "requirements.in").write_text("\n".join(deps) + "\n", encoding="utf-8")
@@ -322,7 +411,7 @@ def _compile(
     if python_version:
         args += ["--python-version", python_version]
     _uv(args, cwd=tmp, offline=offline, where=where)
-    return out
+    return out, merged
 
 
 def _safe_name(line: str) -> str | None:

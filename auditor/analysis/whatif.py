@@ -2,7 +2,8 @@
 
 The project is copied to a temporary directory (always removed), the requirements are added there
 (each replaces the project's own requirements on the same package, caps included: the report says
-which were set aside) and the copy is re-resolved the
+which were set aside; a requirement that names no extras or marker keeps those of the requirements it
+replaces, and the report says what it kept) and the copy is re-resolved the
 way its lockfile format says (:mod:`auditor.resolution`). The new resolution is then presented as
 the user's lockfile: its path, its format and each package's line in it, so the findings made on it
 name the user's files and give that format's advice, never the temporary copy's
@@ -19,7 +20,7 @@ from packaging.utils import canonicalize_name
 
 from auditor.model import PROJECT, Constraint, Lockfile
 from auditor.progress import Progress
-from auditor.report_parts import Change
+from auditor.report_parts import Change, WhatIfRequirement
 from auditor.resolution import compare, requirement_name, resolved
 
 
@@ -39,6 +40,10 @@ class WhatIf:
     """``uv-lock`` or ``uv-pip-compile``."""
     lifted: tuple[Constraint, ...] = ()
     """The project's own declarations on the asked packages, caps included, set aside for the question."""
+    requirements: tuple[WhatIfRequirement, ...] = ()
+    """Each requirement as resolved: the extras and marker it kept of the project's own."""
+    lockfile_name: str = ""
+    """The user's lockfile name (``requirements.txt``), for the note when it records no declarations."""
 
     def lifted_notes(self) -> list[str]:
         """``["whatif set aside your own requirements on paramiko ...: paramiko<5 (constraint, pyproject.toml:12)"]``.
@@ -53,6 +58,32 @@ class WhatIf:
             for c in self.lifted
         )
         return [f"whatif set aside your own requirements on {names} for this question: {each}"]
+
+    def carried_notes(self) -> list[str]:
+        """What each requirement kept of the project's own, and where nothing could be read to keep.
+
+        ``["whatif netmiko>=4.8 kept the extras par4 of your 'netmiko[par4]==4.8.0': resolved as 'netmiko[par4]>=4.8' ..."]``;
+        for a lockfile that holds the package but records pins only (no declarations), a note that the
+        extras and marker the project asks of it are unknown. Empty when nothing was carried over or missed.
+        """
+        out: list[str] = []
+        for req in self.requirements:
+            name = requirement_name(req.asked)
+            if req.carried:
+                kept = [f"the extras {', '.join(req.carried_extras)}"] if req.carried_extras else []
+                kept += [f"the marker '{req.carried_marker}'"] if req.carried_marker else []
+                yours = ", ".join(f"'{Requirement(r)}'" for r in req.replaced)
+                out.append(
+                    f"whatif {req.asked} kept {' and '.join(kept)} of your {yours}: resolved as '{req.resolved}' "
+                    "(name extras or a marker in the requirement to ask for others)"
+                )
+            elif not req.declarations_known:
+                out.append(
+                    f"whatif {req.asked}: {self.lockfile_name or 'the lockfile'} records pins only (no file beside "
+                    f"it declares the project's requirements), not the extras or marker your project asks of {name}, "
+                    f"so none were kept; name them in the requirement (e.g. {name}[EXTRA]) if you use any"
+                )
+        return out
 
 
 def _asked(requirement: str) -> Constraint:
@@ -74,7 +105,7 @@ def as_project_lock(new: Lockfile, lockfile: Lockfile, requirements: Sequence[st
 
     Path, format, project name and cap site become the user's; each package keeps the line where the user's
     lock has it (None for a package the lock does not hold); the declarations are the user's, with
-    the requirements asked for in place of the user's own on those packages (what was resolved).
+    ``requirements`` (as resolved: extras and marker carried over) in place of the user's own on those packages.
 
     Raises:
         ResolverError: a requirement is not PEP 508 (checked before resolving, so not in practice).
@@ -118,7 +149,8 @@ def resolve_whatif(
             lockfile, requirements=requirements, upgrade=upgrade, offline=offline, python_version=python_version
         ) as new:
             changes = tuple(compare(lockfile, new.lockfile))
-            presented = as_project_lock(new.lockfile, lockfile, requirements)
+            merged = new.requirements
+            presented = as_project_lock(new.lockfile, lockfile, [m.resolved for m in merged])
             backend = new.backend
     finally:
         progress.stop()
@@ -130,4 +162,6 @@ def resolve_whatif(
         asked=asked,
         backend=backend,
         lifted=tuple(c for c in lockfile.declarations if c.by == PROJECT and c.package in asked),
+        requirements=merged,
+        lockfile_name=lockfile.path.name,
     )

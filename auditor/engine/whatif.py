@@ -45,7 +45,8 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     Returns:
         The report: ``changes``, downgrade, lock-rule, code and device findings of the new
         resolution, every listed release the change crosses with what it removed and each lost
-        extra (:mod:`auditor.analysis.whatif_findings`), device results, and what was asked (``whatif``).
+        extra (:mod:`auditor.analysis.whatif_findings`), device results, and what was asked (``whatif``:
+        each requirement as given and as resolved, with the extras and marker kept of the project's own).
 
     Raises:
         ResolverError: an invalid or unsatisfiable requirement, uv failed (uv's reason), or the
@@ -73,7 +74,7 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     ]
     before = locked_paramiko(lockfile)
     after = locked_paramiko(new_lock)
-    notes = [*change_notes(changes, context.capitalize(), stack), *whatif.lifted_notes()]
+    notes = [*change_notes(changes, context.capitalize(), stack), *whatif.lifted_notes(), *whatif.carried_notes()]
     code_findings, code_notes = code_changes(settings, lockfile.path.parent, lockfile, new_lock)
     notes.extend(code_notes)
     results, device_findings, device_notes, device_skipped = device_checks(
@@ -108,5 +109,5 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
         skipped=(*analysis.skipped, *device_skipped),
         changes=changes,
         notes=tuple(notes),
-        whatif=WhatIfSummary(request.requirements, request.upgrade, before, after),
+        whatif=WhatIfSummary(request.requirements, request.upgrade, before, after, whatif.requirements),
     )

@@ -102,10 +102,14 @@ def test_a_lost_extra_is_a_finding() -> None:
 
 
 def test_a_requirement_that_leaves_the_extra_out_loses_it() -> None:
-    """whatif's requirement replaces the project's netmiko[par4] with a plain netmiko: the extra is not asked any more."""
-    new = replace(PAR4, declarations=CAPPED.declarations)
+    """whatif's requirement names its own extras (netmiko[bulk-encrypt]), so the project's par4 is not asked any more.
+
+    (A requirement that names none keeps the project's: ``auditor.resolution.merge_requirement``.)
+    """
+    asked = tuple(replace(c, extras=("bulk-encrypt",)) for c in PAR4.declarations)
+    new = replace(PAR4, declarations=asked)
     assert extra_pins(PAR4, new) == [("netmiko", "4.8.0")]
-    (finding,) = lost_extras(PAR4, new, NETMIKO_REQUIRES, context="after whatif netmiko==4.8.0")
+    (finding,) = lost_extras(PAR4, new, NETMIKO_REQUIRES, context="after whatif netmiko[bulk-encrypt]==4.8.0")
     assert "but the requirement asked on netmiko leaves it out" in finding.message
 
 

@@ -145,6 +145,33 @@ def drop_requirements(text: str, packages: Collection[str]) -> tuple[str, list[s
     return (tomlkit.dumps(doc), changed) if changed else (text, [])
 
 
+def declared_requirements(text: str, packages: Collection[str]) -> list[str]:
+    """The PEP 508 requirements on ``packages`` a project declares, in file order, as written.
+
+    The arrays: ``[project]`` dependencies and optional dependencies and ``[dependency-groups]`` (PEP 621,
+    PEP 735); uv's constraint and override dependencies are caps, not requirements, and are left out.
+    ``whatif`` carries their extras and marker over to the requirement that replaces them
+    (:func:`auditor.resolution.merge_requirement`).
+
+    Args:
+        text: ``pyproject.toml`` text.
+        packages: normalized names (PEP 503).
+
+    Returns:
+        The requirement strings (empty when nothing names them, or the text is not TOML).
+    """
+    try:
+        doc = tomlkit.parse(text)
+    except tomlkit.exceptions.ParseError:
+        return []
+    return [
+        str(item)
+        for _, arr in _requirement_arrays(doc)
+        for item in arr
+        if isinstance(item, String) and _requirement_name(str(item)) in packages
+    ]
+
+
 def bound_declared(text: str, package: str, bound: str) -> tuple[str, list[str]]:
     """Join ``bound`` to every requirement on ``package`` the project declares (PEP 621 / PEP 735).
 
