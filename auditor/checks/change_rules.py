@@ -26,6 +26,7 @@ def _judged(context: RuleContext, rule_id: str) -> list[Finding]:
         stack=changes.stack,
         file=changes.file,
         before_at=changes.before_at,
+        lock_format=context.lockfile.format if context.lockfile is not None else None,
     )
     return [f for f in found if f.rule == rule_id and canonicalize_name(f.package or "") not in changes.on_purpose]
 
@@ -77,7 +78,8 @@ class Downgrade(_ChangeRule):
         full=(
             "A new constraint (often a security pin elsewhere) made the resolver choose an older release of "
             "an SSH-stack package, which can silently drop fixes or change its declared constraints. Check "
-            "why with 'uv tree --invert --package NAME' and pin deliberately."
+            "why with the project's own locker (the fix names its command, e.g. 'uv tree --frozen --invert "
+            "--package NAME' for a uv.lock, 'poetry show --tree --why NAME' for a poetry.lock) and pin deliberately."
         ),
         example="netmiko: 4.7.0 -> 4.6.0 after adding paramiko>=5.0.0",
         default_severity="warning",

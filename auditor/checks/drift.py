@@ -14,11 +14,16 @@ of :class:`~auditor.report_parts.Change`; these rules judge them with the facts 
   any other package that goes down is a **note** (visible, rarely the cause of an outage). An SSH-stack
   package the new resolution no longer holds is a ``downgrade`` **warning** too (a lost extra, a
   pre-release that drops a transport: scrapli without asyncssh).
+
+A ``downgrade``'s fix tells the user how to find which requirement brings the package in, with the
+command of the project's own locker (``poetry show --tree --why NAME`` for a poetry.lock), as the
+lockfile's format says (:meth:`~auditor.sources.lockfiles.interface.LockfileFormat.dependents_hint`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from packaging.utils import canonicalize_name
@@ -26,6 +31,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.checks.breaking_release import crossed
 from auditor.model import Finding, Severity
+from auditor.sources.lockfiles import format_for_name, format_named
 from auditor.sources.ssh_stack import ssh_stack
 
 if TYPE_CHECKING:
@@ -47,8 +53,30 @@ def _major_severity(name: str) -> Severity:
     return entry.open_ended_severity if entry is not None else Severity.ERROR
 
 
-def _removed(change: Change, context: str, file: str | None, before_at: str | None) -> Finding:
-    """``downgrade`` (warning): an SSH-stack package the new resolution no longer holds (a lost extra, a dropped transport)."""
+def dependents_hint(package: str, lock_format: str | None, file: str | None) -> str:
+    """How to see which requirement brings ``package`` in, with the command of the project's locker.
+
+    Args:
+        package: the package as the report spells it.
+        lock_format: :attr:`auditor.model.Lockfile.format` of the lock, or None to go by ``file``'s name.
+        file: the lockfile's name (``poetry.lock``), or None.
+
+    Returns:
+        A clause completing "find which requirement brought it in ...": the format's
+        :meth:`~auditor.sources.lockfiles.interface.LockfileFormat.dependents_hint`; when neither the
+        format nor a conventional file name is known, one that names no tool.
+    """
+    fmt = format_named(lock_format) if lock_format else format_for_name(Path(file)) if file else None
+    if fmt is None:
+        return "with the reverse dependency tree of the tool that wrote the lock"
+    return fmt.dependents_hint(package, Path(file).name if file else "the lockfile")
+
+
+def _removed(change: Change, context: str, file: str | None, before_at: str | None, who: str) -> Finding:
+    """``downgrade`` (warning): an SSH-stack package the new resolution no longer holds (a lost extra, a dropped transport).
+
+    ``who`` is :func:`dependents_hint` for the package.
+    """
     at = "" if before_at is None else f" at {before_at}"
     return Finding(
         rule="downgrade",
@@ -57,8 +85,7 @@ def _removed(change: Change, context: str, file: str | None, before_at: str | No
         "imports it, or a transport that runs on it, stops working",
         package=change.name,
         file=file,
-        fix=f"find which requirement brought it in with 'uv tree --invert --package {change.name}' on the lock, "
-        "and keep that requirement (or its extra)",
+        fix=f"find which requirement brought it in {who}, and keep that requirement (or its extra)",
     )
 
 
@@ -115,11 +142,13 @@ def _moved_down(
     context: str,
     file: str | None,
     before_at: str | None,
+    who: str,
 ) -> Finding:
     """``downgrade`` for ``change`` moving down from ``before`` to ``after``.
 
     A note off the SSH stack; a warning on it, raised to the ``below-severity`` of a listed release
-    it falls below (``rules/releases.toml``) when that is louder.
+    it falls below (``rules/releases.toml``) when that is louder. ``who`` is :func:`dependents_hint`
+    for the package.
     """
     lost = crossed(canonicalize_name(change.name), after, before) if in_stack else []
     if lost:
@@ -139,7 +168,7 @@ def _moved_down(
         message=message,
         package=change.name,
         file=file,
-        fix=f"find who forces it with 'uv tree --invert --package {change.name}' and pin deliberately",
+        fix=f"find who forces it {who} and pin deliberately",
     )
 
 
@@ -150,6 +179,7 @@ def change_findings(
     stack: Collection[str] | None = None,
     file: str | None = None,
     before_at: str | None = None,
+    lock_format: str | None = None,
 ) -> list[Finding]:
     """``resolution-drift`` and ``downgrade`` findings for ``changes`` (severities in the module docstring).
 
@@ -162,6 +192,8 @@ def change_findings(
         before_at: where the older versions come from, when not the lock itself (``origin/main`` for
             ``lock --base``): "paramiko: 4.0.0 at origin/main, this change gives 5.1.0" instead of
             "paramiko: locked 4.0.0, ...".
+        lock_format: the lock's format (:attr:`auditor.model.Lockfile.format`): a ``downgrade``'s fix names
+            its locker's command (:func:`dependents_hint`); None goes by ``file``'s name.
 
     Returns:
         Findings in the order of ``changes``.
@@ -171,7 +203,7 @@ def change_findings(
     for change in changes:
         in_stack = canonicalize_name(change.name) in stack
         if change.after is None and change.before is not None and in_stack:
-            out.append(_removed(change, context, file, before_at))
+            out.append(_removed(change, context, file, before_at, dependents_hint(change.name, lock_format, file)))
             continue
         versions = _versions(change)
         if versions is None:
@@ -180,5 +212,6 @@ def change_findings(
         if after > before and in_stack:
             out.append(_moved_up(change, before, after, context, file, before_at))
         elif after < before:
-            out.append(_moved_down(change, before, after, in_stack, context, file, before_at))
+            who = dependents_hint(change.name, lock_format, file)
+            out.append(_moved_down(change, before, after, in_stack, context, file, before_at, who))
     return out

@@ -43,7 +43,9 @@ def drift_report(request: DriftRequest, settings: Settings, progress: Progress) 
         progress=progress,
     )
     stack = ssh_stack(settings.ssh_stack_extra)
-    findings = change_findings(drift.changes, context=drift.context, stack=stack, file=lockfile.path.name)
+    findings = change_findings(
+        drift.changes, context=drift.context, stack=stack, file=lockfile.path.name, lock_format=lockfile.format
+    )
     notes = [*change_notes(drift.changes, drift.context.capitalize(), stack), *drift.notes]
     return Report(
         command="drift",

@@ -74,7 +74,11 @@ def find_lockfile(directory: Path) -> Path:
     )
 
 
-def _by_name(path: Path) -> LockfileFormat | None:
+def format_for_name(path: Path) -> LockfileFormat | None:
+    """The format whose conventional file names include ``path``'s name (``poetry.lock``), else None.
+
+    Reads nothing: a file with another name is known only by its content (:func:`detect_format`).
+    """
     return next((fmt for fmt in FORMATS if fmt.matches_name(path)), None)
 
 
@@ -84,7 +88,7 @@ def detect_format(path: Path, text: str) -> LockfileFormat:
     Raises:
         LockfileError: neither its name nor its content is a known lockfile.
     """
-    fmt = _by_name(path) or next((f for f in FORMATS if f.sniff(path, text)), None)
+    fmt = format_for_name(path) or next((f for f in FORMATS if f.sniff(path, text)), None)
     if fmt is None:
         raise LockfileError(f"{path}: not a lockfile sshdrift can read (expected {KNOWN}); pass one of those")
     return fmt
@@ -106,7 +110,7 @@ def load_lockfile(path: Path, *, python_version: str | None = None) -> Lockfile:
     """
     lock_path = find_lockfile(path) if path.is_dir() else path
     env = target_environment(python_version)
-    named = _by_name(lock_path)
+    named = format_for_name(lock_path)
     text = read_text(lock_path, named.regenerate if named else UvLock.regenerate)
     fmt = detect_format(lock_path, text)
     lockfile = fmt.parse(lock_path, text, env)
@@ -122,6 +126,7 @@ __all__ = [
     "LockfileFormat",
     "detect_format",
     "find_lockfile",
+    "format_for_name",
     "format_named",
     "format_of",
     "load_lockfile",

@@ -4,9 +4,10 @@ A lockfile format is one module beside this one (``uv.py``, ``poetry.py``, ``pdm
 ``pipfile.py``, ``requirements.py``) holding one :class:`LockfileFormat` subclass; the registry in
 :mod:`auditor.sources.lockfiles` lists them once. Everything that depends on the format asks it:
 finding and sniffing the file, parsing it, where the project's declarations live, where an upper
-bound (a *cap*) is declared and how ``sshdrift fix`` writes it, and how ``drift`` / ``whatif``
-re-resolve the project. The idea is pip-audit's ``_dependency_source/interface.py``: one ABC, the
-implementations beside it, callers that know only the ABC.
+bound (a *cap*) is declared and how ``sshdrift fix`` writes it, how ``drift`` / ``whatif``
+re-resolve the project, and which command of its locker shows who requires a package. The idea is
+pip-audit's ``_dependency_source/interface.py``: one ABC, the implementations beside it, callers
+that know only the ABC.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ project, or ``uv pip compile`` of the declarations with the locked pins as prefe
 
 PYPROJECT = "pyproject.toml"
 UV_CONSTRAINTS = "[tool.uv] constraint-dependencies"
+INSTALLED_DEPENDENTS = "pipdeptree --reverse --packages {package}"
+"""Who requires ``{package}`` in an installed environment, for a lock that does not record it."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,10 @@ class LockfileFormat(ABC):
     ``[manifest]``), so a fresh resolution needs nothing beside it."""
     resolver: ClassVar[Resolver] = "uv-pip-compile"
     """How drift / whatif re-resolve a project locked in this format."""
+    dependents_command: ClassVar[str]
+    """The command that shows which requirements bring a package in, ``{package}`` standing for its name:
+    the locker's own where it has one (``uv tree --frozen --invert --package {package}``). Each was checked
+    by running it on a small locked project; :meth:`dependents_hint` adds what else the user must know."""
 
     def matches_name(self, path: Path) -> bool:
         """Whether ``path``'s file name is one of this format's conventional names."""
@@ -236,6 +243,20 @@ class LockfileFormat(ABC):
     def _write_cap(self, lock_path: Path, site: CapSite, texts: ProjectTexts, cap: Cap) -> CapWritten:
         """Write ``cap`` at the writable ``site``; formats whose cap site can be writable override this."""
         raise NotImplementedError(f"{lock_path}: {self.name} declares a writable cap site but writes none")
+
+    def dependents_hint(self, package: str, lock_name: str) -> str:
+        """Where the user sees which requirement brought ``package`` into the lockfile ``lock_name``.
+
+        Args:
+            package: the package as the report spells it (``paramiko``).
+            lock_name: the lockfile's file name (``poetry.lock``, ``requirements-dev.txt``).
+
+        Returns:
+            A clause that completes "find which requirement brought it in ..." and reads nothing:
+            by default ``with '<dependents_command>'``.
+        """
+        del lock_name  # the default command finds the lockfile itself
+        return f"with '{self.dependents_command.format(package=package)}'"
 
     def resolution_inputs(self, lockfile: Lockfile) -> ResolutionInputs:
         """What ``uv pip compile`` resolves for this project (``resolver == "uv-pip-compile"``).

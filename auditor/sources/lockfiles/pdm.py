@@ -100,6 +100,9 @@ class PdmLock(LockfileFormat):
     name = "pdm"
     file_patterns = ("pdm.lock",)
     regenerate = REGENERATE
+    # --resolve reads pdm.lock: without it 'pdm list' shows the installed working set, empty before
+    # 'pdm install'. The reverse tree goes up to the project's own requirements.
+    dependents_command = "pdm list --tree --reverse --resolve {package}"
 
     def sniff(self, path: Path, text: str) -> bool:
         """PDM's header or its ``lock_version`` key."""

@@ -117,6 +117,9 @@ class PipfileLock(LockfileFormat):
     name = "pipfile"
     file_patterns = ("Pipfile.lock",)
     regenerate = REGENERATE
+    # Pipfile.lock records no dependents and 'pipenv graph' reads the installed environment only (before
+    # 'pipenv sync' it lists pip and setuptools); it has no package filter.
+    dependents_command = "pipenv graph --reverse"
 
     def sniff(self, path: Path, text: str) -> bool:
         """A JSON object with pipenv's ``_meta`` key."""
@@ -131,6 +134,14 @@ class PipfileLock(LockfileFormat):
     def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
         """See :func:`parse`."""
         return parse(path, text, env)
+
+    def dependents_hint(self, package: str, lock_name: str) -> str:
+        """``with 'pipenv graph --reverse'`` after ``pipenv sync``, and where ``package``'s dependents are in it."""
+        del lock_name
+        return (
+            f"with '{self.dependents_command}' after 'pipenv sync' (it shows the installed environment; "
+            f"the lines under {package} name who requires it)"
+        )
 
     def attach_declarations(self, lockfile: Lockfile, env: Environment) -> Lockfile:
         """The ``Pipfile`` beside the lock (:func:`pipfile_declarations`), else the default (pyproject.toml)."""

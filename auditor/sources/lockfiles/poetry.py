@@ -328,6 +328,9 @@ class PoetryLock(LockfileFormat):
     name = "poetry"
     file_patterns = ("poetry.lock",)
     regenerate = REGENERATE
+    # Each package that requires it, with its specifier (one level up; 'poetry show --why NAME'
+    # without --tree is refused for a single package). Reads poetry.lock, installs nothing.
+    dependents_command = "poetry show --tree --why {package}"
 
     def sniff(self, path: Path, text: str) -> bool:
         """Poetry's header, or a ``lock-version`` key without PEP 751's ``[[packages]]`` tables."""

@@ -16,6 +16,7 @@ from auditor.errors import LockfileError
 from auditor.model import LockedPackage, Lockfile
 from auditor.sources.environment import Environment, marker_applies
 from auditor.sources.lockfiles.interface import (
+    INSTALLED_DEPENDENTS,
     PYPROJECT,
     UV_CONSTRAINTS,
     Cap,
@@ -112,6 +113,9 @@ class PylockToml(LockfileFormat):
     name = "pylock"
     file_patterns = ("pylock.toml", "pylock.*.toml")
     regenerate = REGENERATE
+    # Run in the uv project the file was exported from (as for the cap site). Not --frozen: a project
+    # without its uv.lock beside the export is resolved anew instead of refused.
+    dependents_command = "uv tree --invert --package {package}"
 
     def matches_name(self, path: Path) -> bool:
         """``pylock.toml`` or ``pylock.<name>.toml`` (PEP 751; ``<name>`` without dots)."""
@@ -124,6 +128,18 @@ class PylockToml(LockfileFormat):
     def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
         """See :func:`parse`."""
         return parse(path, text, env)
+
+    def dependents_hint(self, package: str, lock_name: str) -> str:
+        """:attr:`dependents_command` in the uv project it was exported from; from another tool, the installed tree.
+
+        PEP 751 does not require a lock to say who requires a package (``uv export`` writes no
+        ``dependencies``), and no locker-independent command reads one.
+        """
+        return (
+            f"with '{self.dependents_command.format(package=package)}' in the uv project {lock_name} was "
+            f"exported from (the file records pins only; from another tool: "
+            f"'{INSTALLED_DEPENDENTS.format(package=package)}' where it is installed)"
+        )
 
     def cap_site(self, lock_path: Path) -> CapSite:
         """The pyproject.toml beside the file (uv's constraints, then re-exported); nothing writable without one."""

@@ -20,6 +20,7 @@ from auditor.errors import LockfileError
 from auditor.model import PROJECT, Constraint, LockedPackage, Lockfile
 from auditor.sources.environment import Environment, marker_applies
 from auditor.sources.lockfiles.interface import (
+    INSTALLED_DEPENDENTS,
     PYPROJECT,
     UV_CONSTRAINTS,
     Cap,
@@ -337,6 +338,8 @@ class RequirementsTxt(LockfileFormat):
     name = "requirements"
     file_patterns = ("requirements*.txt",)
     regenerate = REGENERATE
+    # For a file without '# via' comments (pip freeze output): the installed environment's reverse tree.
+    dependents_command = INSTALLED_DEPENDENTS
 
     def sniff(self, path: Path, text: str) -> bool:
         """A ``.txt`` / ``.in`` name, or a ``name==version`` line (the last format asked)."""
@@ -345,6 +348,17 @@ class RequirementsTxt(LockfileFormat):
     def parse(self, path: Path, text: str, env: Environment) -> Lockfile:
         """See :func:`parse`."""
         return parse(path, text, env)
+
+    def dependents_hint(self, package: str, lock_name: str) -> str:
+        """The ``# via`` comments under ``package`` in the file itself; without them, :attr:`dependents_command`.
+
+        pip-compile, ``uv pip compile`` and ``uv export`` write under each pin the packages (or ``-r FILE``,
+        or the project) that require it.
+        """
+        return (
+            f"from the '# via' comments under {package} in {lock_name} (without them, as in pip freeze "
+            f"output: '{self.dependents_command.format(package=package)}' where it is installed)"
+        )
 
     def attach_declarations(self, lockfile: Lockfile, env: Environment) -> Lockfile:
         """The default (pyproject.toml) plus the ``requirements.in`` beside the file, with its ``-r``/``-c`` includes."""

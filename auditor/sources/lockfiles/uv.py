@@ -281,6 +281,9 @@ class UvLock(LockfileFormat):
     regenerate = REGENERATE
     records_project_requirements = True
     resolver = "uv-lock"
+    # --frozen: show the lock as it is, as sshdrift read it; without it uv tree re-locks a stale
+    # uv.lock first (and writes it).
+    dependents_command = "uv tree --frozen --invert --package {package}"
 
     def find_above(self, directory: Path) -> Path | None:
         """The ``uv.lock`` of the uv workspace that ``directory`` is a member of, else None.
