@@ -154,12 +154,18 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         lock=judge.lock,
         lockfile=judge.lockfile,
         ansible_cfg=settings.ansible_cfg,
+        ssh_config=settings.ssh_config,
     )
     environment = get_client(judge.client).environment(request, verify=settings.verify)
     if judge.source:
-        return replace(environment, source=judge.source)
-    if judge.via:
-        return replace(environment, source=f"{environment.source}; brought in by {judge.via}")
+        environment = replace(environment, source=judge.source)
+    elif judge.via:
+        environment = replace(environment, source=f"{environment.source}; brought in by {judge.via}")
+    read = [value for key, value in environment.options if key == "ssh_config"]
+    if read:
+        environment = replace(
+            environment, source=f"{environment.source}; with the algorithm lines of {', '.join(read)}"
+        )
     return environment
 
 

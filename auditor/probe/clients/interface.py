@@ -61,6 +61,9 @@ class EnvironmentRequest:
     """The lockfile whose pins of the client and its backend the environment follows when it pins ``spec``."""
     ansible_cfg: Path | None = None
     """``--ansible-cfg``: the Ansible project whose client settings apply (libssh's ``key_exchange_algorithms``)."""
+    ssh_config: tuple[Path, ...] = ()
+    """``--ssh-config``: the ssh_config files a client that reads them applies (asyncssh); empty: the client's own
+    default (asyncssh: ``~/.ssh/config`` when readable)."""
     lockfile: Lockfile | None = field(default=None, compare=False, repr=False)
     """``lock`` (for ``locked``: ``project``'s lockfile) as the caller already parsed it with ``python_version``,
     so the client does not read it again; None: the client loads it from the path."""
@@ -211,6 +214,21 @@ class ConfiguredOffers(Protocol):
         ...
 
 
+@runtime_checkable
+class HostConfiguredOffers(Protocol):
+    """A client whose offer both the project's configuration and the host change (asyncssh: ssh_config ``Host`` blocks)."""
+
+    def offer_for_host_with_options(
+        self, version: str, host: str, port: int, options: Sequence[tuple[str, str]]
+    ) -> Offered:
+        """As :meth:`Client.offer`, for a connection to ``host``:``port`` with ``options`` applied.
+
+        Raises:
+            AuditorError: no data for ``version``; ConfigError: a configuration file ``options`` name is unreadable.
+        """
+        ...
+
+
 def offer_for(
     client: Client,
     version: str,
@@ -225,6 +243,8 @@ def offer_for(
     Raises:
         AuditorError: no data for ``version`` (as :meth:`Client.offer`).
     """
+    if options and device is not None and isinstance(client, HostConfiguredOffers):
+        return client.offer_for_host_with_options(version, device.host, device.port, options)
     if options and isinstance(client, ConfiguredOffers):
         return client.offer_with_options(version, options)
     if device is not None and isinstance(client, HostOffers):

@@ -17,6 +17,8 @@ as incompatible without a category, and the prediction names the category).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 from auditor.device_model import Device, Offered
 from auditor.probe.clients.interface import ClientEnvironment, DeviceKey, EnvironmentRequest, VerifyOptions
@@ -65,7 +67,8 @@ class AsyncsshClient:
     packages: tuple[str, ...] = ("asyncssh",)
     backend_packages: tuple[str, ...] = ("cryptography",)
     ignored_config: tuple[str, ...] = ()
-    """asyncssh reads ssh_config(5) itself (``KexAlgorithms``, ``Ciphers``, ``MACs``, ``HostKeyAlgorithms``)."""
+    """asyncssh reads ssh_config(5) itself (``KexAlgorithms``, ``Ciphers``, ``MACs``, ``HostKeyAlgorithms``): the
+    files of ``--ssh-config``, else ``~/.ssh/config``; predictions and handshakes both apply them (:mod:`.config`)."""
     require_mac_with_aead = False
     """An AEAD cipher negotiates without a MAC overlap (asyncssh's ``encryption_needs_mac``)."""
 
@@ -88,10 +91,35 @@ class AsyncsshClient:
         return offers.supported(version)
 
     def environment(self, request: EnvironmentRequest, *, verify: bool) -> ClientEnvironment:
-        """See :func:`.environments.resolve` (uv-made environments cached per release)."""
+        """See :func:`.environments.resolve` (uv-made environments cached per release).
+
+        The ssh_config files asyncssh will read (``request.ssh_config``, else ``~/.ssh/config`` when readable)
+        become the environment's ``options`` (``("ssh_config", PATH)`` each), applied to predictions and handshakes.
+        """
+        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, default_config_files
         from auditor.probe.clients.asyncssh.environments import resolve
 
-        return resolve(request, verify=verify)
+        environment = resolve(request, verify=verify)
+        files = request.ssh_config or default_config_files()
+        if not files:
+            return environment
+        return replace(environment, options=tuple((CONFIG_OPTION, str(path)) for path in files))
+
+    def offer_for_host_with_options(
+        self, version: str, host: str, port: int, options: Sequence[tuple[str, str]]
+    ) -> Offered:
+        """:meth:`offer` after the algorithm lines that the ssh_config files of ``options`` set for ``host``.
+
+        See :func:`.config.configured_offer`; ``port`` does not change what asyncssh offers.
+
+        Raises:
+            AuditorError: no data for ``version``; ConfigError: an ssh_config file cannot be read or parsed.
+        """
+        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, configured_offer
+
+        files = [Path(value) for key, value in options if key == CONFIG_OPTION]
+        offer = self.offer(version)
+        return configured_offer(offer, self.supported(version), files, host) if files else offer
 
     def verify(
         self,
@@ -122,6 +150,7 @@ class AsyncsshClient:
             progress=progress,
             jump_key=options.jump_key,
             known_hosts=options.known_hosts,
+            config=[value for key, value in environment.options if key == "ssh_config"],
         )
 
     def failure_category(self, reason: str | None) -> str | None:

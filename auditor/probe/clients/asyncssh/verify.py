@@ -39,6 +39,7 @@ def verify_devices(
     progress: Progress | None,
     jump_key: Path | None = None,
     known_hosts: Path | None = None,
+    config: Sequence[str] = (),
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """Run ``asyncssh.connect`` without credentials against each device with ``python``'s asyncssh.
 
@@ -53,6 +54,8 @@ def verify_devices(
         progress: advanced by one per finished device.
         jump_key: private key for jump hosts (else the agent and default keys).
         known_hosts: gateways' keys are checked against it (a changed key fails the chain's devices).
+        config: ssh_config files whose algorithm lines asyncssh applies to each device (as ``connect(config=...)``
+            would); empty: none.
 
     Returns:
         ``(name, host, port)`` → outcome for every device whose handshake finished.
@@ -69,6 +72,7 @@ def verify_devices(
         "devices": [[*key, list(device.jumps)] for key, device in by_key.items()],
         "jump_key": str(jump_key) if jump_key is not None else None,
         "known_hosts": str(known_hosts) if known_hosts is not None else None,
+        "config": list(config),
     }
     hops = max((len(d.jumps) for d in by_key.values()), default=0)
     budget = _START_SECONDS + timeout * (len(by_key) / max(1, concurrency) + 2 + hops)

@@ -1,12 +1,13 @@
 """Handshake worker: run by an interpreter that holds the asyncssh release to judge (never imported by sshdrift).
 
 Reads one JSON job on stdin: ``{"timeout": seconds, "concurrency": n, "devices": [[name, host, port, [jump, ...]], ...],
-"jump_key": path or null, "known_hosts": path or null}``.
+"jump_key": path or null, "known_hosts": path or null, "config": [ssh_config path, ...]}``.
 Prints ``{"hello": asyncssh version}`` first, then one JSON line per device as its handshake ends:
 ``{"key": [name, host, port], "status": ..., "reason": ..., "negotiated": {...}, "host_key": {...},
 "banner": ...}``.
 
-Each handshake is ``asyncssh.connect(host, port, known_hosts=None, config=None, ...)`` with no credentials
+Each handshake is ``asyncssh.connect(host, port, known_hosts=None, config=None, ...)`` with no credentials,
+and with the algorithm lists asyncssh makes of the job's ssh_config files for that host (:func:`config_algorithms`),
 (no keys, no agent, no password): the key exchange (RFC 4253 §7) runs to completion, then the server
 refuses authentication. An authentication failure therefore means negotiated (``compatible``); a
 ``KeyExchangeFailed`` "No matching ... algorithm" (ours) or a server's "no matching ..." disconnect means
@@ -143,8 +144,53 @@ def _classify(exc: BaseException, conn: Any) -> tuple[str, str | None]:
     return "error", f"{type(exc).__name__}: {reason}"
 
 
-async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None) -> Any:
-    """``asyncssh.connect`` without credentials, host-key checks or ssh_config (``config=`` exists from 2.1 on)."""
+_CONFIG_ALGORITHMS = (
+    ("kex_algs", "kex_algs"),
+    ("encryption_algs", "encryption_algs"),
+    ("mac_algs", "mac_algs"),
+    ("server_host_key_algs", "server_host_key_algs"),
+)
+"""``SSHClientConnectionOptions`` attribute → ``connect`` keyword of each algorithm list ssh_config can change."""
+
+
+def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]:
+    """The algorithm lists asyncssh itself makes of the ssh_config files ``config`` for ``host``:``port``.
+
+    Built by ``SSHClientConnectionOptions(config=...)`` (asyncssh's public options class, with no credentials
+    and no host-key checks), so that only the algorithm lines of the files apply to the handshake: their
+    ``HostName``, ``Port``, ``User``, ``ProxyJump`` or ``IdentityFile`` lines never redirect or authenticate it.
+    An empty host-key list means asyncssh's default. Returns ``{}`` when ``config`` is empty or the release's
+    options take no ``config`` (before 2.1).
+    """
+    if not config:
+        return {}
+    try:
+        built = asyncssh.SSHClientConnectionOptions(
+            config=config,
+            host=host,
+            port=port,
+            known_hosts=None,
+            username="sshdrift",
+            password=None,
+            client_keys=None,
+            agent_path=None,
+        )
+    except TypeError:
+        return {}
+    out: dict[str, Any] = {}
+    for attribute, keyword in _CONFIG_ALGORITHMS:
+        names = getattr(built, attribute, None)
+        if isinstance(names, (list, tuple)) and names:
+            out[keyword] = [n.decode("ascii") if isinstance(n, bytes) else str(n) for n in names]
+    return out
+
+
+async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None, config: Any = None) -> Any:
+    """``asyncssh.connect`` without credentials or host-key checks.
+
+    Only the algorithm lines of the ssh_config files ``config`` apply (:func:`config_algorithms`); the
+    ``config=`` keyword exists from 2.1 on.
+    """
     options: dict[str, Any] = {
         "known_hosts": None,
         "config": None,
@@ -154,6 +200,7 @@ async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None
         "agent_path": None,
         "client_factory": lambda: _Probe(box),
     }
+    options.update(config_algorithms(list(config or ()), host, port))
     if tunnel is not None:
         options["tunnel"] = tunnel
     try:
@@ -213,11 +260,13 @@ async def _open_chain(chain: tuple[str, ...], job: dict[str, Any]) -> Any:
     return tunnel
 
 
-async def _handshake(name: str, host: str, port: int, timeout: float, tunnel: Any = None) -> dict[str, Any]:
+async def _handshake(
+    name: str, host: str, port: int, timeout: float, tunnel: Any = None, config: Any = None
+) -> dict[str, Any]:
     box: dict[str, Any] = {}
     status, reason = "compatible", None
     try:
-        opened = await asyncio.wait_for(_connect(host, port, box, tunnel), timeout)
+        opened = await asyncio.wait_for(_connect(host, port, box, tunnel, config), timeout)
         opened.close()  # the server let us in without credentials: negotiated all the same
     except Exception as exc:  # every failure is a result for this device, never the end of the worker
         status, reason = _classify(exc, box.get("conn"))
@@ -249,7 +298,7 @@ async def _run(job: dict[str, Any]) -> None:
         async with lock, limit:
             try:
                 tunnel = await gateway(chain) if chain else None
-                result = await _handshake(name, host, port, timeout, tunnel)
+                result = await _handshake(name, host, port, timeout, tunnel, job.get("config"))
             except GatewayError as exc:
                 result = {"key": [name, host, port], "status": "unreachable", "reason": str(exc)}
             except Exception as exc:  # a bug here must not lose the other devices

@@ -1,0 +1,131 @@
+"""What asyncssh offers a host after the algorithm lines of the ssh_config files it reads.
+
+asyncssh reads OpenSSH client configuration itself (``asyncssh.connect(config=...)``; with no ``config``
+argument it loads ``~/.ssh/config`` when that file is readable, never ``/etc/ssh/ssh_config``), and its
+``KexAlgorithms``, ``Ciphers``, ``MACs`` and ``HostKeyAlgorithms`` change the KEXINIT it sends, unlike
+Paramiko's. asyncssh's rules (its ``connection.py``, ``_expand_algs`` and ``_select_algs``, 2.1 and later):
+
+* the first value obtained for a keyword wins, over the files in order and the ``Host``/``Match`` blocks
+  that apply to the host as the caller names it (ssh_config(5));
+* a value is a comma-separated list of patterns with ``*`` and ``?`` (``WildcardPattern``), each standing
+  for every algorithm the release implements that it matches (a pattern matching none is skipped);
+* a leading ``+`` appends the matches to the default list, ``-`` removes them from it, ``^`` puts them
+  first; without a prefix the matches are the whole list; duplicates keep their first place;
+* ``Ciphers`` and ``MACs`` apply to both directions.
+
+The pseudo-algorithms asyncssh adds to its kex list on the wire (``ext-info-c``,
+``kex-strict-c-v00@openssh.com``) are not algorithms and stay at the end of the list as captured.
+Matches of one wildcard follow this data's (alphabetical) order of what the release implements, where
+asyncssh follows its own registration order: only the preferred algorithm among several that one
+wildcard adds can differ, never whether the list reaches a server.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from auditor.device_model import Offered
+from auditor.sources.ssh_config import ConfigOption, first_value, read_ssh_config
+
+CONFIG_OPTION = "ssh_config"
+"""The :attr:`~auditor.probe.clients.interface.ClientEnvironment.options` key of each ssh_config file asyncssh reads."""
+
+KEYWORDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("kexalgorithms", ("kex",), "kex"),
+    ("hostkeyalgorithms", ("host_key",), "host_key"),
+    ("ciphers", ("cipher_c2s", "cipher_s2c"), "cipher"),
+    ("macs", ("mac_c2s", "mac_s2c"), "mac"),
+)
+"""ssh_config keyword (lower case) → the :class:`Offered` fields it sets → the category of what the release implements."""
+
+MARKERS = frozenset({"ext-info-c", "kex-strict-c-v00@openssh.com"})
+"""Names asyncssh appends to its kex list that are signals, not algorithms (RFC 8308 §2.1, OpenSSH PROTOCOL)."""
+
+
+def default_config_files(home: Path | None = None) -> tuple[Path, ...]:
+    """The files asyncssh reads when the caller gives none: ``~/.ssh/config`` when readable, else none.
+
+    Args:
+        home: the home directory (default the user's, ``~``).
+    """
+    path = (home if home is not None else Path("~").expanduser()) / ".ssh" / "config"
+    return (path,) if os.access(path, os.R_OK) else ()
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if ch == "*" else "." if ch == "?" else re.escape(ch) for ch in pattern))
+
+
+def expand(value: str, default: Sequence[str], supported: Sequence[str]) -> tuple[str, ...]:
+    """The list asyncssh uses for one config ``value`` (see the module docstring).
+
+    Args:
+        value: the keyword's value, e.g. ``+diffie-hellman-group14-sha1,ssh-rsa``.
+        default: the release's default list for the category, in preference order, without markers.
+        supported: every algorithm of the category the release implements.
+
+    Returns:
+        The algorithms in preference order; may be empty (asyncssh then refuses to connect).
+    """
+    prefix = value[:1] if value[:1] in ("+", "-", "^") else ""
+    matched: list[str] = []
+    for pattern in value[len(prefix) :].split(","):
+        regex = _wildcard(pattern.strip())
+        matched += [name for name in supported if regex.fullmatch(name)]
+    if prefix == "^":
+        names = [*matched, *default]
+    elif prefix == "+":
+        names = [*default, *matched]
+    elif prefix == "-":
+        names = [name for name in default if name not in matched]
+    else:
+        names = matched
+    return tuple(dict.fromkeys(names))
+
+
+def algorithm_options(files: Sequence[Path], host: str) -> dict[str, ConfigOption]:
+    """The algorithm keywords (lower case) that ``files`` set for ``host``, first value obtained winning.
+
+    Raises:
+        ConfigError: a file cannot be read or parsed (:func:`auditor.sources.ssh_config.read_ssh_config`).
+    """
+    found: dict[str, ConfigOption] = {}
+    for path in files:
+        options = read_ssh_config(path)
+        for keyword, _, _ in KEYWORDS:
+            if keyword not in found and (option := first_value(options, host, keyword)) is not None:
+                found[keyword] = option
+    return found
+
+
+def configured_offer(
+    offer: Offered, supported: Mapping[str, Sequence[str]], files: Sequence[Path], host: str
+) -> Offered:
+    """``offer`` (the release's default KEXINIT) after the algorithm lines ``files`` set for ``host``.
+
+    Args:
+        offer: the release's captured default offer (markers included).
+        supported: what the release implements by category (``kex``, ``host_key``, ``cipher``, ``mac``).
+        files: the ssh_config files asyncssh reads, in order.
+        host: the host as the inventory names it (``Host`` patterns match it).
+
+    Raises:
+        ConfigError: a file cannot be read or parsed.
+    """
+    found = algorithm_options(files, host)
+    changes: dict[str, tuple[str, ...]] = {}
+    for keyword, fields, category in KEYWORDS:
+        option = found.get(keyword)
+        if option is None:
+            continue
+        current: tuple[str, ...] = getattr(offer, fields[0])
+        markers = tuple(name for name in current if name in MARKERS)
+        default = [name for name in current if name not in MARKERS]
+        names = expand(option.value, default, supported.get(category, ()))
+        for field in fields:
+            changes[field] = (*names, *markers)
+    return replace(offer, **changes) if changes else offer

@@ -1,0 +1,175 @@
+"""asyncssh reads ssh_config itself: what sshdrift predicts from a config = what asyncssh really sends and negotiates.
+
+asyncssh (unlike Paramiko) applies ``KexAlgorithms``, ``Ciphers``, ``MACs`` and ``HostKeyAlgorithms`` lines of the
+ssh_config files it reads, ``+``/``-``/``^`` and wildcards included. Two oracles, both the real asyncssh 2.24.1 in
+a uv-made environment:
+
+* the KEXINIT asyncssh sends with ``config=[FILE]`` to a listener of ours, read by our own parser, must equal
+  :func:`auditor.probe.clients.asyncssh.config.configured_offer` for the same file, line for line (as a set of
+  names for a wildcard, whose matches asyncssh orders by its own registration);
+* against a real sshd offering only ``diffie-hellman-group-exchange-sha1`` (a kex asyncssh 2.3.0+ dropped from
+  its default), ``sshdrift``'s asyncssh verdict is incompatible without a config, and compatible, verified and
+  predicted alike with ``--ssh-config`` adding that kex in a matching ``Host`` block (and still incompatible when
+  the block names another host).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from auditor.device_model import Device, DeviceStatus, Offered
+from auditor.probe.clients import EnvironmentRequest, get_client
+from auditor.probe.clients.asyncssh.config import configured_offer, default_config_files
+from auditor.probe.kexinit import ServerHelloReader
+from auditor.probe.service import Judge, probe_devices
+from auditor.progress import NullProgress
+from auditor.settings import Settings
+from tests import servers
+
+pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.timeout(600)]
+
+RELEASE = "2.24.1"
+
+CONNECT = r"""
+import asyncio, logging, sys
+logging.disable(logging.CRITICAL)
+import asyncssh
+
+async def main(port, config):
+    try:
+        conn = await asyncio.wait_for(asyncssh.connect(
+            "127.0.0.1", port, config=[config], known_hosts=None, username="sshdrift", client_keys=None,
+            agent_path=None, password=None), 20)
+        conn.close()
+    except Exception as exc:
+        sys.stderr.write(repr(exc) + "\n")
+
+asyncio.run(main(int(sys.argv[1]), sys.argv[2]))
+"""
+"""Run by asyncssh's own interpreter: one connection with the ssh_config given, as a user's code makes it."""
+
+CONFIGS: dict[str, tuple[str, bool]] = {
+    "append": (
+        "Host 127.0.0.1\n  KexAlgorithms +diffie-hellman-group-exchange-sha1,diffie-hellman-group1-sha1\n",
+        True,
+    ),
+    "replace": ("Ciphers aes128-cbc,aes256-ctr,chacha20-poly1305@openssh.com\n", True),
+    "remove": ("Host *\n  MACs -hmac-sha1,hmac-sha1-etm@openssh.com\n", True),
+    "first": ("HostKeyAlgorithms ^ssh-rsa,ssh-dss\n", True),
+    "wildcard": ("KexAlgorithms +diffie-hellman-group14-*,diffie-hellman-group1*\n", False),
+    "other-host": ("Host 10.*\n  KexAlgorithms diffie-hellman-group1-sha1\n  Ciphers aes128-cbc\n", True),
+    "first-wins": (
+        "Host 127.0.0.1\n  Ciphers aes256-ctr\nHost *\n  Ciphers aes128-cbc\n  MACs ^hmac-md5\n",
+        True,
+    ),
+}
+"""Config text → whether asyncssh's list is compared in order (a wildcard's matches are compared as a set)."""
+
+
+@pytest.fixture(scope="module")
+def asyncssh_python() -> Path:
+    """The interpreter of a uv-made environment with asyncssh 2.24.1."""
+    environment = get_client("asyncssh").environment(EnvironmentRequest(spec=RELEASE), verify=True)
+    assert environment.python is not None
+    return environment.python
+
+
+def _capture(python: Path, config: Path) -> Offered:
+    """The KEXINIT asyncssh sends with ``config``, read by our parser on a one-shot listener."""
+    box: dict[str, Any] = {}
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(30)
+
+        def serve() -> None:
+            with contextlib.suppress(OSError), listener.accept()[0] as conn:
+                conn.settimeout(30)
+                conn.sendall(b"SSH-2.0-OpenSSH_9.2 listener\r\n")
+                reader = ServerHelloReader()
+                while not reader.done:
+                    data = conn.recv(65536)
+                    if not data:
+                        reader.eof()
+                    reader.feed(data)
+                box["kexinit"] = reader.kexinit
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        port = str(listener.getsockname()[1])
+        done = subprocess.run(
+            [str(python), "-c", CONNECT, port, str(config)], capture_output=True, text=True, timeout=60, check=False
+        )
+        thread.join(30)
+    assert "kexinit" in box, done.stderr[-2000:]
+    offered: Offered = box["kexinit"].offered
+    return offered
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_predicted_offer_is_what_asyncssh_sends(asyncssh_python: Path, name: str, tmp_path: Path) -> None:
+    text, ordered = CONFIGS[name]
+    config = tmp_path / "ssh_config"
+    config.write_text(text, encoding="ascii")
+    client = get_client("asyncssh")
+    predicted = configured_offer(client.offer(RELEASE), client.supported(RELEASE), [config], "127.0.0.1")
+    sent = _capture(asyncssh_python, config)
+    for field in ("kex", "host_key", "cipher_c2s", "cipher_s2c", "mac_c2s", "mac_s2c"):
+        ours, theirs = getattr(predicted, field), getattr(sent, field)
+        if ordered:
+            assert ours == theirs, (field, ours, theirs)
+        else:
+            assert set(ours) == set(theirs), (field, set(ours) ^ set(theirs))
+    if name == "other-host":
+        assert predicted == client.offer(RELEASE)
+
+
+@pytest.fixture(scope="module")
+def gex_sha1_only(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real sshd whose only kex is ``diffie-hellman-group-exchange-sha1`` (asyncssh 2.3.0+ dropped it)."""
+    root = tmp_path_factory.mktemp("asyncssh-config")
+    profile = servers.Profile(
+        "gex_sha1_only", ("KexAlgorithms diffie-hellman-group-exchange-sha1",), ("rsa", "ed25519")
+    )
+    server = servers.start_sshd("gex_sha1_only", root / "gex", profile=profile)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("config_text", "expected"),
+    [
+        (None, DeviceStatus.INCOMPATIBLE),
+        ("Host 127.0.0.1\n  KexAlgorithms +diffie-hellman-group-exchange-sha1\n", DeviceStatus.COMPATIBLE),
+        ("Host 192.0.2.*\n  KexAlgorithms +diffie-hellman-group-exchange-sha1\n", DeviceStatus.INCOMPATIBLE),
+    ],
+    ids=["no-config", "matching-block", "other-block"],
+)
+def test_ssh_config_lines_count_for_asyncssh_verdicts(
+    gex_sha1_only: Any, asyncssh_python: Path, config_text: str | None, expected: DeviceStatus, tmp_path: Path
+) -> None:
+    files: tuple[Path, ...] = ()
+    if config_text is not None:
+        files = (tmp_path / "ssh_config",)
+        files[0].write_text(config_text, encoding="ascii")
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="ascii")
+    device = Device("gex", "127.0.0.1", gex_sha1_only.port)
+    if not files:
+        # Without --ssh-config asyncssh reads ~/.ssh/config; this test's verdict needs that to set nothing.
+        assert not default_config_files() or "KexAlgorithms" not in default_config_files()[0].read_text()
+    settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=files)
+    (result,) = probe_devices([device], settings, NullProgress(), judges=(Judge("asyncssh", RELEASE, "test"),))
+    (verdict,) = result.judged
+    assert verdict.status is expected, verdict.reasons
+    assert verdict.verified, verdict.reasons
+    assert result.predicted is None, result.reasons  # prediction and handshake agree
+    if expected is DeviceStatus.COMPATIBLE:
+        assert verdict.negotiated is not None and verdict.negotiated.kex == "diffie-hellman-group-exchange-sha1"
+    if files:
+        assert str(files[0]) in verdict.source
