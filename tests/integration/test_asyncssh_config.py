@@ -172,4 +172,4 @@ def test_ssh_config_lines_count_for_asyncssh_verdicts(
     if expected is DeviceStatus.COMPATIBLE:
         assert verdict.negotiated is not None and verdict.negotiated.kex == "diffie-hellman-group-exchange-sha1"
     if files:
-        assert str(files[0]) in verdict.source
+        assert str(files[0]) in (verdict.source or "")
