@@ -69,7 +69,9 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     # Only silent downgrades count: a package the user names in a requirement moves on purpose.
     downgrades = [
         f
-        for f in change_findings(changes, context=context, stack=stack, file=lockfile.path.name)
+        for f in change_findings(
+            changes, context=context, stack=stack, file=lockfile.path.name, lock_format=lockfile.format
+        )
         if f.rule == "downgrade" and canonicalize_name(f.package or "") not in whatif.asked
     ]
     before = locked_paramiko(lockfile)
