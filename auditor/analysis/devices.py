@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from auditor.analysis.fleet import fleet_results
+from auditor.analysis.fleet import fleet_client_results, fleet_results
 from auditor.analysis.project_clients import select_clients
 from auditor.analysis.rule_context import probe_findings
 from auditor.device_model import Device, DeviceResult, Verdict
@@ -85,6 +85,7 @@ def device_checks(
     why: str,
     lockfile: Lockfile | None = None,
     narrowings: Sequence[Narrowing] = (),
+    lock_label: str | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release, or the lock's clients.
 
@@ -99,6 +100,7 @@ def device_checks(
             (:func:`probe_project_clients`; ``--client`` overrides), not only ``paramiko``.
         narrowings: the project's code's ``disabled_algorithms``, applied to a live probe's predictions and
             handshakes (:func:`auditor.probe.service.probe_devices`).
+        lock_label: how verdicts name ``lockfile`` (default its file name; ``whatif``: the new resolution).
 
     Returns:
         ``(device results, findings, notes, skipped)``.
@@ -111,7 +113,9 @@ def device_checks(
     if inventory is None and settings.fleet is None:
         return [], [], ["no --devices or --fleet given: lock checks only"], []
     if lockfile is not None and inventory is not None and settings.fleet is None:
-        return _lock_clients(inventory, lockfile, settings, progress, narrowings)
+        return _lock_clients(inventory, lockfile, settings, progress, narrowings, lock_label)
+    if lockfile is not None and settings.fleet is not None:
+        return _fleet_clients(settings.fleet, lockfile, settings, progress, lock_label)
     if paramiko is None:
         subject = str(inventory or settings.fleet)
         return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
@@ -132,19 +136,36 @@ def device_checks(
 
 
 def _lock_clients(
-    inventory: Path, lockfile: Lockfile, settings: Settings, progress: Progress, narrowings: Sequence[Narrowing] = ()
+    inventory: Path,
+    lockfile: Lockfile,
+    settings: Settings,
+    progress: Progress,
+    narrowings: Sequence[Narrowing] = (),
+    lock_label: str | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """:func:`device_checks` for a live probe with every client ``lockfile`` brings in (``audit``)."""
     # audit judges the lock's own releases: [tool.sshdrift] paramiko is a probe what-if, not an audit input.
     settings = replace(settings, paramiko="auto")
     devices = inventory_devices(inventory, settings)
     results, skipped, notes = probe_project_clients(
-        devices, settings, progress, lockfile, fallback=None, narrowings=narrowings
+        devices, settings, progress, lockfile, fallback=None, narrowings=narrowings, lock_label=lock_label
     )
     if not results and not skipped:
         reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
         return [], [], [], [Skipped(str(inventory), reason)]
     return results, list(probe_findings(results, settings)), notes, skipped
+
+
+def _fleet_clients(
+    snapshot: Path, lockfile: Lockfile, settings: Settings, progress: Progress, lock_label: str | None = None
+) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
+    """:func:`device_checks` against a fleet snapshot with every client ``lockfile`` brings in, predicted only."""
+    selection = select_clients(replace(settings, paramiko="auto"), lockfile, fallback=None, lock_label=lock_label)
+    if not selection.judges:
+        reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
+        return [], [], [], [*selection.skipped, Skipped(str(snapshot), reason)]
+    results, findings, note = fleet_client_results(snapshot, settings, progress, selection.judges)
+    return results, findings, [note, *client_notes(results)], list(selection.skipped)
 
 
 def probe_project_clients(
@@ -155,6 +176,7 @@ def probe_project_clients(
     *,
     fallback: str | None = "paramiko",
     narrowings: Sequence[Narrowing] = (),
+    lock_label: str | None = None,
 ) -> tuple[list[DeviceResult], list[Skipped], list[str]]:
     """Probe ``devices`` with the clients the project runs (issue 9 item 1).
 
@@ -169,6 +191,7 @@ def probe_project_clients(
         lockfile: the project's lockfile, or None when there is none.
         fallback: the client to judge when nothing else names one; None: judge none (then no results).
         narrowings: the project's code's ``disabled_algorithms`` (see :func:`auditor.probe.service.probe_devices`).
+        lock_label: how verdicts name ``lockfile`` (default its file name).
 
     Returns:
         ``(results, skipped, notes)``: one result per device with a verdict per judged client, a
@@ -178,7 +201,7 @@ def probe_project_clients(
     Raises:
         UsageError: an unknown ``--client``. AuditorError: as :func:`auditor.probe.service.probe_devices`.
     """
-    selection = select_clients(settings, lockfile, fallback=fallback)
+    selection = select_clients(settings, lockfile, fallback=fallback, lock_label=lock_label)
     if not selection.judges:
         return [], list(selection.skipped), []
     results = probe_devices(devices, settings, progress, judges=selection.judges, narrowings=narrowings)

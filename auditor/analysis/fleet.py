@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from auditor.checks.device_rules.devices import device_findings
-from auditor.checks.device_rules.fleet import predict_fleet
+from auditor.checks.device_rules.fleet import age_note, predict_fleet
 from auditor.device_model import DeviceResult
 from auditor.model import Finding
+from auditor.probe.service import Judge, judge_snapshot
+from auditor.progress import Progress
+from auditor.settings import Settings
 from auditor.sources.saved_report import load_report
 
 
@@ -31,4 +35,33 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
     report = load_report(snapshot)
     results, note = predict_fleet(report.devices, snapshot, paramiko_version)
     # No handshake happened: host keys are not compared.
+    return results, device_findings(results), note
+
+
+def fleet_client_results(
+    snapshot: Path, settings: Settings, progress: Progress, judges: Sequence[Judge]
+) -> tuple[list[DeviceResult], list[Finding], str]:
+    """Predict, offline, every device of a fleet snapshot for each client the project runs.
+
+    As :func:`fleet_results`, for several clients at once (:func:`auditor.probe.service.judge_snapshot`): each
+    device gets one verdict per client in ``judges``, its status the worst of them.
+
+    Args:
+        snapshot: a saved ``probe``/``audit`` JSON report.
+        settings: what settles each client's release (``python``, ``offline``, ``ssh_config``, ...).
+        progress: the run's progress.
+        judges: the clients and releases (:func:`auditor.analysis.project_clients.select_clients`).
+
+    Returns:
+        ``(device results, findings, age note)``.
+
+    Raises:
+        InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
+        AuditorError: no offer data for a release (exit 3).
+    """
+    report = load_report(snapshot)
+    results = judge_snapshot(report.devices, settings, progress, judges)
+    note = age_note(snapshot, list(report.devices))
+    if not report.devices:
+        note += "; it holds no devices"
     return results, device_findings(results), note

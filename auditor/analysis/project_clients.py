@@ -151,7 +151,11 @@ def validate_names(names: Sequence[str]) -> tuple[str, ...]:
 
 
 def select_clients(
-    settings: Settings, lockfile: Lockfile | None, *, fallback: str | None = PRIMARY_CLIENT
+    settings: Settings,
+    lockfile: Lockfile | None,
+    *,
+    fallback: str | None = PRIMARY_CLIENT,
+    lock_label: str | None = None,
 ) -> Selection:
     """The clients a run judges: ``--client`` names, else the lock's clients, else ``fallback``.
 
@@ -164,6 +168,7 @@ def select_clients(
         settings: ``clients`` (``--client``, repeatable), ``paramiko``, ``python``.
         lockfile: the project's lockfile, or None when there is none.
         fallback: the client to judge when neither ``--client`` nor the lock names one; None to judge none.
+        lock_label: how verdicts name the lock (default its file name; ``whatif``: ``the new resolution``).
 
     Returns:
         The :class:`Selection`.
@@ -190,29 +195,34 @@ def select_clients(
             subject = use.describe() if use else name
             skipped.append(Skipped(subject, f"{name}: sshdrift has no implementation of this client yet; not judged"))
             continue
-        judges.append(_judge(name, use, settings, lockfile, explicit_paramiko=explicit_paramiko))
+        judges.append(_judge(name, use, settings, lockfile, explicit_paramiko=explicit_paramiko, label=lock_label))
     return Selection(tuple(judges), tuple(skipped), tuple(uses))
 
 
 def _judge(
-    name: str, use: ClientUse | None, settings: Settings, lockfile: Lockfile | None, *, explicit_paramiko: bool
+    name: str,
+    use: ClientUse | None,
+    settings: Settings,
+    lockfile: Lockfile | None,
+    *,
+    explicit_paramiko: bool,
+    label: str | None = None,
 ) -> Judge:
-    """One client's release spec and source (see :func:`select_clients`)."""
+    """One client's release spec and source (see :func:`select_clients`; ``label`` names the lock)."""
+    lock_name = label or (lockfile.path.name if lockfile is not None else "")
     locked_here = settings.paramiko == "locked" and use is not None and use.version is not None
     if name == PRIMARY_CLIENT and explicit_paramiko and not locked_here:
         return Judge(name, settings.paramiko, None)
     if name == "openssh":
         # The machine's ssh (or --ssh-binary), never a lock pin: the environment names the binary and its ssh -V.
-        via = f"{lockfile.path.name} ({' → '.join(use.path)})" if use is not None and lockfile is not None else None
+        via = f"{lock_name} ({' → '.join(use.path)})" if use is not None and lockfile is not None else None
         return Judge(name, str(settings.ssh_binary) if settings.ssh_binary else "installed", None, via=via)
     if use is not None and use.version is not None and lockfile is not None:
-        return Judge(
-            name, use.version, f"{lockfile.path.name} ({' → '.join(use.path)})", lock=lockfile.path, lockfile=lockfile
-        )
+        return Judge(name, use.version, f"{lock_name} ({' → '.join(use.path)})", lock=lockfile.path, lockfile=lockfile)
     if use is not None and lockfile is not None:
         # A client the lock brings in without pinning it (scrapli runs the system ssh): as installed here.
-        return Judge(name, "installed", None, via=f"{lockfile.path.name} ({' → '.join(use.path)})")
+        return Judge(name, "installed", None, via=f"{lock_name} ({' → '.join(use.path)})")
     if settings.python is not None:
         return Judge(name, "installed", None)
-    why = "no lockfile here" if lockfile is None else f"{lockfile.path.name} pins no {name}"
+    why = "no lockfile here" if lockfile is None else f"{lock_name} pins no {name}"
     return Judge(name, "installed", f"sshdrift's own environment ({why}; pass --project or --python for the project's)")

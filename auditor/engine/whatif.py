@@ -6,7 +6,7 @@ re-resolved (:mod:`auditor.analysis.whatif`). The report has every version that 
 down (``changes``), a ``downgrade`` finding for each that goes down (a security pin that silently
 moves netmiko back is how a cap gets lost; severities in :mod:`auditor.checks.drift`), the lock
 rules run on the NEW resolution, the project's code against the new releases, and the devices
-probed (or predicted from ``--fleet``) with the Paramiko the new resolution would install.
+probed (or predicted from ``--fleet``) with every SSH client the new resolution would install, at its release.
 The user's files are never written.
 """
 
@@ -79,12 +79,15 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     notes = [*change_notes(changes, context.capitalize(), stack), *whatif.lifted_notes(), *whatif.carried_notes()]
     code_findings, code_notes = code_changes(settings, lockfile.path.parent, lockfile, new_lock)
     notes.extend(code_notes)
+    # Every SSH client the new resolution brings in is judged at the release it would install.
     results, device_findings, device_notes, device_skipped = device_checks(
         request.inventory,
         after,
         settings,
         progress,
         why=f"the version the new resolution would install; locked today: {before}",
+        lockfile=new_lock,
+        lock_label="the new resolution",
     )
     notes.extend(device_notes)
     answers, answer_notes = whatif_findings(
@@ -101,7 +104,8 @@ def whatif_report(request: WhatIfRequest, settings: Settings, progress: Progress
     for result in results:
         if result.status.value == "incompatible":
             why = "; ".join(result.reasons) or "negotiation fails"
-            notes.append(f"{result.device.name} would break with paramiko {after}: {why}")
+            broken = [f"{v.client} {v.version}" for v in result.judged if v.status.value == "incompatible"]
+            notes.append(f"{result.device.name} would break with {' and '.join(broken) or f'paramiko {after}'}: {why}")
     return Report(
         command="whatif",
         project=project_info(lockfile),

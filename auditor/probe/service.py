@@ -21,7 +21,7 @@ from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from auditor.device_model import Device, DeviceResult, DeviceStatus, Negotiated, Offered, Verdict
+from auditor.device_model import Device, DeviceResult, DeviceStatus, KexInit, Negotiated, Offered, Verdict
 from auditor.errors import AuditorError
 from auditor.model import Lockfile
 from auditor.probe.clients import (
@@ -141,6 +141,55 @@ def probe_devices(
         for environment in environments
     ]
     return [merge_verdicts(results) for results in zip(*per_client, strict=True)]
+
+
+def judge_snapshot(
+    saved: Sequence[DeviceResult], settings: Settings, progress: Progress, judges: Sequence[Judge]
+) -> list[DeviceResult]:
+    """Predict, from data alone, every device of a saved report (a fleet snapshot) for each of ``judges``.
+
+    The snapshot's offered name-lists stand in for the grab; each client predicts on them as a live probe
+    with ``--no-verify`` does (its offer for the device's host and the project's options included), and a
+    device's status is the worst verdict's (:func:`merge_verdicts`). A device the snapshot has no lists for
+    (unreachable or broken when probed) keeps that status, its reasons marked ``in the snapshot:``.
+
+    Args:
+        saved: the snapshot's device results (:func:`auditor.sources.saved_report.load_report`).
+        settings: ``python``, ``project``, ``python_version``, ``offline``, ``ssh_config`` (to settle each release;
+            nothing is installed: no handshake runs).
+        progress: unused beyond what the environments report (kept for symmetry with :func:`probe_devices`).
+        judges: the clients and releases to predict for.
+
+    Returns:
+        One :class:`DeviceResult` per saved device, in order, ``verified`` False, the snapshot's host-key
+        fingerprint kept.
+
+    Raises:
+        AuditorError: a release without offer data, or one that cannot be named (exit 3).
+    """
+    settings = replace(settings, verify=False)
+    grabs = [_snapshot_grab(result) for result in saved]
+    environments = [_environment(judge, settings) for judge in judges]
+    per_client = [_judge_grabs(grabs, environment, settings, None, progress, {}) for environment in environments]
+    merged = [merge_verdicts(results) for results in zip(*per_client, strict=True)]
+    return [
+        replace(result, host_key_fingerprint=old.host_key_fingerprint)
+        for result, old in zip(merged, saved, strict=True)
+    ]
+
+
+def _snapshot_grab(result: DeviceResult) -> GrabResult:
+    """A saved device result as the grab it came from: its offered lists, or why there are none."""
+    probed_at = result.probed_at or ""
+    if result.offered is not None:
+        kexinit = KexInit(
+            cookie=bytes(16), offered=result.offered, languages_c2s=(), languages_s2c=(), first_kex_packet_follows=False
+        )
+        return Grabbed(result.device, result.banner or "", kexinit, b"", 0.0, probed_at)
+    reason = "; ".join(f"in the snapshot: {r}" for r in result.reasons) or "in the snapshot: not probed"
+    if result.status is DeviceStatus.UNREACHABLE:
+        return Unreachable(result.device, reason, probed_at, banner=result.banner)
+    return ProtocolFailure(result.device, reason, result.banner, probed_at)
 
 
 def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
