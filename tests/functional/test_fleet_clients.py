@@ -79,7 +79,7 @@ def test_audit_fleet_judges_every_client_of_the_lock(project: Path, snapshot: Pa
     assert (verdicts["asyncssh"]["version"], verdicts["asyncssh"]["status"]) == ("2.24.1", "incompatible")
     assert not any(v["verified"] for v in verdicts.values())
     assert device["status"] == "incompatible"
-    assert any("cipher" in reason for reason in verdicts["asyncssh"]["reasons"]), verdicts["asyncssh"]
+    assert "cipher" in str(verdicts["asyncssh"]["reasons"]), verdicts["asyncssh"]
     assert any(note.startswith("judged with asyncssh 2.24.1") for note in report["notes"]), report["notes"]
     assert any(f["rule"] == "incompatible-device" for f in report["findings"]), report["findings"]
     assert done.returncode == 1, done.stderr
