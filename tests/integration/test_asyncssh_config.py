@@ -15,19 +15,16 @@ a uv-made environment:
 
 from __future__ import annotations
 
-import contextlib
-import socket
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from auditor.device_model import Device, DeviceStatus, Offered
+from auditor.probe.client_capture import capture_client_hello
 from auditor.probe.clients import EnvironmentRequest, get_client
 from auditor.probe.clients.asyncssh.config import configured_offer, default_config_files
-from auditor.probe.kexinit import ServerHelloReader
 from auditor.probe.service import Judge, probe_devices
 from auditor.progress import NullProgress
 from auditor.settings import Settings
@@ -83,32 +80,14 @@ def asyncssh_python() -> Path:
 
 def _capture(python: Path, config: Path) -> Offered:
     """The KEXINIT asyncssh sends with ``config``, read by our parser on a one-shot listener."""
-    box: dict[str, Any] = {}
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        listener.settimeout(30)
 
-        def serve() -> None:
-            with contextlib.suppress(OSError), listener.accept()[0] as conn:
-                conn.settimeout(30)
-                conn.sendall(b"SSH-2.0-OpenSSH_9.2 listener\r\n")
-                reader = ServerHelloReader()
-                while not reader.done:
-                    data = conn.recv(65536)
-                    if not data:
-                        reader.eof()
-                    reader.feed(data)
-                box["kexinit"] = reader.kexinit
+    def start(port: int) -> subprocess.CompletedProcess[str]:
+        argv = [str(python), "-c", CONNECT, str(port), str(config)]
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
 
-        thread = threading.Thread(target=serve, daemon=True)
-        thread.start()
-        port = str(listener.getsockname()[1])
-        done = subprocess.run(
-            [str(python), "-c", CONNECT, port, str(config)], capture_output=True, text=True, timeout=60, check=False
-        )
-        thread.join(30)
-    assert "kexinit" in box, done.stderr[-2000:]
-    offered: Offered = box["kexinit"].offered
-    return offered
+    captured = capture_client_hello(start, banner=b"SSH-2.0-OpenSSH_9.2 listener\r\n")
+    assert captured.kexinit is not None, (captured.error, captured.result.stderr[-2000:])
+    return captured.kexinit.offered
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

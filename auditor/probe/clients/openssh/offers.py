@@ -20,17 +20,15 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
-import socket
 import subprocess
-import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from auditor.device_model import CATEGORIES, Offered
-from auditor.errors import AuditorError, ConfigError, ProtocolError
-from auditor.probe.kexinit import ServerHelloReader
+from auditor.errors import AuditorError, ConfigError
+from auditor.probe.client_capture import capture_client_hello
 
 DATA_FILE = "clients/openssh.json"
 """Default offers of captured OpenSSH releases, relative to ``rules/``."""
@@ -113,39 +111,19 @@ def captured_default(binary: Path) -> Offered:
     Raises:
         ConfigError: it sent no KEXINIT (the message carries ssh's last line).
     """
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(15)
-    port = listener.getsockname()[1]
-    box: dict[str, Any] = {}
 
-    def serve() -> None:
-        with contextlib.suppress(OSError, ProtocolError), listener.accept()[0] as conn:
-            conn.settimeout(10)
-            conn.sendall(b"SSH-2.0-sshdrift_offer\r\n")
-            reader = ServerHelloReader()
-            while not reader.done:
-                data = conn.recv(65536)
-                if not data:
-                    reader.eof()
-                reader.feed(data)
-            box["offered"] = reader.kexinit.offered if reader.kexinit is not None else None
+    def start(port: int) -> subprocess.CompletedProcess[str]:
+        argv = [str(binary), "-F", "/dev/null", "-T", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
+                "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=10",
+                "-p", str(port), "127.0.0.1", "exit"]  # fmt: skip
+        return _run(argv, timeout=30)
 
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    argv = [str(binary), "-F", "/dev/null", "-T", "-o", "BatchMode=yes", "-o", "UserKnownHostsFile=/dev/null",
-            "-o", "GlobalKnownHostsFile=/dev/null", "-o", "StrictHostKeyChecking=no", "-o", "ConnectTimeout=10",
-            "-p", str(port), "127.0.0.1", "exit"]  # fmt: skip
-    done = _run(argv, timeout=30)
-    if thread.is_alive():
-        with contextlib.suppress(OSError):
-            listener.shutdown(socket.SHUT_RDWR)
-    thread.join(10)
-    listener.close()
-    offered = box.get("offered")
-    if not isinstance(offered, Offered):
+    captured = capture_client_hello(start, banner=b"SSH-2.0-sshdrift_offer\r\n", timeout=15)
+    done = captured.result
+    if captured.kexinit is None:
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
         raise ConfigError(f"{binary}: sent no KEXINIT to a local listener ({last}); check that ssh runs")
-    return offered
+    return captured.kexinit.offered
 
 
 def offer_from_config(values: Mapping[str, str], default: Offered) -> Offered:
