@@ -15,12 +15,15 @@ a uv-made environment:
 
 from __future__ import annotations
 
+import re
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from auditor.checks.device_rules.devices import device_findings
 from auditor.device_model import Device, DeviceStatus, Offered
 from auditor.probe.client_capture import capture_client_hello
 from auditor.probe.clients import EnvironmentRequest, get_client
@@ -152,3 +155,24 @@ def test_ssh_config_lines_count_for_asyncssh_verdicts(
         assert verdict.negotiated is not None and verdict.negotiated.kex == "diffie-hellman-group-exchange-sha1"
     if files:
         assert str(files[0]) in (verdict.source or "")
+
+
+def test_the_hint_names_the_ssh_config_line_and_that_line_connects(
+    gex_sha1_only: Any, asyncssh_python: Path, tmp_path: Path
+) -> None:
+    """The fix of an asyncssh ``incompatible-device`` names the ``KexAlgorithms +...`` line; written to a config, it connects."""
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="ascii")
+    device = Device("gex", "127.0.0.1", gex_sha1_only.port)
+    judges = (Judge("asyncssh", RELEASE, "test"),)
+    settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=(tmp_path / "empty",))
+    (tmp_path / "empty").write_text("", encoding="ascii")
+    results = probe_devices([device], settings, NullProgress(), judges=judges)
+    (finding,) = [f for f in device_findings(results) if f.rule == "incompatible-device"]
+    line = re.search(r'"(KexAlgorithms \+[^"]+)"', finding.fix or "")
+    assert line is not None, finding.fix
+    assert line.group(1) == "KexAlgorithms +diffie-hellman-group-exchange-sha1", finding.fix
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host 127.0.0.1\n  {line.group(1)}\n", encoding="ascii")
+    (result,) = probe_devices([device], replace(settings, ssh_config=(config,)), NullProgress(), judges=judges)
+    assert result.status is DeviceStatus.COMPATIBLE and result.judged[0].verified, result.reasons

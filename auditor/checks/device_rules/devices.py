@@ -164,8 +164,8 @@ def _fix(
 def _setting_side(result: DeviceResult, failure: NoOverlap | None, client: str) -> list[str]:
     """The project's own setting that turns the missing algorithm back on, where the client has one.
 
-    libssh: Ansible's ``ansible_libssh_key_exchange_algorithms`` / ``ansible_libssh_hostkeys`` (its
-    ``widening_hint``); no other client names one.
+    Its ``widening_hint``: libssh, Ansible's ``ansible_libssh_key_exchange_algorithms`` / ``ansible_libssh_hostkeys``;
+    asyncssh, ``KexAlgorithms +name`` lines of ssh_config; Paramiko ignores ssh_config and has none.
     """
     widen = getattr(CLIENTS.get(client), "widening_hint", None)
     if failure is None or result.paramiko is None or result.offered is None or not callable(widen):

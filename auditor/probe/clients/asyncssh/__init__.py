@@ -153,6 +153,49 @@ class AsyncsshClient:
             config=[value for key, value in environment.options if key == "ssh_config"],
         )
 
+    def widening_hint(self, version: str, server: Offered) -> str | None:
+        """The ssh_config lines that make asyncssh ``version`` negotiate with ``server``, or None.
+
+        asyncssh reads ssh_config (Paramiko does not), so a device its default offer cannot reach is often one
+        ``KexAlgorithms +name`` line away. Each failing category (RFC 4253 §7.1 negotiation) is widened with the
+        first of the server's algorithms the release implements, until the negotiation succeeds; None when a
+        category cannot be widened (the release implements none of the server's, or compression).
+
+        Returns:
+            E.g. ``add "KexAlgorithms +diffie-hellman-group-exchange-sha1" to a Host block for this device in
+            ~/.ssh/config (or the --ssh-config file), which asyncssh reads``.
+
+        Raises:
+            AuditorError: no data for ``version``.
+        """
+        from auditor.probe.clients.asyncssh.config import CATEGORY_KEYWORD, with_additions
+        from auditor.probe.negotiation import negotiate
+        from auditor.probe.results import NoOverlap
+
+        default, supported = self.offer(version), self.supported(version)
+        additions: dict[str, str] = {}
+        for _ in range(len(set(CATEGORY_KEYWORD.values())) + 1):
+            outcome = negotiate(
+                with_additions(default, supported, additions), server, require_mac_with_aead=self.require_mac_with_aead
+            )
+            if not isinstance(outcome, NoOverlap):
+                break
+            keyword = CATEGORY_KEYWORD.get(outcome.category)
+            implemented = supported.get(outcome.category.removesuffix("_c2s").removesuffix("_s2c"), ())
+            wanted = next((name for name in getattr(server, outcome.category) if name in implemented), None)
+            if keyword is None or wanted is None or keyword in additions:
+                return None
+            additions[keyword] = wanted
+        else:
+            return None
+        if not additions:
+            return None
+        lines = " and ".join(f'"{keyword} +{name}"' for keyword, name in additions.items())
+        return (
+            f"add {lines} to a Host block for this device in ~/.ssh/config (or the --ssh-config file), "
+            "which asyncssh reads"
+        )
+
     def failure_category(self, reason: str | None) -> str | None:
         """See :func:`failed_category`."""
         return failed_category(reason)

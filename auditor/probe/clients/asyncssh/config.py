@@ -129,3 +129,31 @@ def configured_offer(
         for field in fields:
             changes[field] = (*names, *markers)
     return replace(offer, **changes) if changes else offer
+
+
+CATEGORY_KEYWORD: Mapping[str, str] = {
+    "kex": "KexAlgorithms",
+    "host_key": "HostKeyAlgorithms",
+    "cipher_c2s": "Ciphers",
+    "cipher_s2c": "Ciphers",
+    "mac_c2s": "MACs",
+    "mac_s2c": "MACs",
+}
+"""The category a negotiation fails in → the ssh_config keyword that widens it (spelling of ssh_config(5))."""
+
+
+def with_additions(offer: Offered, supported: Mapping[str, Sequence[str]], additions: Mapping[str, str]) -> Offered:
+    """``offer`` after ``Keyword +name`` lines: ``additions`` maps a keyword (``KexAlgorithms``) to the name appended.
+
+    Raises:
+        KeyError: a keyword that is not an algorithm keyword of :data:`KEYWORDS`.
+    """
+    changes: dict[str, tuple[str, ...]] = {}
+    for keyword, name in additions.items():
+        fields, category = next((f, c) for k, f, c in KEYWORDS if k == keyword.lower())
+        current: tuple[str, ...] = getattr(offer, fields[0])
+        markers = tuple(n for n in current if n in MARKERS)
+        names = expand(f"+{name}", [n for n in current if n not in MARKERS], supported.get(category, ()))
+        for field in fields:
+            changes[field] = (*names, *markers)
+    return replace(offer, **changes)
