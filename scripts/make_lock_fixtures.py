@@ -3,8 +3,8 @@
 Each case is a tiny project (one or two requirements); each tool locks it exactly as a user would:
 ``uv lock``, ``uvx poetry lock``, ``uvx pdm lock``, ``uvx pipenv lock``, ``uvx --from pip-tools pip-compile``,
 ``uv pip compile``, ``uv export --format requirements.txt`` and ``uv export --format pylock.toml``.
-Every URL host of the package index is then rewritten to ``index.invalid`` (sshdrift never needs
-those URLs, and no committed file may name the index). The tool versions used are written to
+The lockers write URLs of the package index only; the scheme and host of every URL is then rewritten
+to ``https://index.invalid`` (sshdrift never needs those URLs, and no committed file may name the index). The tool versions used are written to
 ``fixtures/lock/README.md``.
 
 Usage: ``uv run python scripts/make_lock_fixtures.py [--case NAME ...] [--tool NAME ...]``.
@@ -33,17 +33,8 @@ UV = find_uv_bin()
 # The newest PDM with a working set of its own dependencies (later httpx/unearth/hishel releases broke it).
 PDM_TOOL_DATE = "2026-03-01"
 
-# Hosts of the public index and its file host. Spelt in pieces so that this file, too, names no index host.
-_INDEX_DOMAINS = (
-    ".".join(("pypi", "org")),
-    ".".join(("python" + "hosted", "org")),
-    ".".join(("pypi", "python", "org")),
-)
-_INDEX_HOST = re.compile(
-    r"(?P<scheme>https?://)(?P<host>[A-Za-z0-9.-]*(?:" + "|".join(re.escape(d) for d in _INDEX_DOMAINS) + "))"
-)
-# Poetry reads per-release JSON pages that this network does not serve; the simple index works for everyone.
-_SIMPLE_INDEX = f"https://{_INDEX_DOMAINS[0]}/simple/"
+# Scheme, credentials, host and port of any http(s) URL: every URL these lockers write points into the index.
+_URL_ORIGIN = re.compile(r"https?://[^/\s\"'<>]+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -203,8 +194,23 @@ def _tool_pylock(case: Case, work: Path) -> list[str]:
     return ["pyproject.toml", "pylock.toml"]
 
 
+def _simple_index(work: Path) -> str:
+    """The simple-index URL uv resolves from (its default, or ``UV_DEFAULT_INDEX``/``UV_INDEX_URL``), with a slash.
+
+    uv names it itself (``uv pip compile --emit-index-url`` of no requirements; no network needed), so this
+    file names no index. Raises RuntimeError when uv fails or names none.
+    """
+    found = re.search(
+        r"^--index-url\s+(\S+)", _run([UV, "pip", "compile", "--quiet", "--emit-index-url", os.devnull], work), re.M
+    )
+    if not found:
+        raise RuntimeError(f"uv named no index URL in {work}; check uv's index settings")
+    return found.group(1).rstrip("/") + "/"
+
+
 def _tool_poetry(case: Case, work: Path) -> list[str]:
-    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_SIMPLE_INDEX}"\npriority = "primary"\n'
+    # An explicit primary source, as in the committed fixtures: Poetry records it in each [package.source].
+    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_simple_index(work)}"\npriority = "primary"\n'
     (work / "pyproject.toml").write_text(_pyproject(case) + source)
     _run([UV, "tool", "run", "--from", "poetry", "poetry", "lock", "--no-interaction"], work)
     return ["pyproject.toml", "poetry.lock"]
@@ -279,8 +285,12 @@ TOOLS: dict[str, Callable[[Case, Path], list[str]]] = {
 
 
 def hide_index_hosts(text: str) -> str:
-    """Replace every package-index host in a URL by ``index.invalid`` (scheme and path kept)."""
-    return _INDEX_HOST.sub(lambda m: f"{m.group('scheme')}index.invalid", text)
+    """Rewrite the origin of every http(s) URL in ``text`` to ``https://index.invalid``, keeping path and query.
+
+    ``text`` is a generated lockfile, requirements file or pyproject; ``https://user@host:8443/simple/`` becomes
+    ``https://index.invalid/simple/`` (credentials and port go too). The lockers write URLs of the package index only, so no host name list is needed (and none is committed).
+    """
+    return _URL_ORIGIN.sub("https://index.invalid", text)
 
 
 def _make(case: Case, tool: str) -> str:

@@ -15,9 +15,6 @@ from pathlib import Path
 
 from auditor.uv_runner import uv_binary
 
-# Poetry reads per-release JSON pages this network does not serve; it is pointed at the simple index.
-# The host is spelt in pieces so that no committed file names a package-index host.
-_SIMPLE_INDEX = "https://" + ".".join(("pypi", "org")) + "/simple/"
 PDM_TOOL_DATE = "2026-03-01"
 """The newest PDM whose own dependencies still work together (later hishel releases broke it)."""
 
@@ -107,8 +104,7 @@ netmiko = "4.4.0"  # pinned by ops
 def poetry_project(root: Path) -> Path:
     """A Poetry project locked by the real Poetry (``uvx poetry lock``)."""
     root.mkdir(parents=True, exist_ok=True)
-    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_SIMPLE_INDEX}"\npriority = "primary"\n'
-    (root / "pyproject.toml").write_text(POETRY_PYPROJECT + source, encoding="utf-8")
+    (root / "pyproject.toml").write_text(POETRY_PYPROJECT, encoding="utf-8")
     poetry_lock(root)
     return root
 

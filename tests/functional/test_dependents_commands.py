@@ -6,6 +6,7 @@ brought in by ``netmiko==4.4.0``). The tools come from the package index (``uv t
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -24,10 +25,6 @@ from tests.functional.projects import PDM_TOOL_DATE
 pytestmark = pytest.mark.network
 
 LOCKS = Path(__file__).resolve().parents[2] / "fixtures" / "lock" / "netmiko-4.4.0"
-
-# The fixture locks name the placeholder index; pipenv sync needs the real one (spelt in pieces so that
-# no committed file names a package-index host).
-SIMPLE_INDEX = "https://" + ".".join(("pypi", "org")) + "/simple"
 
 # The first word of a command → how to run that tool here.
 RUNNERS = {
@@ -93,8 +90,11 @@ def test_the_hinted_command_names_who_requires_paramiko(tool: str, tmp_path: Pat
 def test_pipenv_graph_after_sync_names_who_requires_paramiko(tmp_path: Path) -> None:
     """Pipfile.lock records no dependents: the hint is ``pipenv graph --reverse`` over the synced environment."""
     project = Path(shutil.copytree(LOCKS / "pipenv", tmp_path / "pipenv"))
+    # The fixture lock names the placeholder index: without a source of its own, pipenv installs from its default.
     lock = project / "Pipfile.lock"
-    lock.write_text(lock.read_text(encoding="utf-8").replace("https://index.invalid/simple", SIMPLE_INDEX))
+    data = json.loads(lock.read_text(encoding="utf-8"))
+    data["_meta"]["sources"] = [s for s in data["_meta"]["sources"] if "index.invalid" not in s["url"]]
+    lock.write_text(json.dumps(data, indent=4) + "\n", encoding="utf-8")
     assert hinted_command(project) == ["pipenv", "graph", "--reverse"]
     run(["pipenv", "sync"], project)
     output = run(hinted_command(project), project)

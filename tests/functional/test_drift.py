@@ -126,7 +126,7 @@ def test_drift_reads_the_constraints_file_of_requirements_in(tmp_path: Path) -> 
 
 def test_drift_on_a_poetry_path_dependency_resolves_it_from_its_path(tmp_path: Path) -> None:
     """A Poetry path dependency is never looked up on the index: drift resolves it from where it lives."""
-    from tests.functional.projects import _SIMPLE_INDEX, POETRY_PYPROJECT, poetry_lock
+    from tests.functional.projects import POETRY_PYPROJECT, poetry_lock
 
     lib = tmp_path / "devinv"
     (lib / "devinv").mkdir(parents=True)
@@ -138,11 +138,10 @@ def test_drift_on_a_poetry_path_dependency_resolves_it_from_its_path(tmp_path: P
     )
     app = tmp_path / "app"
     app.mkdir()
-    source = f'\n[[tool.poetry.source]]\nname = "index"\nurl = "{_SIMPLE_INDEX}"\npriority = "primary"\n'
     pyproject = POETRY_PYPROJECT.replace(
         'netmiko = "4.4.0"  # pinned by ops\n', 'netmiko = "4.4.0"  # pinned by ops\ndevinv = {path = "../devinv"}\n'
     )
-    (app / "pyproject.toml").write_text(pyproject + source, encoding="utf-8")
+    (app / "pyproject.toml").write_text(pyproject, encoding="utf-8")
     poetry_lock(app)
     proc = sshdrift("drift", str(app), "--format", "json")
     assert proc.returncode in (0, 1), proc.stderr

@@ -43,9 +43,6 @@ TOOLS: dict[str, tuple[str, tuple[str, ...]]] = {
     "pipenv": ("pipenv==2026.10.3", ()),
     "pip-compile": ("pip-tools==7.6.2", ()),
 }
-# Poetry reads per-release JSON pages this network does not serve: it is pointed at the simple index.
-# The host is spelt in pieces so that no committed file names a package-index host.
-SIMPLE_INDEX = "https://" + ".".join(("pypi", "org")) + "/simple/"
 
 PROJECT = """\
 [project]
@@ -160,10 +157,8 @@ def _make_pylock(root: Path, shims: Path) -> None:
 
 
 def _make_poetry(root: Path, shims: Path, dependencies: str = NETMIKO) -> None:
-    source = (
-        f'\n[tool.poetry]\npackage-mode = false\n\n[[tool.poetry.source]]\nname = "index"\nurl = "{SIMPLE_INDEX}"\n'
-    )
-    (root / "pyproject.toml").write_text(PROJECT.format(dependencies=dependencies) + source, encoding="utf-8")
+    text = PROJECT.format(dependencies=dependencies) + "\n[tool.poetry]\npackage-mode = false\n"
+    (root / "pyproject.toml").write_text(text, encoding="utf-8")
     run(["poetry", "lock", "--no-interaction"], root, shims)
 
 
