@@ -6,7 +6,7 @@ apply to each and their sharded reports merge.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from auditor.analysis.project_clients import select_clients
 from auditor.analysis.rule_context import probe_findings
 from auditor.device_model import Device, DeviceResult, Verdict
 from auditor.model import Finding, Lockfile, Skipped
+from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.narrowing import Narrowing
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress
@@ -86,6 +87,7 @@ def device_checks(
     lockfile: Lockfile | None = None,
     narrowings: Sequence[Narrowing] = (),
     lock_label: str | None = None,
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """Probe ``inventory`` (or predict against ``settings.fleet``) for one Paramiko release, or the lock's clients.
 
@@ -101,6 +103,8 @@ def device_checks(
         narrowings: the project's code's ``disabled_algorithms``, applied to a live probe's predictions and
             handshakes (:func:`auditor.probe.service.probe_devices`).
         lock_label: how verdicts name ``lockfile`` (default its file name; ``whatif``: the new resolution).
+        code_options: the algorithm keywords the project's code passes each client
+            (:func:`auditor.probe.code_options.all_code_options`), for the lock's clients.
 
     Returns:
         ``(device results, findings, notes, skipped)``.
@@ -113,9 +117,9 @@ def device_checks(
     if inventory is None and settings.fleet is None:
         return [], [], ["no --devices or --fleet given: lock checks only"], []
     if lockfile is not None and inventory is not None and settings.fleet is None:
-        return _lock_clients(inventory, lockfile, settings, progress, narrowings, lock_label)
+        return _lock_clients(inventory, lockfile, settings, progress, narrowings, lock_label, code_options)
     if lockfile is not None and settings.fleet is not None:
-        return _fleet_clients(settings.fleet, lockfile, settings, progress, lock_label)
+        return _fleet_clients(settings.fleet, lockfile, settings, progress, lock_label, code_options)
     if paramiko is None:
         subject = str(inventory or settings.fleet)
         return [], [], [], [Skipped(subject, "the resolution holds no paramiko, so there is nothing to negotiate with")]
@@ -142,13 +146,21 @@ def _lock_clients(
     progress: Progress,
     narrowings: Sequence[Narrowing] = (),
     lock_label: str | None = None,
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """:func:`device_checks` for a live probe with every client ``lockfile`` brings in (``audit``)."""
     # audit judges the lock's own releases: [tool.sshdrift] paramiko is a probe what-if, not an audit input.
     settings = replace(settings, paramiko="auto")
     devices = inventory_devices(inventory, settings)
     results, skipped, notes = probe_project_clients(
-        devices, settings, progress, lockfile, fallback=None, narrowings=narrowings, lock_label=lock_label
+        devices,
+        settings,
+        progress,
+        lockfile,
+        fallback=None,
+        narrowings=narrowings,
+        lock_label=lock_label,
+        code_options=code_options,
     )
     if not results and not skipped:
         reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
@@ -157,14 +169,19 @@ def _lock_clients(
 
 
 def _fleet_clients(
-    snapshot: Path, lockfile: Lockfile, settings: Settings, progress: Progress, lock_label: str | None = None
+    snapshot: Path,
+    lockfile: Lockfile,
+    settings: Settings,
+    progress: Progress,
+    lock_label: str | None = None,
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], list[str], list[Skipped]]:
     """:func:`device_checks` against a fleet snapshot with every client ``lockfile`` brings in, predicted only."""
     selection = select_clients(replace(settings, paramiko="auto"), lockfile, fallback=None, lock_label=lock_label)
     if not selection.judges:
         reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
         return [], [], [], [*selection.skipped, Skipped(str(snapshot), reason)]
-    results, findings, note = fleet_client_results(snapshot, settings, progress, selection.judges)
+    results, findings, note = fleet_client_results(snapshot, settings, progress, selection.judges, code_options)
     return results, findings, [note, *client_notes(results)], list(selection.skipped)
 
 
@@ -177,6 +194,7 @@ def probe_project_clients(
     fallback: str | None = "paramiko",
     narrowings: Sequence[Narrowing] = (),
     lock_label: str | None = None,
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> tuple[list[DeviceResult], list[Skipped], list[str]]:
     """Probe ``devices`` with the clients the project runs (issue 9 item 1).
 
@@ -192,6 +210,8 @@ def probe_project_clients(
         fallback: the client to judge when nothing else names one; None: judge none (then no results).
         narrowings: the project's code's ``disabled_algorithms`` (see :func:`auditor.probe.service.probe_devices`).
         lock_label: how verdicts name ``lockfile`` (default its file name).
+        code_options: the algorithm keywords the project's code passes each client (see
+            :func:`auditor.probe.service.probe_devices`).
 
     Returns:
         ``(results, skipped, notes)``: one result per device with a verdict per judged client, a
@@ -204,7 +224,9 @@ def probe_project_clients(
     selection = select_clients(settings, lockfile, fallback=fallback, lock_label=lock_label)
     if not selection.judges:
         return [], list(selection.skipped), []
-    results = probe_devices(devices, settings, progress, judges=selection.judges, narrowings=narrowings)
+    results = probe_devices(
+        devices, settings, progress, judges=selection.judges, narrowings=narrowings, code_options=code_options
+    )
     return results, list(selection.skipped), client_notes(results)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from auditor.checks.device_rules.devices import device_findings
 from auditor.checks.device_rules.fleet import age_note, predict_fleet
 from auditor.device_model import DeviceResult
 from auditor.model import Finding
+from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.service import Judge, judge_snapshot
 from auditor.progress import Progress
 from auditor.settings import Settings
@@ -39,7 +40,11 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
 
 
 def fleet_client_results(
-    snapshot: Path, settings: Settings, progress: Progress, judges: Sequence[Judge]
+    snapshot: Path,
+    settings: Settings,
+    progress: Progress,
+    judges: Sequence[Judge],
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> tuple[list[DeviceResult], list[Finding], str]:
     """Predict, offline, every device of a fleet snapshot for each client the project runs.
 
@@ -51,6 +56,8 @@ def fleet_client_results(
         settings: what settles each client's release (``python``, ``offline``, ``ssh_config``, ...).
         progress: the run's progress.
         judges: the clients and releases (:func:`auditor.analysis.project_clients.select_clients`).
+        code_options: the algorithm keywords of the project's code, by client
+            (:func:`auditor.probe.service.code_variants`).
 
     Returns:
         ``(device results, findings, age note)``.
@@ -60,7 +67,7 @@ def fleet_client_results(
         AuditorError: no offer data for a release (exit 3).
     """
     report = load_report(snapshot)
-    results = judge_snapshot(report.devices, settings, progress, judges)
+    results = judge_snapshot(report.devices, settings, progress, judges, code_options)
     note = age_note(snapshot, list(report.devices))
     if not report.devices:
         note += "; it holds no devices"

@@ -83,6 +83,7 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
         from auditor.analysis.devices import device_checks
 
         # Device findings come from the device rules below, over these results.
+        from auditor.probe.code_options import all_code_options
         from auditor.probe.narrowing import code_narrowings
 
         results, _, device_notes, device_skipped = device_checks(
@@ -93,6 +94,7 @@ def project_report(request: LockRequest | AuditRequest, settings: Settings, prog
             why=f"the version {lockfile.path.name} pins",
             lockfile=lockfile,
             narrowings=code_narrowings(context.code),
+            code_options=all_code_options(context.code),
         )
         devices = list(results)
         notes += device_notes

@@ -35,6 +35,7 @@ from auditor.probe.clients import (
     get_client,
 )
 from auditor.probe.clients.interface import records_hello
+from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.narrowing import Narrowing, Verifier, apply_narrowings
 from auditor.probe.platforms import recognize
 from auditor.probe.results import (
@@ -94,6 +95,7 @@ def probe_devices(
     source: str | None = None,
     judges: Sequence[Judge] | None = None,
     narrowings: Sequence[Narrowing] = (),
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> list[DeviceResult]:
     """Probe ``devices`` for one or more client releases and return their results, in input order.
 
@@ -114,6 +116,9 @@ def probe_devices(
         narrowings: the project's code's ``disabled_algorithms`` (:func:`auditor.probe.narrowing.code_narrowings`):
             each is verified (and predicted) once more for its client's devices that the default offer reaches;
             a device it cannot negotiate with is incompatible, its reasons naming the lines.
+        code_options: by client, the algorithm keywords the project's code passes it
+            (:func:`auditor.probe.code_options.all_code_options`): the client is judged once per distinct set,
+            each a verdict of its own (and with its default offer too when some call passes none).
 
     Returns:
         One :class:`DeviceResult` per device with one verdict per judge in ``verdicts``; its status is the
@@ -127,7 +132,7 @@ def probe_devices(
     if judges is None:
         spec = paramiko or settings.paramiko
         judges = (Judge(client, "installed" if spec == "auto" else spec, source),)
-    environments = [_environment(judge, settings) for judge in judges]
+    environments = code_variants([_environment(judge, settings) for judge in judges], code_options or {})
     # Host keys come only from verified handshakes; without them known_hosts (and paramiko) is not needed.
     known_hosts = _known_hosts(settings) if devices and settings.verify else None
 
@@ -143,8 +148,39 @@ def probe_devices(
     return [merge_verdicts(results) for results in zip(*per_client, strict=True)]
 
 
+def code_variants(
+    environments: Sequence[ClientEnvironment], code_options: Mapping[str, ClientCodeOptions]
+) -> list[ClientEnvironment]:
+    """Each environment, replaced by one per distinct set of the code's algorithm keywords for its client.
+
+    A variant carries the keywords in its ``options`` (the client applies them to predictions and handshakes)
+    and names the call sites in its ``source``; the plain environment stays when some call uses the default.
+    """
+    out: list[ClientEnvironment] = []
+    for environment in environments:
+        found = code_options.get(environment.client)
+        if found is None:
+            out.append(environment)
+            continue
+        out += [
+            replace(
+                environment,
+                options=(*environment.options, *variant.options),
+                source=f"{environment.source}; with the project's code's {variant.describe()}",
+            )
+            for variant in found.variants
+        ]
+        if found.default_too:
+            out.append(environment)
+    return out
+
+
 def judge_snapshot(
-    saved: Sequence[DeviceResult], settings: Settings, progress: Progress, judges: Sequence[Judge]
+    saved: Sequence[DeviceResult],
+    settings: Settings,
+    progress: Progress,
+    judges: Sequence[Judge],
+    code_options: Mapping[str, ClientCodeOptions] | None = None,
 ) -> list[DeviceResult]:
     """Predict, from data alone, every device of a saved report (a fleet snapshot) for each of ``judges``.
 
@@ -159,6 +195,7 @@ def judge_snapshot(
             nothing is installed: no handshake runs).
         progress: unused beyond what the environments report (kept for symmetry with :func:`probe_devices`).
         judges: the clients and releases to predict for.
+        code_options: the algorithm keywords of the project's code, by client (see :func:`code_variants`).
 
     Returns:
         One :class:`DeviceResult` per saved device, in order, ``verified`` False, the snapshot's host-key
@@ -169,7 +206,7 @@ def judge_snapshot(
     """
     settings = replace(settings, verify=False)
     grabs = [_snapshot_grab(result) for result in saved]
-    environments = [_environment(judge, settings) for judge in judges]
+    environments = code_variants([_environment(judge, settings) for judge in judges], code_options or {})
     per_client = [_judge_grabs(grabs, environment, settings, None, progress, {}) for environment in environments]
     merged = [merge_verdicts(results) for results in zip(*per_client, strict=True)]
     return [

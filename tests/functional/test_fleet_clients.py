@@ -10,6 +10,7 @@ judge the asyncssh the new resolution would install (2.2.1, which still offers C
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,4 +96,23 @@ def test_whatif_fleet_judges_the_asyncssh_the_new_resolution_installs(project: P
     verdicts = _verdicts(device)
     assert (verdicts["asyncssh"]["version"], verdicts["asyncssh"]["status"]) == ("2.2.1", "compatible"), verdicts
     assert "the new resolution" in str(verdicts["asyncssh"]["source"]), verdicts["asyncssh"]
+    assert device["status"] == "compatible"
+
+
+def test_audit_judges_asyncssh_with_the_algorithms_the_code_passes(
+    project: Path, snapshot: Path, tmp_path: Path
+) -> None:
+    """A project whose code calls ``asyncssh.connect(..., encryption_algs="+aes128-cbc")`` reaches the CBC-only device."""
+    widened = Path(shutil.copytree(project, tmp_path / "widened", ignore=shutil.ignore_patterns(".venv")))
+    (widened / "legacy.py").write_text(
+        "import asyncssh\n\n\nasync def legacy(host):\n"
+        '    return await asyncssh.connect(host, encryption_algs="+aes128-cbc")\n',
+        encoding="utf-8",
+    )
+    done = sshdrift("audit", str(widened), "--fleet", str(snapshot), "--offline", "--format", "json")
+    assert "Traceback" not in done.stderr, done.stderr
+    (device,) = json.loads(done.stdout)["devices"]
+    verdicts = _verdicts(device)
+    assert verdicts["asyncssh"]["status"] == "compatible", verdicts["asyncssh"]
+    assert "legacy.py:5" in str(verdicts["asyncssh"]["source"]), verdicts["asyncssh"]
     assert device["status"] == "compatible"

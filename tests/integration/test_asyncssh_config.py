@@ -28,9 +28,11 @@ from auditor.device_model import Device, DeviceStatus, Offered
 from auditor.probe.client_capture import capture_client_hello
 from auditor.probe.clients import EnvironmentRequest, get_client
 from auditor.probe.clients.asyncssh.config import configured_offer, default_config_files
+from auditor.probe.code_options import all_code_options
 from auditor.probe.service import Judge, probe_devices
 from auditor.progress import NullProgress
 from auditor.settings import Settings
+from auditor.sources.project_code import read_project_code
 from tests import servers
 
 pytestmark = [pytest.mark.integration, pytest.mark.network, pytest.mark.timeout(600)]
@@ -176,3 +178,50 @@ def test_the_hint_names_the_ssh_config_line_and_that_line_connects(
     config.write_text(f"Host 127.0.0.1\n  {line.group(1)}\n", encoding="ascii")
     (result,) = probe_devices([device], replace(settings, ssh_config=(config,)), NullProgress(), judges=judges)
     assert result.status is DeviceStatus.COMPATIBLE and result.judged[0].verified, result.reasons
+
+
+WIDENING_CALL = """\
+import asyncssh
+
+
+async def legacy(host):
+    return await asyncssh.connect(host, kex_algs=["diffie-hellman-group-exchange-sha1", "curve25519-sha256"])
+"""
+DEFAULT_CALL = """\
+import asyncssh
+
+
+async def modern(host):
+    return await asyncssh.connect(host)
+"""
+
+
+@pytest.mark.parametrize("with_default_call", [False, True], ids=["widening-only", "widening-and-default"])
+def test_the_codes_kex_algs_are_what_asyncssh_is_judged_with(
+    gex_sha1_only: Any, asyncssh_python: Path, with_default_call: bool, tmp_path: Path
+) -> None:
+    """Code that widens ``kex_algs`` reaches the gex-sha1-only server, verified; a call with the default does not."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "legacy.py").write_text(WIDENING_CALL, encoding="utf-8")
+    if with_default_call:
+        (project / "modern.py").write_text(DEFAULT_CALL, encoding="utf-8")
+    options = all_code_options(read_project_code(project))
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="ascii")
+    (tmp_path / "empty").write_text("", encoding="ascii")
+    settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=(tmp_path / "empty",))
+    device = Device("gex", "127.0.0.1", gex_sha1_only.port)
+    (result,) = probe_devices(
+        [device], settings, NullProgress(), judges=(Judge("asyncssh", RELEASE, "test"),), code_options=options
+    )
+    assert result.predicted is None, result.reasons  # every variant's prediction = its real handshake
+    by_source = {"legacy.py:5" in (v.source or ""): v for v in result.judged}
+    widened = by_source[True]
+    assert widened.status is DeviceStatus.COMPATIBLE and widened.verified, widened.reasons
+    assert widened.negotiated is not None and widened.negotiated.kex == "diffie-hellman-group-exchange-sha1"
+    if with_default_call:
+        assert by_source[False].status is DeviceStatus.INCOMPATIBLE and by_source[False].verified
+        assert result.status is DeviceStatus.INCOMPATIBLE
+    else:
+        assert len(result.judged) == 1 and result.status is DeviceStatus.COMPATIBLE

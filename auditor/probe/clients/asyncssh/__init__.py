@@ -108,18 +108,22 @@ class AsyncsshClient:
     def offer_for_host_with_options(
         self, version: str, host: str, port: int, options: Sequence[tuple[str, str]]
     ) -> Offered:
-        """:meth:`offer` after the algorithm lines that the ssh_config files of ``options`` set for ``host``.
+        """:meth:`offer` for ``host`` with the ssh_config files and the code's ``connect`` keywords of ``options``.
 
-        See :func:`.config.configured_offer`; ``port`` does not change what asyncssh offers.
+        The algorithm lines the ssh_config files set for ``host`` apply first, then the ``connect`` keywords of
+        the project's code (``kex_algs``, ...), which win. See :func:`.config.configured_offer` and :func:`.config.with_code_options`; ``port`` does not change
+        what asyncssh offers.
 
         Raises:
             AuditorError: no data for ``version``; ConfigError: an ssh_config file cannot be read or parsed.
         """
-        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, configured_offer
+        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, configured_offer, with_code_options
 
         files = [Path(value) for key, value in options if key == CONFIG_OPTION]
-        offer = self.offer(version)
-        return configured_offer(offer, self.supported(version), files, host) if files else offer
+        default = self.offer(version)
+        offer = configured_offer(default, self.supported(version), files, host) if files else default
+        algorithms = {key: value for key, value in options if key != CONFIG_OPTION}
+        return with_code_options(offer, default, self.supported(version), algorithms) if algorithms else offer
 
     def verify(
         self,
@@ -151,6 +155,7 @@ class AsyncsshClient:
             jump_key=options.jump_key,
             known_hosts=options.known_hosts,
             config=[value for key, value in environment.options if key == "ssh_config"],
+            algorithms={key: value for key, value in environment.options if key != "ssh_config"},
         )
 
     def widening_hint(self, version: str, server: Offered) -> str | None:

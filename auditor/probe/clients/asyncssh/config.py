@@ -157,3 +157,39 @@ def with_additions(offer: Offered, supported: Mapping[str, Sequence[str]], addit
         for field in fields:
             changes[field] = (*names, *markers)
     return replace(offer, **changes)
+
+
+CODE_KEYWORDS: Mapping[str, tuple[tuple[str, ...], str]] = {
+    "kex_algs": (("kex",), "kex"),
+    "server_host_key_algs": (("host_key",), "host_key"),
+    "encryption_algs": (("cipher_c2s", "cipher_s2c"), "cipher"),
+    "mac_algs": (("mac_c2s", "mac_s2c"), "mac"),
+}
+"""asyncssh's ``connect`` keyword → the :class:`Offered` fields it sets → the category of what the release implements."""
+
+
+def with_code_options(
+    offer: Offered, default: Offered, supported: Mapping[str, Sequence[str]], algorithms: Mapping[str, str]
+) -> Offered:
+    """``offer`` with the categories the code's ``connect`` keywords set (:mod:`auditor.probe.code_options`).
+
+    A keyword wins over ssh_config for its category and is read against the release's default list, as
+    asyncssh's ``_select_algs`` does (a list value joined with commas names the algorithms in order).
+
+    Args:
+        offer: the offer so far (ssh_config applied); its markers are kept.
+        default: the release's default offer.
+        supported: what the release implements by category.
+        algorithms: ``{"kex_algs": "diffie-hellman-group14-sha1,..."}``; other keys are ignored.
+    """
+    changes: dict[str, tuple[str, ...]] = {}
+    for keyword, value in algorithms.items():
+        if keyword not in CODE_KEYWORDS:
+            continue
+        fields, category = CODE_KEYWORDS[keyword]
+        markers = tuple(n for n in getattr(offer, fields[0]) if n in MARKERS)
+        base = [n for n in getattr(default, fields[0]) if n not in MARKERS]
+        names = expand(value, base, supported.get(category, ()))
+        for field in fields:
+            changes[field] = (*names, *markers)
+    return replace(offer, **changes) if changes else offer

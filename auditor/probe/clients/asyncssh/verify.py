@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ def verify_devices(
     jump_key: Path | None = None,
     known_hosts: Path | None = None,
     config: Sequence[str] = (),
+    algorithms: Mapping[str, str] | None = None,
 ) -> dict[DeviceKey, HandshakeOutcome]:
     """Run ``asyncssh.connect`` without credentials against each device with ``python``'s asyncssh.
 
@@ -56,6 +57,7 @@ def verify_devices(
         known_hosts: gateways' keys are checked against it (a changed key fails the chain's devices).
         config: ssh_config files whose algorithm lines asyncssh applies to each device (as ``connect(config=...)``
             would); empty: none.
+        algorithms: ``connect`` keywords of the project's code (``{"kex_algs": "a,b"}``), which win over ``config``.
 
     Returns:
         ``(name, host, port)`` → outcome for every device whose handshake finished.
@@ -73,6 +75,7 @@ def verify_devices(
         "jump_key": str(jump_key) if jump_key is not None else None,
         "known_hosts": str(known_hosts) if known_hosts is not None else None,
         "config": list(config),
+        "algorithms": dict(algorithms or {}),
     }
     hops = max((len(d.jumps) for d in by_key.values()), default=0)
     budget = _START_SECONDS + timeout * (len(by_key) / max(1, concurrency) + 2 + hops)

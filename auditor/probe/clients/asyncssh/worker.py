@@ -1,7 +1,8 @@
 """Handshake worker: run by an interpreter that holds the asyncssh release to judge (never imported by sshdrift).
 
 Reads one JSON job on stdin: ``{"timeout": seconds, "concurrency": n, "devices": [[name, host, port, [jump, ...]], ...],
-"jump_key": path or null, "known_hosts": path or null, "config": [ssh_config path, ...]}``.
+"jump_key": path or null, "known_hosts": path or null, "config": [ssh_config path, ...],
+"algorithms": {"kex_algs": "name,...", ...}}`` (the project's code's ``connect`` keywords, which win over ``config``).
 Prints ``{"hello": asyncssh version}`` first, then one JSON line per device as its handshake ends:
 ``{"key": [name, host, port], "status": ..., "reason": ..., "negotiated": {...}, "host_key": {...},
 "banner": ...}``.
@@ -185,10 +186,13 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
     return out
 
 
-async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None, config: Any = None) -> Any:
+async def _connect(
+    host: str, port: int, box: dict[str, Any], tunnel: Any = None, config: Any = None, algorithms: Any = None
+) -> Any:
     """``asyncssh.connect`` without credentials or host-key checks.
 
-    Only the algorithm lines of the ssh_config files ``config`` apply (:func:`config_algorithms`); the
+    Only the algorithm lines of the ssh_config files ``config`` apply (:func:`config_algorithms`), then the
+    project's code's keywords ``algorithms`` (``{"kex_algs": "a,b"}``), which win over them; the
     ``config=`` keyword exists from 2.1 on.
     """
     options: dict[str, Any] = {
@@ -201,6 +205,7 @@ async def _connect(host: str, port: int, box: dict[str, Any], tunnel: Any = None
         "client_factory": lambda: _Probe(box),
     }
     options.update(config_algorithms(list(config or ()), host, port))
+    options.update(algorithms or {})  # the project's code's keywords win over ssh_config, as in asyncssh
     if tunnel is not None:
         options["tunnel"] = tunnel
     try:
@@ -261,12 +266,12 @@ async def _open_chain(chain: tuple[str, ...], job: dict[str, Any]) -> Any:
 
 
 async def _handshake(
-    name: str, host: str, port: int, timeout: float, tunnel: Any = None, config: Any = None
+    name: str, host: str, port: int, timeout: float, tunnel: Any = None, config: Any = None, algorithms: Any = None
 ) -> dict[str, Any]:
     box: dict[str, Any] = {}
     status, reason = "compatible", None
     try:
-        opened = await asyncio.wait_for(_connect(host, port, box, tunnel, config), timeout)
+        opened = await asyncio.wait_for(_connect(host, port, box, tunnel, config, algorithms), timeout)
         opened.close()  # the server let us in without credentials: negotiated all the same
     except Exception as exc:  # every failure is a result for this device, never the end of the worker
         status, reason = _classify(exc, box.get("conn"))
@@ -298,7 +303,7 @@ async def _run(job: dict[str, Any]) -> None:
         async with lock, limit:
             try:
                 tunnel = await gateway(chain) if chain else None
-                result = await _handshake(name, host, port, timeout, tunnel, job.get("config"))
+                result = await _handshake(name, host, port, timeout, tunnel, job.get("config"), job.get("algorithms"))
             except GatewayError as exc:
                 result = {"key": [name, host, port], "status": "unreachable", "reason": str(exc)}
             except Exception as exc:  # a bug here must not lose the other devices
