@@ -181,8 +181,10 @@ def _fleet_clients(
     if not selection.judges:
         reason = "the resolution holds no SSH client (paramiko, asyncssh, ...), so there is nothing to negotiate with"
         return [], [], [], [*selection.skipped, Skipped(str(snapshot), reason)]
-    results, findings, note = fleet_client_results(snapshot, settings, progress, selection.judges, code_options)
-    return results, findings, [note, *client_notes(results)], list(selection.skipped)
+    results, findings, note, not_settled = fleet_client_results(
+        snapshot, settings, progress, selection.judges, code_options
+    )
+    return results, findings, [note, *client_notes(results)], [*selection.skipped, *not_settled]
 
 
 def probe_project_clients(

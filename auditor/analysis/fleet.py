@@ -8,7 +8,7 @@ from pathlib import Path
 from auditor.checks.device_rules.devices import device_findings
 from auditor.checks.device_rules.fleet import age_note, predict_fleet
 from auditor.device_model import DeviceResult
-from auditor.model import Finding
+from auditor.model import Finding, Skipped
 from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.service import Judge, judge_snapshot
 from auditor.progress import Progress
@@ -45,7 +45,7 @@ def fleet_client_results(
     progress: Progress,
     judges: Sequence[Judge],
     code_options: Mapping[str, ClientCodeOptions] | None = None,
-) -> tuple[list[DeviceResult], list[Finding], str]:
+) -> tuple[list[DeviceResult], list[Finding], str, list[Skipped]]:
     """Predict, offline, every device of a fleet snapshot for each client the project runs.
 
     As :func:`fleet_results`, for several clients at once (:func:`auditor.probe.service.judge_snapshot`): each
@@ -60,15 +60,17 @@ def fleet_client_results(
             (:func:`auditor.probe.service.code_variants`).
 
     Returns:
-        ``(device results, findings, age note)``.
+        ``(device results, findings, age note, skipped)``: a :class:`Skipped` per client whose release this
+        machine cannot settle (its devices are predicted with the other clients).
 
     Raises:
         InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
         AuditorError: no offer data for a release (exit 3).
     """
     report = load_report(snapshot)
-    results = judge_snapshot(report.devices, settings, progress, judges, code_options)
+    results, not_settled = judge_snapshot(report.devices, settings, progress, judges, code_options)
     note = age_note(snapshot, list(report.devices))
     if not report.devices:
         note += "; it holds no devices"
-    return results, device_findings(results), note
+    skipped = [Skipped(client, f"not predicted: {why}") for client, why in not_settled]
+    return results, device_findings(results), note, skipped

@@ -181,7 +181,7 @@ def judge_snapshot(
     progress: Progress,
     judges: Sequence[Judge],
     code_options: Mapping[str, ClientCodeOptions] | None = None,
-) -> list[DeviceResult]:
+) -> tuple[list[DeviceResult], list[tuple[str, str]]]:
     """Predict, from data alone, every device of a saved report (a fleet snapshot) for each of ``judges``.
 
     The snapshot's offered name-lists stand in for the grab; each client predicts on them as a live probe
@@ -198,21 +198,43 @@ def judge_snapshot(
         code_options: the algorithm keywords of the project's code, by client (see :func:`code_variants`).
 
     Returns:
-        One :class:`DeviceResult` per saved device, in order, ``verified`` False, the snapshot's host-key
-        fingerprint kept.
+        ``(results, skipped)``: one :class:`DeviceResult` per saved device, in order, ``verified`` False, the
+        snapshot's host-key fingerprint kept (empty when no client could be settled); and ``(client, why)`` for
+        each client whose release cannot be settled on this machine (the system ssh on a runner without one).
 
     Raises:
-        AuditorError: a release without offer data, or one that cannot be named (exit 3).
+        AuditorError: a release without offer data (exit 3).
     """
     settings = replace(settings, verify=False)
     grabs = [_snapshot_grab(result) for result in saved]
-    environments = code_variants([_environment(judge, settings) for judge in judges], code_options or {})
+    settled: list[ClientEnvironment] = []
+    skipped: list[tuple[str, str]] = []
+    for judge in judges:
+        try:
+            settled.append(_environment(judge, settings))
+        except AuditorError as exc:
+            # A client this machine cannot name (no ssh on a CI runner) must not cost the others' predictions.
+            skipped.append((judge.client, exc.message))
+    environments = code_variants(settled, code_options or {})
+    if not environments:
+        return [], skipped
     per_client = [_judge_grabs(grabs, environment, settings, None, progress, {}) for environment in environments]
     merged = [merge_verdicts(results) for results in zip(*per_client, strict=True)]
-    return [
-        replace(result, host_key_fingerprint=old.host_key_fingerprint)
-        for result, old in zip(merged, saved, strict=True)
-    ]
+    return [_as_saved(result, old) for result, old in zip(merged, saved, strict=True)], skipped
+
+
+def _as_saved(result: DeviceResult, saved: DeviceResult) -> DeviceResult:
+    """A snapshot device's prediction with what only the snapshot knows.
+
+    That is its host key, and for a device the snapshot holds no lists of, its status and reasons as saved
+    (marked ``in the snapshot:``) in every verdict.
+    """
+    result = replace(result, host_key_fingerprint=saved.host_key_fingerprint)
+    if saved.offered is not None:
+        return result
+    kept = tuple(f"in the snapshot: {r}" for r in saved.reasons) or ("in the snapshot: not probed",)
+    verdicts = tuple(replace(v, status=saved.status, reasons=kept) for v in result.judged)
+    return replace(result, status=saved.status, reasons=kept, verdicts=verdicts)
 
 
 def _snapshot_grab(result: DeviceResult) -> GrabResult:
@@ -249,9 +271,7 @@ def _environment(judge: Judge, settings: Settings) -> ClientEnvironment:
         environment = replace(environment, source=f"{environment.source}; brought in by {judge.via}")
     read = [value for key, value in environment.options if key == "ssh_config"]
     if read:
-        environment = replace(
-            environment, source=f"{environment.source}; with the algorithm lines of {', '.join(read)}"
-        )
+        environment = replace(environment, source=f"{environment.source}; asyncssh reads {', '.join(read)}")
     return environment
 
 

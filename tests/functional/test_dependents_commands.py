@@ -80,6 +80,9 @@ def requirers(output: str) -> set[str]:
 @pytest.mark.parametrize("tool", ["uv", "poetry", "pdm", "pylock"])
 def test_the_hinted_command_names_who_requires_paramiko(tool: str, tmp_path: Path) -> None:
     project = Path(shutil.copytree(LOCKS / tool, tmp_path / tool))
+    if tool == "pylock":
+        # The hint runs in the uv project the pylock.toml was exported from: that project has its uv.lock.
+        run(["uv", "lock"], project)
     output = run(hinted_command(project), project)
     # Poetry prints each requirer with paramiko under it; uv and PDM print paramiko with its requirers under it.
     top_level = {line.split()[0] for line in output.splitlines() if line[:1].isalnum()}

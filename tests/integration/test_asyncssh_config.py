@@ -135,7 +135,12 @@ def gex_sha1_only(tmp_path_factory: pytest.TempPathFactory) -> Any:
     ids=["no-config", "matching-block", "other-block"],
 )
 def test_ssh_config_lines_count_for_asyncssh_verdicts(
-    gex_sha1_only: Any, asyncssh_python: Path, config_text: str | None, expected: DeviceStatus, tmp_path: Path
+    gex_sha1_only: Any,
+    asyncssh_python: Path,
+    config_text: str | None,
+    expected: DeviceStatus,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     files: tuple[Path, ...] = ()
     if config_text is not None:
@@ -145,8 +150,9 @@ def test_ssh_config_lines_count_for_asyncssh_verdicts(
     known_hosts.write_text("", encoding="ascii")
     device = Device("gex", "127.0.0.1", gex_sha1_only.port)
     if not files:
-        # Without --ssh-config asyncssh reads ~/.ssh/config; this test's verdict needs that to set nothing.
-        assert not default_config_files() or "KexAlgorithms" not in default_config_files()[0].read_text()
+        # Without --ssh-config asyncssh reads ~/.ssh/config: a home of the test's own, holding none.
+        monkeypatch.setenv("HOME", str(tmp_path))
+        assert default_config_files() == ()
     settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=files)
     (result,) = probe_devices([device], settings, NullProgress(), judges=(Judge("asyncssh", RELEASE, "test"),))
     (verdict,) = result.judged
@@ -225,3 +231,50 @@ def test_the_codes_kex_algs_are_what_asyncssh_is_judged_with(
         assert result.status is DeviceStatus.INCOMPATIBLE
     else:
         assert len(result.judged) == 1 and result.status is DeviceStatus.COMPATIBLE
+
+
+@pytest.fixture(scope="module")
+def rsa_only(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A real sshd with an RSA host key only (signed with rsa-sha2-512/256)."""
+    root = tmp_path_factory.mktemp("asyncssh-rsa-only")
+    profile = servers.Profile("rsa_only", ("HostKeyAlgorithms rsa-sha2-512,rsa-sha2-256",), ("rsa",))
+    server = servers.start_sshd("rsa_only", root / "rsa", profile=profile)
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("HostKeyAlgorithms ssh-ed25519", DeviceStatus.INCOMPATIBLE),
+        ("HostKeyAlgorithms rsa-sha2-256", DeviceStatus.COMPATIBLE),
+        ("KexAlgorithms no-such-kex-*", DeviceStatus.INCOMPATIBLE),
+    ],
+    ids=["host-key-narrowed-away", "host-key-kept", "kex-matches-nothing"],
+)
+def test_host_key_and_empty_lines_count_in_the_handshake_too(
+    rsa_only: Any, asyncssh_python: Path, line: str, expected: DeviceStatus, tmp_path: Path
+) -> None:
+    """The handshake applies ``HostKeyAlgorithms`` and a list that matches nothing as the prediction does."""
+    config = tmp_path / "ssh_config"
+    config.write_text(f"Host 127.0.0.1\n  {line}\n", encoding="ascii")
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="ascii")
+    settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=(config,))
+    device = Device("rsa", "127.0.0.1", rsa_only.port)
+    (result,) = probe_devices([device], settings, NullProgress(), judges=(Judge("asyncssh", RELEASE, "test"),))
+    (verdict,) = result.judged
+    assert verdict.status is expected and verdict.verified, verdict.reasons
+    assert result.predicted is None, result.reasons  # prediction and handshake agree
+
+
+def test_releases_before_2_3_read_no_ssh_config(tmp_path: Path) -> None:
+    """asyncssh 2.2.1 has no ssh_config support: its offer is the default whatever the file says."""
+    config = tmp_path / "ssh_config"
+    config.write_text("Ciphers aes128-cbc\nKexAlgorithms diffie-hellman-group1-sha1\n", encoding="ascii")
+    client = get_client("asyncssh")
+    environment = client.environment(EnvironmentRequest(spec="2.2.1", ssh_config=(config,)), verify=False)
+    assert environment.options == ()
+    offer_for_host = client.offer_for_host_with_options  # type: ignore[attr-defined]
+    assert offer_for_host("2.2.1", "127.0.0.1", 22, (("ssh_config", str(config)),)) == client.offer("2.2.1")
+    assert offer_for_host("2.24.1", "127.0.0.1", 22, (("ssh_config", str(config)),)).cipher_c2s == ("aes128-cbc",)

@@ -113,9 +113,9 @@ class PylockToml(LockfileFormat):
     name = "pylock"
     file_patterns = ("pylock.toml", "pylock.*.toml")
     regenerate = REGENERATE
-    # Run in the uv project the file was exported from (as for the cap site). Not --frozen: a project
-    # without its uv.lock beside the export is resolved anew instead of refused.
-    dependents_command = "uv tree --invert --package {package}"
+    # Run in the uv project the file was exported from (as for the cap site), --frozen: its uv.lock is read as
+    # it is, never re-locked and written (without a uv.lock, uv refuses instead of resolving anew).
+    dependents_command = "uv tree --frozen --invert --package {package}"
 
     def matches_name(self, path: Path) -> bool:
         """``pylock.toml`` or ``pylock.<name>.toml`` (PEP 751; ``<name>`` without dots)."""

@@ -30,7 +30,7 @@ EXPECTED = {
     "pip-compile": "from the '# via' comments under netmiko in requirements.txt",
     "uv-pip-compile": "from the '# via' comments under netmiko in requirements.txt",
     "uv-export": "from the '# via' comments under netmiko in requirements.txt",
-    "pylock": "with 'uv tree --invert --package netmiko' in the uv project pylock.toml was exported from",
+    "pylock": "with 'uv tree --frozen --invert --package netmiko' in the uv project pylock.toml was exported from",
 }
 
 # netmiko moves down (loses 4.7.0's cap) and scp leaves the resolution: both are `downgrade` findings.

@@ -96,13 +96,15 @@ class AsyncsshClient:
         The ssh_config files asyncssh will read (``request.ssh_config``, else ``~/.ssh/config`` when readable)
         become the environment's ``options`` (``("ssh_config", PATH)`` each), applied to predictions and handshakes.
         """
-        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, default_config_files
+        from packaging.version import Version
+
+        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, CONFIG_SINCE, default_config_files
         from auditor.probe.clients.asyncssh.environments import resolve
 
         environment = resolve(request, verify=verify)
         files = request.ssh_config or default_config_files()
-        if not files:
-            return environment
+        if not files or Version(environment.version) < Version(CONFIG_SINCE):
+            return environment  # releases before 2.3.0 read no ssh_config
         return replace(environment, options=tuple((CONFIG_OPTION, str(path)) for path in files))
 
     def offer_for_host_with_options(
@@ -117,9 +119,17 @@ class AsyncsshClient:
         Raises:
             AuditorError: no data for ``version``; ConfigError: an ssh_config file cannot be read or parsed.
         """
-        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, configured_offer, with_code_options
+        from packaging.version import Version
 
-        files = [Path(value) for key, value in options if key == CONFIG_OPTION]
+        from auditor.probe.clients.asyncssh.config import (
+            CONFIG_OPTION,
+            CONFIG_SINCE,
+            configured_offer,
+            with_code_options,
+        )
+
+        reads_config = Version(version) >= Version(CONFIG_SINCE)
+        files = [Path(value) for key, value in options if key == CONFIG_OPTION and reads_config]
         default = self.offer(version)
         offer = configured_offer(default, self.supported(version), files, host) if files else default
         algorithms = {key: value for key, value in options if key != CONFIG_OPTION}
@@ -197,8 +207,8 @@ class AsyncsshClient:
             return None
         lines = " and ".join(f'"{keyword} +{name}"' for keyword, name in additions.items())
         return (
-            f"add {lines} to a Host block for this device in ~/.ssh/config (or the --ssh-config file), "
-            "which asyncssh reads"
+            f"add {lines} to a Host block for this device in ~/.ssh/config (or the --ssh-config file), which "
+            "asyncssh reads, above any other line of that keyword that applies to it (the first value found wins)"
         )
 
     def failure_category(self, reason: str | None) -> str | None:

@@ -3,7 +3,8 @@
 asyncssh reads OpenSSH client configuration itself (``asyncssh.connect(config=...)``; with no ``config``
 argument it loads ``~/.ssh/config`` when that file is readable, never ``/etc/ssh/ssh_config``), and its
 ``KexAlgorithms``, ``Ciphers``, ``MACs`` and ``HostKeyAlgorithms`` change the KEXINIT it sends, unlike
-Paramiko's. asyncssh's rules (its ``connection.py``, ``_expand_algs`` and ``_select_algs``, 2.1 and later):
+Paramiko's. asyncssh's rules (its ``connection.py``, ``_expand_algs`` and ``_select_algs``, 2.3.0 and later,
+:data:`CONFIG_SINCE`; earlier releases read no ssh_config at all):
 
 * the first value obtained for a keyword wins, over the files in order and the ``Host``/``Match`` blocks
   that apply to the host as the caller names it (ssh_config(5));
@@ -30,6 +31,10 @@ from pathlib import Path
 
 from auditor.device_model import Offered
 from auditor.sources.ssh_config import ConfigOption, first_value, read_ssh_config
+
+CONFIG_SINCE = "2.3.0"
+"""The first asyncssh release that reads ssh_config (its ``config.py`` and ``connect(config=...)``; 2.2.1 has neither:
+checked by importing both releases from the package index, 2026-12-02)."""
 
 CONFIG_OPTION = "ssh_config"
 """The :attr:`~auditor.probe.clients.interface.ClientEnvironment.options` key of each ssh_config file asyncssh reads."""

@@ -127,6 +127,8 @@ def _classify(exc: BaseException, conn: Any) -> tuple[str, str | None]:
     """``(status, reason)`` of a failed connect."""
     reason = str(exc) or type(exc).__name__
     negotiated = conn is not None and conn.get_extra_info("send_cipher")
+    if isinstance(exc, NoAlgorithms):
+        return "incompatible", reason
     if isinstance(exc, asyncssh.PermissionDenied):
         return "compatible", None
     if isinstance(exc, asyncssh.DisconnectError) and any(w in reason.lower() for w in _SERVER_SAID):
@@ -145,13 +147,12 @@ def _classify(exc: BaseException, conn: Any) -> tuple[str, str | None]:
     return "error", f"{type(exc).__name__}: {reason}"
 
 
-_CONFIG_ALGORITHMS = (
-    ("kex_algs", "kex_algs"),
-    ("encryption_algs", "encryption_algs"),
-    ("mac_algs", "mac_algs"),
-    ("server_host_key_algs", "server_host_key_algs"),
-)
-"""``SSHClientConnectionOptions`` attribute → ``connect`` keyword of each algorithm list ssh_config can change."""
+_CONFIG_LISTS = ("kex_algs", "encryption_algs", "mac_algs")
+"""``SSHClientConnectionOptions`` attributes (also ``connect`` keywords) that hold the final lists ssh_config makes."""
+
+
+class NoAlgorithms(Exception):
+    """The ssh_config lines leave asyncssh no algorithm of a category for the host (a list that matches nothing)."""
 
 
 def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]:
@@ -160,8 +161,13 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
     Built by ``SSHClientConnectionOptions(config=...)`` (asyncssh's public options class, with no credentials
     and no host-key checks), so that only the algorithm lines of the files apply to the handshake: their
     ``HostName``, ``Port``, ``User``, ``ProxyJump`` or ``IdentityFile`` lines never redirect or authenticate it.
-    An empty host-key list means asyncssh's default. Returns ``{}`` when ``config`` is empty or the release's
-    options take no ``config`` (before 2.1).
+    Kex, cipher and MAC lists are the options' final lists; the host-key line is passed on as written
+    (``server_host_key_algs``: asyncssh settles it against the known hosts only when connecting). Returns
+    ``{}`` when ``config`` is empty or the release's options take no ``config``.
+
+    Raises:
+        NoAlgorithms: the lines leave no kex or no cipher for this host (asyncssh would refuse to connect).
+        ValueError, asyncssh's ConfigParseError: a file asyncssh cannot read (the device's error).
     """
     if not config:
         return {}
@@ -179,10 +185,19 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
     except TypeError:
         return {}
     out: dict[str, Any] = {}
-    for attribute, keyword in _CONFIG_ALGORITHMS:
-        names = getattr(built, attribute, None)
-        if isinstance(names, (list, tuple)) and names:
+    for keyword in _CONFIG_LISTS:
+        names = getattr(built, keyword, None)
+        if isinstance(names, (list, tuple)):
             out[keyword] = [n.decode("ascii") if isinstance(n, bytes) else str(n) for n in names]
+    for keyword, what in (("kex_algs", "key exchange"), ("encryption_algs", "cipher")):
+        if keyword in out and not out[keyword]:
+            raise NoAlgorithms(f"the ssh_config lines leave asyncssh no {what} algorithm for this host")
+    if "mac_algs" in out and not out["mac_algs"]:
+        del out["mac_algs"]  # older releases refuse an empty MAC list outright; the default then stands
+    settings: Any = getattr(built, "config", None)
+    host_keys = settings.get("HostKeyAlgorithms") if hasattr(settings, "get") else None
+    if isinstance(host_keys, str) and host_keys:
+        out["server_host_key_algs"] = host_keys
     return out
 
 
