@@ -67,6 +67,10 @@ CONFIGS: dict[str, tuple[str, bool]] = {
     "first": ("HostKeyAlgorithms ^ssh-rsa,ssh-dss\n", True),
     "wildcard": ("KexAlgorithms +diffie-hellman-group14-*,diffie-hellman-group1*\n", False),
     "other-host": ("Host 10.*\n  KexAlgorithms diffie-hellman-group1-sha1\n  Ciphers aes128-cbc\n", True),
+    "comma-host-list": ("Host r1,127.0.0.1\n  KexAlgorithms diffie-hellman-group14-sha1\n", True),
+    "negated-match": ("Match !host 10.0.0.1\n  Ciphers aes256-ctr\n", True),
+    "quoted-with-space": ('Ciphers "aes128-ctr, aes256-ctr"\n', True),
+    "default-word": ("KexAlgorithms default\nMACs ^hmac-sha1\n", True),
     "first-wins": (
         "Host 127.0.0.1\n  Ciphers aes256-ctr\nHost *\n  Ciphers aes128-cbc\n  MACs ^hmac-md5\n",
         True,

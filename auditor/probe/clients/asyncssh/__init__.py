@@ -131,7 +131,7 @@ class AsyncsshClient:
         reads_config = Version(version) >= Version(CONFIG_SINCE)
         files = [Path(value) for key, value in options if key == CONFIG_OPTION and reads_config]
         default = self.offer(version)
-        offer = configured_offer(default, self.supported(version), files, host) if files else default
+        offer = configured_offer(default, self.supported(version), files, host, port) if files else default
         algorithms = {key: value for key, value in options if key != CONFIG_OPTION}
         return with_code_options(offer, default, self.supported(version), algorithms) if algorithms else offer
 

@@ -7,7 +7,8 @@ Paramiko's. asyncssh's rules (its ``connection.py``, ``_expand_algs`` and ``_sel
 :data:`CONFIG_SINCE`; earlier releases read no ssh_config at all):
 
 * the first value obtained for a keyword wins, over the files in order and the ``Host``/``Match`` blocks
-  that apply to the host as the caller names it (ssh_config(5));
+  that apply to the host as the caller names it: asyncssh's own parser reads the files
+  (:func:`algorithm_values`), so its matching rules are the ones applied;
 * a value is a comma-separated list of patterns with ``*`` and ``?`` (``WildcardPattern``), each standing
   for every algorithm the release implements that it matches (a pattern matching none is skipped);
 * a leading ``+`` appends the matches to the default list, ``-`` removes them from it, ``^`` puts them
@@ -23,6 +24,7 @@ wildcard adds can differ, never whether the list reaches a server.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -30,7 +32,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from auditor.device_model import Offered
-from auditor.sources.ssh_config import ConfigOption, first_value, read_ssh_config
+from auditor.errors import ConfigError
 
 CONFIG_SINCE = "2.3.0"
 """The first asyncssh release that reads ssh_config (its ``config.py`` and ``connect(config=...)``; 2.2.1 has neither:
@@ -76,10 +78,12 @@ def expand(value: str, default: Sequence[str], supported: Sequence[str]) -> tupl
     Returns:
         The algorithms in preference order; may be empty (asyncssh then refuses to connect).
     """
+    if value == "default":
+        return tuple(default)  # asyncssh's _select_algs: "default" is the release's default list
     prefix = value[:1] if value[:1] in ("+", "-", "^") else ""
     matched: list[str] = []
     for pattern in value[len(prefix) :].split(","):
-        regex = _wildcard(pattern.strip())
+        regex = _wildcard(pattern)  # as asyncssh: a space stays part of the pattern
         matched += [name for name in supported if regex.fullmatch(name)]
     if prefix == "^":
         names = [*matched, *default]
@@ -92,23 +96,63 @@ def expand(value: str, default: Sequence[str], supported: Sequence[str]) -> tupl
     return tuple(dict.fromkeys(names))
 
 
-def algorithm_options(files: Sequence[Path], host: str) -> dict[str, ConfigOption]:
-    """The algorithm keywords (lower case) that ``files`` set for ``host``, first value obtained winning.
+_SPELLING = {
+    "kexalgorithms": "KexAlgorithms",
+    "hostkeyalgorithms": "HostKeyAlgorithms",
+    "ciphers": "Ciphers",
+    "macs": "MACs",
+}
+"""Our lower-case keyword → asyncssh's spelling of it in its parsed configuration."""
+
+
+@functools.lru_cache(maxsize=8192)
+def algorithm_values(files: tuple[Path, ...], host: str, port: int = 22) -> dict[str, str]:
+    """The algorithm keywords (lower case) that ``files`` set for ``host``:``port``, as asyncssh reads them.
+
+    asyncssh's own parser decides (its public ``SSHClientConnectionOptions(config=...)``, with no credentials
+    and no known_hosts): its ``Host`` and ``Match`` matching (case-sensitive patterns, comma lists, ``!``
+    criteria, ``Match host`` against ``HostName``, ``%h``), its ``Include`` rules and "the first value obtained
+    wins". Only the values are taken; what they mean for a release is :func:`expand`'s (that release's data).
+
+    Args:
+        files: the ssh_config files, in the order asyncssh reads them.
+        host: the host as the inventory names it.
+        port: the device's port (``Match`` may test it).
+
+    Returns:
+        E.g. ``{"kexalgorithms": "+diffie-hellman-group14-sha1"}``; only keywords the files set for the host.
 
     Raises:
-        ConfigError: a file cannot be read or parsed (:func:`auditor.sources.ssh_config.read_ssh_config`).
+        ConfigError: asyncssh cannot read a file (the message names it and asyncssh's reason).
     """
-    found: dict[str, ConfigOption] = {}
-    for path in files:
-        options = read_ssh_config(path)
-        for keyword, _, _ in KEYWORDS:
-            if keyword not in found and (option := first_value(options, host, keyword)) is not None:
-                found[keyword] = option
-    return found
+    import asyncssh  # sshdrift's own asyncssh reads the files; the judged release's data expands the values
+
+    try:
+        built = asyncssh.SSHClientConnectionOptions(
+            config=[str(path) for path in files],
+            host=host,
+            port=port,
+            known_hosts=None,
+            password=None,
+            client_keys=None,
+            agent_path=None,
+        )
+    except (OSError, ValueError) as exc:
+        where = ", ".join(str(path) for path in files)
+        raise ConfigError(
+            f"{where}: asyncssh cannot read it ({exc}); fix the file or pass another --ssh-config"
+        ) from None
+    settings = built.config
+    out: dict[str, str] = {}
+    for keyword, spelling in _SPELLING.items():
+        value = settings.get(spelling)
+        if isinstance(value, str) and value:
+            out[keyword] = value
+    return out
 
 
 def configured_offer(
-    offer: Offered, supported: Mapping[str, Sequence[str]], files: Sequence[Path], host: str
+    offer: Offered, supported: Mapping[str, Sequence[str]], files: Sequence[Path], host: str, port: int = 22
 ) -> Offered:
     """``offer`` (the release's default KEXINIT) after the algorithm lines ``files`` set for ``host``.
 
@@ -117,20 +161,24 @@ def configured_offer(
         supported: what the release implements by category (``kex``, ``host_key``, ``cipher``, ``mac``).
         files: the ssh_config files asyncssh reads, in order.
         host: the host as the inventory names it (``Host`` patterns match it).
+        port: the device's port.
+
+    Returns:
+        The offer asyncssh sends that host (:func:`algorithm_values` read by asyncssh, :func:`expand` per release).
 
     Raises:
-        ConfigError: a file cannot be read or parsed.
+        ConfigError: asyncssh cannot read a file.
     """
-    found = algorithm_options(files, host)
+    found = algorithm_values(tuple(files), host, port)
     changes: dict[str, tuple[str, ...]] = {}
     for keyword, fields, category in KEYWORDS:
-        option = found.get(keyword)
-        if option is None:
+        value = found.get(keyword)
+        if value is None:
             continue
         current: tuple[str, ...] = getattr(offer, fields[0])
         markers = tuple(name for name in current if name in MARKERS)
         default = [name for name in current if name not in MARKERS]
-        names = expand(option.value, default, supported.get(category, ()))
+        names = expand(value, default, supported.get(category, ()))
         for field in fields:
             changes[field] = (*names, *markers)
     return replace(offer, **changes) if changes else offer

@@ -177,11 +177,10 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
             host=host,
             port=port,
             known_hosts=None,
-            username="sshdrift",
             password=None,
             client_keys=None,
             agent_path=None,
-        )
+        )  # no username: Match user sees the local user, as in sshdrift's prediction
     except TypeError:
         return {}
     out: dict[str, Any] = {}
