@@ -65,6 +65,10 @@ def dependents_hint(package: str, lock_format: str | None, file: str | None) -> 
         A clause completing "find which requirement brought it in ...": the format's
         :meth:`~auditor.sources.lockfiles.interface.LockfileFormat.dependents_hint`; when neither the
         format nor a conventional file name is known, one that names no tool.
+
+    Raises:
+        KeyError: ``lock_format`` names no registered format (:func:`auditor.sources.lockfiles.format_named`;
+            a programming error, as :attr:`auditor.model.Lockfile.format` always comes from the registry).
     """
     fmt = format_named(lock_format) if lock_format else format_for_name(Path(file)) if file else None
     if fmt is None:

@@ -4,7 +4,8 @@ What a client offers is read from the client itself: :func:`capture_client_hello
 chosen by the kernel), lets the caller start the client against that port, sends a server identification
 string, and reads the client's identification string and first binary packet (its KEXINIT, RFC 4253 §4.2 and
 §7.1) with our own parser (:class:`auditor.probe.kexinit.ServerHelloReader`, which reads either side's hello).
-The connection is then closed: the client fails, which is expected; what it sent is what we keep. Used by the
+The connection is then closed: the client fails, which is expected; what it sent is what we keep. An error
+read here says "the server" where the peer is the client: the reader is the server-side parser. Used by the
 system ssh's offer (:mod:`auditor.probe.clients.openssh.offers`), the offer-data capture scripts and tests.
 """
 
@@ -48,7 +49,11 @@ def capture_client_hello(start: Callable[[int], T], *, banner: bytes, timeout: f
         timeout: seconds to wait for the connection and for each read of it.
 
     Returns:
-        The :class:`CapturedHello`; never raises for what the client did.
+        The :class:`CapturedHello`: what the client did (sent, or failed to send) is in it, never raised.
+
+    Raises:
+        OSError: the listener cannot be opened on 127.0.0.1.
+        Exception: whatever ``start`` raises (the listener is closed first).
     """
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(timeout)

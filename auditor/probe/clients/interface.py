@@ -242,6 +242,7 @@ def offer_for(
 
     Raises:
         AuditorError: no data for ``version`` (as :meth:`Client.offer`).
+        ConfigError: a configuration file ``options`` name cannot be read (asyncssh's ssh_config).
     """
     if options and device is not None and isinstance(client, HostConfiguredOffers):
         return client.offer_for_host_with_options(version, device.host, device.port, options)
