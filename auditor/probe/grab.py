@@ -20,10 +20,10 @@ import ipaddress
 import re
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NoReturn, Protocol
+from typing import Any, NoReturn, Protocol, TypeVar
 
 from auditor import __version__
 from auditor.device_model import Device, Offered
@@ -32,6 +32,8 @@ from auditor.fileio import write_atomic_bytes
 from auditor.probe.kexinit import ServerHelloReader, build_kexinit, frame_packet
 from auditor.probe.results import Grabbed, GrabResult, ProtocolFailure, ServerHello, Unreachable
 from auditor.progress import NullProgress, Progress
+
+T = TypeVar("T")
 
 IDENTIFICATION = f"SSH-2.0-sshdrift_{__version__}\r\n".encode("ascii")
 """Our identification string (RFC 4253 §4.2)."""
@@ -220,6 +222,36 @@ def _ended(reader: ServerHelloReader, nothing: str) -> NoReturn:
     raise ProtocolError("the server closed the connection")  # eof() raised already unless done
 
 
+async def within(awaitable: Awaitable[T], timeout: float) -> T:
+    """``await awaitable`` for at most ``timeout`` seconds, never swallowing a cancellation (Ctrl-C).
+
+    ``asyncio.wait_for`` on Python 3.10 and 3.11 returns the inner result when the cancellation arrives in the
+    same loop iteration as that result (CPython gh-86296): a Ctrl-C that lands as a connect completes was lost
+    and the probe waited out its ``--timeout``. Here a cancellation always wins; a result it overtakes that can
+    be closed (a connected socket) is closed.
+
+    Raises:
+        asyncio.TimeoutError: ``timeout`` seconds passed (the inner work is cancelled first).
+        asyncio.CancelledError: the caller was cancelled (the inner work is cancelled too).
+    """
+    task = asyncio.ensure_future(awaitable)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        if task.done() and not task.cancelled() and task.exception() is None:
+            closer = getattr(task.result(), "close", None)
+            if callable(closer):
+                closer()
+        raise
+    if not done:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        raise asyncio.TimeoutError
+    return task.result()
+
+
 async def _addresses(device: Device) -> list[tuple[int, int, int, tuple[Any, ...]]]:
     """``(family, type, proto, address)`` to try for ``device``: an IP literal as is, a name from DNS.
 
@@ -285,7 +317,7 @@ async def _read_hello(sock: socket.socket, reader: ServerHelloReader, deadline: 
             if remaining <= 0:
                 return _stalled(reader, timeout)
             try:
-                data = await asyncio.wait_for(loop.sock_recv(sock, READ_CHUNK), nudge.wait(reader, now, remaining))
+                data = await within(loop.sock_recv(sock, READ_CHUNK), nudge.wait(reader, now, remaining))
             except asyncio.TimeoutError:
                 packet = nudge.packet(reader)
                 if packet is not None:
@@ -335,7 +367,7 @@ async def _attempt(device: Device, deadline: float, timeout: float, save_dir: Pa
     started = time.monotonic()
     reader = ServerHelloReader()
     try:
-        sock = await asyncio.wait_for(_connect(device), max(0.0, deadline - loop.time()))
+        sock = await within(_connect(device), max(0.0, deadline - loop.time()))
     except asyncio.TimeoutError:
         return Unreachable(device, f"timeout after {timeout:g} s while connecting", probed_at)
     except ConnectionResetError as exc:

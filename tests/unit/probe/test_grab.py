@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
 from auditor import __version__
 from auditor.device_model import Device
-from auditor.probe.grab import IDENTIFICATION, kexinit_path, save_payload
+from auditor.probe.grab import IDENTIFICATION, kexinit_path, save_payload, within
 from auditor.probe.kexinit import parse_identification
 
 
@@ -40,3 +44,53 @@ def test_save_payload_that_cannot_land_leaves_no_temporary_file(tmp_path: Path) 
         save_payload(tmp_path, device, b"\x14payload")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r1_10.0.0.1_22.kexinit"]
     assert kexinit_path(tmp_path, device).is_dir()
+
+
+def test_a_cancellation_that_meets_a_result_still_cancels() -> None:
+    """Ctrl-C landing as a connect completes (CPython gh-86296: ``wait_for`` returned the socket instead)."""
+
+    async def race(wrapper: Callable[[Awaitable[socket.socket], float], Awaitable[socket.socket]]) -> str:
+        loop = asyncio.get_running_loop()
+        connected: asyncio.Future[socket.socket] = loop.create_future()
+        left, right = socket.socketpair()
+        right.close()
+
+        async def connect() -> socket.socket:
+            return await connected
+
+        waiting = asyncio.ensure_future(wrapper(connect(), 10.0))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        connected.set_result(left)  # the connect completes ...
+        waiting.cancel()  # ... in the same loop iteration as the interrupt
+        try:
+            await waiting
+        except asyncio.CancelledError:
+            return "cancelled, socket closed" if left.fileno() == -1 else "cancelled, socket leaked"
+        left.close()
+        return "swallowed"
+
+    assert asyncio.run(race(within)) == "cancelled, socket closed"
+    if sys.version_info < (3, 12):
+        # The reason for within(): the standard library's wait_for loses the interrupt in this race.
+        assert asyncio.run(race(asyncio.wait_for)) == "swallowed"
+
+
+def test_within_times_out_and_returns() -> None:
+    async def slow() -> str:
+        await asyncio.sleep(5)
+        return "late"
+
+    async def fast() -> str:
+        return "on time"
+
+    async def main() -> tuple[str, str]:
+        try:
+            await within(slow(), 0.05)
+        except asyncio.TimeoutError:
+            timed_out = "timed out"
+        else:
+            timed_out = "no timeout"
+        return timed_out, await within(fast(), 1.0)
+
+    assert asyncio.run(main()) == ("timed out", "on time")
