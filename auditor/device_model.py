@@ -174,6 +174,9 @@ class Verdict:
     """True when a real handshake of this client confirmed (or refuted) the prediction."""
     reasons: tuple[str, ...] = ()
     """This client's one-line reasons for a status other than compatible."""
+    variant: str = ""
+    """How the project's code configures the client for this verdict (``kex_algs='a,b'``), empty for its defaults:
+    a client the code configures several ways has one verdict per way (see :attr:`auditor.model.Finding.key`)."""
 
     @classmethod
     def from_json(cls, data: Any) -> Verdict:
@@ -200,6 +203,7 @@ class Verdict:
                 negotiated=Negotiated(**{k: str(v) for k, v in negotiated.items()}) if negotiated else None,
                 verified=bool(data.get("verified", False)),
                 reasons=tuple(str(r) for r in reasons),
+                variant=str(data.get("variant") or ""),
             )
         except (TypeError, ValueError) as exc:
             raise ValueError(f"verdict of {data['client']}: {exc}") from None
@@ -207,7 +211,8 @@ class Verdict:
     def to_json(self) -> dict[str, Any]:
         """``{"client", "version", "backend": {package: version}, "backend_source", "source", "status", ...}``.
 
-        The rest: ``"negotiated"``, ``"verified"``, ``"reasons"``.
+        The rest: ``"negotiated"``, ``"verified"``, ``"reasons"``, and ``"variant"`` when the project's code
+        configures the client (``"kex_algs='a,b'"``).
         """
         return {
             "client": self.client,
@@ -219,6 +224,7 @@ class Verdict:
             "negotiated": self.negotiated.to_json() if self.negotiated else None,
             "verified": self.verified,
             "reasons": list(self.reasons),
+            **({"variant": self.variant} if self.variant else {}),
         }
 
 

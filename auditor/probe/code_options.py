@@ -44,9 +44,14 @@ class CodeOptions:
     sites: tuple[str, ...]
     """``file:line`` of each call passing them, in source order."""
 
+    @property
+    def keywords(self) -> str:
+        """``kex_algs='a,b', mac_algs='-hmac-sha1'``: the values without the call sites."""
+        return ", ".join(f"{keyword}={value!r}" for keyword, value in self.options)
+
     def describe(self) -> str:
         """``kex_algs='diffie-hellman-group14-sha1,...' at netops/legacy.py:12`` (at most three sites shown)."""
-        values = ", ".join(f"{keyword}={value!r}" for keyword, value in self.options)
+        values = self.keywords
         shown = ", ".join(self.sites[:3]) + (f" and {len(self.sites) - 3} more" if len(self.sites) > 3 else "")
         return f"{values} at {shown}"
 

@@ -167,6 +167,7 @@ def code_variants(
                 environment,
                 options=(*environment.options, *variant.options),
                 source=f"{environment.source}; with the project's code's {variant.describe()}",
+                variant=variant.keywords,
             )
             for variant in found.variants
         ]
@@ -580,6 +581,7 @@ def _with_verdict(result: DeviceResult, environment: ClientEnvironment) -> Devic
         negotiated=result.negotiated,
         verified=result.verified,
         reasons=result.reasons,
+        variant=environment.variant,
     )
     return replace(result, verdicts=(verdict,))
 

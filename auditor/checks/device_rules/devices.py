@@ -87,12 +87,15 @@ def _package(client: str) -> str:
     return packages[0] if packages else client
 
 
-def _key(client: str) -> str | None:
+def _key(client: str, variant: str = "") -> str | None:
     """:attr:`Finding.key` of a client's device finding: the client name; None for the primary client.
 
-    The primary client's findings keep the SARIF fingerprints they had before there were several clients.
+    The primary client's findings keep the SARIF fingerprints they had before there were several clients. A
+    verdict judged with the code's keywords (``variant``) adds them, so two ways the code configures one client
+    make two findings with fingerprints of their own.
     """
-    return None if client == PRIMARY_CLIENT else client
+    base = None if client == PRIMARY_CLIENT else client
+    return f"{base or client} {variant}" if variant else base
 
 
 def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT, backend: Backend = ()) -> NoOverlap | None:
@@ -106,12 +109,17 @@ def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT, back
 
 
 def incompatible_finding(
-    result: DeviceResult, lockfile: Lockfile | None = None, client: str = PRIMARY_CLIENT, backend: Backend = ()
+    result: DeviceResult,
+    lockfile: Lockfile | None = None,
+    client: str = PRIMARY_CLIENT,
+    backend: Backend = (),
+    variant: str = "",
 ) -> Finding:
     """The ``incompatible-device`` finding of an incompatible result (``lockfile``: for a client extra in the fix).
 
     ``result.paramiko`` is the release of ``client`` judged (see :func:`verdict_view`), ``backend`` the
     verdict's backend versions: the reason and the fix use the offer of that release with that backend.
+    ``variant``: the code's keywords the verdict was judged with, named in the message and the key (:func:`_key`).
     """
     version = result.paramiko or "?"
     failure = _prediction_failure(result, client, backend)
@@ -129,11 +137,14 @@ def incompatible_finding(
     return Finding(
         rule="incompatible-device",
         severity=Severity.ERROR,
-        message=f"{device_label(result)}: {client} {version} cannot negotiate: {detail} ({how})",
+        message=(
+            f"{device_label(result)}: {client} {version}{f' with {variant}' if variant else ''} cannot negotiate: "
+            f"{detail} ({how})"
+        ),
         package=_package(client),
         device=result.device.name,
         fix=fix,
-        key=_key(client),
+        key=_key(client, variant),
     )
 
 
@@ -294,8 +305,10 @@ def _negotiates(release: str, offered: Offered, client: str) -> bool:
         return False
 
 
-def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Finding | None:
+def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT, variant: str = "") -> Finding | None:
     """``legacy-only-device`` when, in some category, every shared algorithm is gone from a later release.
+
+    ``variant``: the code's keywords the verdict was judged with (see :func:`_key`).
 
     The category's shared algorithms are those both the release's default client and the device
     offer; the finding names the release by which the last of them is gone.
@@ -339,7 +352,7 @@ def legacy_finding(result: DeviceResult, client: str = PRIMARY_CLIENT) -> Findin
         package=_package(client),
         device=result.device.name,
         fix=f"keep {_package(client)}<{upper_bound(Version(release))} until the device offers a newer {label}",
-        key=_key(client),
+        key=_key(client, variant),
     )
 
 
@@ -410,7 +423,9 @@ class IncompatibleDevice(DeviceRule):
     def find_one(self, result: DeviceResult, context: RuleContext) -> list[Finding]:
         """One error per client whose verdict on the result is ``incompatible`` (:attr:`Finding.key`: the client)."""
         return [
-            incompatible_finding(verdict_view(result, verdict), context.lockfile, verdict.client, verdict.backend)
+            incompatible_finding(
+                verdict_view(result, verdict), context.lockfile, verdict.client, verdict.backend, verdict.variant
+            )
             for verdict in result.judged
             if verdict.status is DeviceStatus.INCOMPATIBLE
         ]
@@ -438,7 +453,7 @@ class LegacyOnlyDevice(DeviceRule):
         found = []
         for verdict in result.judged:
             if verdict.status is DeviceStatus.COMPATIBLE:
-                legacy = legacy_finding(verdict_view(result, verdict), verdict.client)
+                legacy = legacy_finding(verdict_view(result, verdict), verdict.client, verdict.variant)
                 if legacy is not None:
                     found.append(legacy)
         return found

@@ -89,6 +89,9 @@ class ClientEnvironment:
     options: tuple[tuple[str, str], ...] = ()
     """``(setting, value)`` of the project's configuration that change the offer (Ansible's libssh
     ``key_exchange_algorithms``), applied to predictions and handshakes alike."""
+    variant: str = ""
+    """How the project's code configures the client in this environment (``kex_algs='a,b'``), empty for none
+    (:func:`auditor.probe.service.code_variants`); it becomes the verdict's ``variant``."""
 
 
 @dataclass(frozen=True)

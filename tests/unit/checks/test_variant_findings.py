@@ -1,0 +1,35 @@
+"""Two ways the project's code configures one client: two verdicts, two findings with fingerprints of their own."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from auditor.checks.device_rules.devices import device_findings
+from auditor.device_model import Device, DeviceResult, DeviceStatus, Verdict
+from auditor.formats.sarif import fingerprint
+from auditor.probe.clients import get_client
+
+
+def test_each_code_variant_of_a_client_has_its_own_finding_and_fingerprint() -> None:
+    asyncssh = get_client("asyncssh")
+    # A device offering only CBC ciphers: asyncssh 2.24.1 reaches it neither by default nor with a kex-only widening.
+    offered = replace(asyncssh.offer("2.24.1"), cipher_c2s=("aes128-cbc",), cipher_s2c=("aes128-cbc",))
+    verdicts = (
+        Verdict("asyncssh", "2.24.1", DeviceStatus.INCOMPATIBLE, source="uv.lock", reasons=("no cipher",)),
+        Verdict(
+            "asyncssh",
+            "2.24.1",
+            DeviceStatus.INCOMPATIBLE,
+            source="uv.lock; with the project's code's kex_algs='curve25519-sha256' at app.py:4",
+            reasons=("no cipher",),
+            variant="kex_algs='curve25519-sha256'",
+        ),
+    )
+    result = DeviceResult(Device("procurve", "10.0.0.1"), DeviceStatus.INCOMPATIBLE, offered=offered, verdicts=verdicts)
+    found = [f for f in device_findings([result]) if f.rule == "incompatible-device"]
+    assert [f.key for f in found] == ["asyncssh", "asyncssh kex_algs='curve25519-sha256'"]
+    assert "with kex_algs='curve25519-sha256' cannot negotiate" in found[1].message
+    assert len({fingerprint(f, None) for f in found}) == 2
+    # A saved report keeps the variant (fleet snapshots, merge).
+    assert Verdict.from_json(verdicts[1].to_json()) == verdicts[1]
+    assert "variant" not in verdicts[0].to_json()
