@@ -123,11 +123,17 @@ def incompatible_finding(
     """
     version = result.paramiko or "?"
     failure = _prediction_failure(result, client, backend)
-    if failure is not None:
+    if failure is not None and not variant:
         detail = failure.reason(version, client)
     else:
+        # The release's default offer is not what was judged (the code's keywords): the verdict's own reason is.
         detail = result.reasons[0] if result.reasons else "no common algorithm"
     fix = _fix(result, failure, lockfile, client, backend)
+    if variant:
+        fix = (
+            f"the project's code passes {variant} to {client} (the verdict's source names the lines): add one of "
+            f"the device's algorithms there; {fix}"
+        )
     how = "verified by a real handshake" if result.verified else "predicted from data, not verified"
     narrowed = next((r for r in result.reasons if r.startswith(NARROWED_BY)), None)
     if narrowed is not None:

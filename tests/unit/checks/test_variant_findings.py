@@ -28,7 +28,8 @@ def test_each_code_variant_of_a_client_has_its_own_finding_and_fingerprint() -> 
     result = DeviceResult(Device("procurve", "10.0.0.1"), DeviceStatus.INCOMPATIBLE, offered=offered, verdicts=verdicts)
     found = [f for f in device_findings([result]) if f.rule == "incompatible-device"]
     assert [f.key for f in found] == ["asyncssh", "asyncssh kex_algs='curve25519-sha256'"]
-    assert "with kex_algs='curve25519-sha256' cannot negotiate" in found[1].message
+    assert "with kex_algs='curve25519-sha256' cannot negotiate: no cipher" in found[1].message
+    assert (found[1].fix or "").startswith("the project's code passes kex_algs='curve25519-sha256' to asyncssh")
     assert len({fingerprint(f, None) for f in found}) == 2
     # A saved report keeps the variant (fleet snapshots, merge).
     assert Verdict.from_json(verdicts[1].to_json()) == verdicts[1]
