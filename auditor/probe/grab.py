@@ -238,18 +238,29 @@ async def within(awaitable: Awaitable[T], timeout: float) -> T:
     try:
         done, _ = await asyncio.wait({task}, timeout=timeout)
     except asyncio.CancelledError:
-        task.cancel()
-        if task.done() and not task.cancelled() and task.exception() is None:
-            closer = getattr(task.result(), "close", None)
-            if callable(closer):
-                closer()
+        _abandon(task)
         raise
     if not done:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        _abandon(task)
         raise asyncio.TimeoutError
     return task.result()
+
+
+def _abandon(task: asyncio.Future[Any]) -> None:
+    """Cancel ``task`` without waiting for it, and close the result it may still produce.
+
+    Waiting could swallow a cancellation of the caller's own; the result is a socket connected just as it was
+    given up.
+    """
+
+    def close_result(finished: asyncio.Future[Any]) -> None:
+        if not finished.cancelled() and finished.exception() is None:
+            closer = getattr(finished.result(), "close", None)
+            if callable(closer):
+                closer()
+
+    task.cancel()
+    task.add_done_callback(close_result)
 
 
 async def _addresses(device: Device) -> list[tuple[int, int, int, tuple[Any, ...]]]:
