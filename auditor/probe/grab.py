@@ -225,6 +225,13 @@ def _ended(reader: ServerHelloReader, nothing: str) -> NoReturn:
 async def within(awaitable: Awaitable[T], timeout: float) -> T:
     """``await awaitable`` for at most ``timeout`` seconds, never swallowing a cancellation (Ctrl-C).
 
+    Args:
+        awaitable: the work (a coroutine or future), e.g. ``loop.sock_recv(sock, 4096)``.
+        timeout: seconds to wait at most (0 or less: only what is already done).
+
+    Returns:
+        What ``awaitable`` returned.
+
     ``asyncio.wait_for`` on Python 3.10 and 3.11 returns the inner result when the cancellation arrives in the
     same loop iteration as that result (CPython gh-86296): a Ctrl-C that lands as a connect completes was lost
     and the probe waited out its ``--timeout``. Here a cancellation always wins; a result it overtakes that can
@@ -242,6 +249,9 @@ async def within(awaitable: Awaitable[T], timeout: float) -> T:
         raise
     if not done:
         _abandon(task)
+        # Let the cancellation finish before the caller closes the socket: a read still registered on a closed
+        # descriptor breaks the next socket that gets its number. asyncio.wait never swallows our own cancel.
+        await asyncio.wait({task})
         raise asyncio.TimeoutError
     return task.result()
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -71,9 +71,6 @@ def test_a_cancellation_that_meets_a_result_still_cancels() -> None:
         return "swallowed"
 
     assert asyncio.run(race(within)) == "cancelled, socket closed"
-    if sys.version_info < (3, 12):
-        # The reason for within(): the standard library's wait_for loses the interrupt in this race.
-        assert asyncio.run(race(asyncio.wait_for)) == "swallowed"
 
 
 def test_within_times_out_and_returns() -> None:
@@ -94,3 +91,39 @@ def test_within_times_out_and_returns() -> None:
         return timed_out, await within(fast(), 1.0)
 
     assert asyncio.run(main()) == ("timed out", "on time")
+
+
+def test_a_timed_out_read_is_unregistered_before_its_socket_can_be_closed() -> None:
+    """After within() times out a read, closing the socket at once must not break the next socket given its number."""
+
+    async def main() -> str:
+        loop = asyncio.get_running_loop()
+        first, first_peer = socket.socketpair()
+        first.setblocking(False)
+        with contextlib.suppress(asyncio.TimeoutError):
+            await within(loop.sock_recv(first, 100), 0.05)
+        number = first.fileno()
+        first.close()  # as _attempt's finally does, straight after the timeout
+        second, second_peer = socket.socketpair()  # the kernel hands out the freed descriptor number again
+        first_peer.close()
+        assert number in (second.fileno(), second_peer.fileno())
+        if second_peer.fileno() == number:
+            second, second_peer = second_peer, second
+        second.setblocking(False)
+        second.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        current = asyncio.current_task()
+        assert current is not None
+        loop.call_later(0.2, current.cancel)
+        try:
+            # Awaited at once, as _connect awaits its connect: it has to wait to write on the reused number.
+            await loop.sock_sendall(second, b"x" * 4_000_000)
+            return "finished"
+        except asyncio.CancelledError:
+            return "the next socket waits normally"
+        except OSError as exc:
+            return f"the next socket failed: {exc!r}"
+        finally:
+            second.close()
+            second_peer.close()
+
+    assert asyncio.run(main()) == "the next socket waits normally"
