@@ -178,6 +178,22 @@ class Verdict:
     """How the project's code configures the client for this verdict (``kex_algs='a,b'``), empty for its defaults:
     a client the code configures several ways has one verdict per way (see :attr:`auditor.model.Finding.key`)."""
 
+    @property
+    def finding_key(self) -> str | None:
+        """:attr:`auditor.model.Finding.key` of this verdict's device findings.
+
+        None for the primary client's defaults (the fingerprints they had before there were several clients), else
+        the client, and the code's keywords when the verdict was judged with them (``asyncssh kex_algs='a,b'``).
+        """
+        if not self.variant:
+            return None if self.client == PRIMARY_CLIENT else self.client
+        return f"{self.client} {self.variant}"
+
+    @property
+    def label(self) -> str:
+        """``asyncssh 2.24.1``, with ``with kex_algs='a,b'`` when the code configures it so: for messages."""
+        return f"{self.client} {self.version}" + (f" with {self.variant}" if self.variant else "")
+
     @classmethod
     def from_json(cls, data: Any) -> Verdict:
         """The inverse of :meth:`to_json`, for saved reports.

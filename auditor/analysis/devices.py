@@ -233,11 +233,19 @@ def probe_project_clients(
 
 
 def client_notes(results: Sequence[DeviceResult]) -> list[str]:
-    """``judged with paramiko 3.5.1 (bcrypt 4.2.0, cryptography 44.0.0) from uv.lock (netmiko → paramiko)``, per client."""
-    verdicts: dict[str, Verdict] = {}
+    """One note per client (and per way the code configures it) that judged ``results``.
+
+    Args:
+        results: the run's device results.
+
+    Returns:
+        E.g. ``judged with paramiko 3.5.1 (bcrypt 4.2.0, cryptography 44.0.0) from uv.lock (netmiko → paramiko)``,
+        in the order the clients first appear.
+    """
+    verdicts: dict[tuple[str, str], Verdict] = {}
     for result in results:
         for verdict in result.judged:
-            verdicts.setdefault(verdict.client, verdict)
+            verdicts.setdefault((verdict.client, verdict.variant), verdict)
     notes = []
     for verdict in verdicts.values():
         backend = f" ({', '.join(f'{name} {version}' for name, version in verdict.backend)})" if verdict.backend else ""

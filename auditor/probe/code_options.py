@@ -117,7 +117,15 @@ def code_options(code: ProjectCode | None, client: str = "asyncssh") -> ClientCo
 
 
 def all_code_options(code: ProjectCode | None, clients: Sequence[str] = ("asyncssh",)) -> dict[str, ClientCodeOptions]:
-    """:func:`code_options` for each of ``clients`` that the code calls, by client name."""
+    """:func:`code_options` for each of ``clients`` that the code calls.
+
+    Args:
+        code: the project's code uses, or None (no project).
+        clients: the clients to look for (only ``asyncssh`` takes algorithm keywords).
+
+    Returns:
+        Client name → its :class:`ClientCodeOptions`; clients the code never calls are absent.
+    """
     out: dict[str, ClientCodeOptions] = {}
     for client in clients:
         found = code_options(code, client)

@@ -155,6 +155,13 @@ def code_variants(
 
     A variant carries the keywords in its ``options`` (the client applies them to predictions and handshakes)
     and names the call sites in its ``source``; the plain environment stays when some call uses the default.
+
+    Args:
+        environments: one settled environment per judge.
+        code_options: by client, what the project's code passes it (:func:`auditor.probe.code_options.all_code_options`).
+
+    Returns:
+        The environments to judge with, in order, each client's variants where its plain environment stood.
     """
     out: list[ClientEnvironment] = []
     for environment in environments:
@@ -204,7 +211,7 @@ def judge_snapshot(
         each client whose release cannot be settled on this machine (the system ssh on a runner without one).
 
     Raises:
-        AuditorError: a release without offer data (exit 3).
+        AuditorError: a release without offer data (exit 3); ConfigError: an ssh_config file asyncssh cannot read.
     """
     settings = replace(settings, verify=False)
     grabs = [_snapshot_grab(result) for result in saved]
@@ -340,11 +347,15 @@ def _narrowed_verifier(
 
 
 def _other_clients_reasons(verdicts: Sequence[Verdict], known: Sequence[str]) -> list[str]:
-    """The reasons of every non-primary, non-compatible verdict not already in ``known``, each ``client version: reason``."""
+    """The reasons of every non-primary (or code-configured), non-compatible verdict not already in ``known``.
+
+    Each is ``client version: reason``, ``client version with kex_algs='a,b': reason`` for a code variant
+    (:attr:`auditor.device_model.Verdict.label`).
+    """
     return [
-        f"{verdict.client} {verdict.version}: {reason}"
+        f"{verdict.label}: {reason}"
         for verdict in verdicts
-        if verdict.client != PRIMARY_CLIENT and verdict.status is not DeviceStatus.COMPATIBLE
+        if (verdict.client != PRIMARY_CLIENT or verdict.variant) and verdict.status is not DeviceStatus.COMPATIBLE
         for reason in verdict.reasons
         if reason not in known
     ]

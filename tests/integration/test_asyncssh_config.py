@@ -16,6 +16,7 @@ a uv-made environment:
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 from dataclasses import replace
 from pathlib import Path
@@ -25,6 +26,7 @@ import pytest
 
 from auditor.checks.device_rules.devices import device_findings
 from auditor.device_model import Device, DeviceStatus, Offered
+from auditor.errors import ConfigError
 from auditor.probe.client_capture import capture_client_hello
 from auditor.probe.clients import EnvironmentRequest, get_client
 from auditor.probe.clients.asyncssh.config import configured_offer, default_config_files
@@ -282,3 +284,44 @@ def test_releases_before_2_3_read_no_ssh_config(tmp_path: Path) -> None:
     offer_for_host = client.offer_for_host_with_options  # type: ignore[attr-defined]
     assert offer_for_host("2.2.1", "127.0.0.1", 22, (("ssh_config", str(config)),)) == client.offer("2.2.1")
     assert offer_for_host("2.24.1", "127.0.0.1", 22, (("ssh_config", str(config)),)).cipher_c2s == ("aes128-cbc",)
+
+
+def test_a_config_asyncssh_rejects_stops_the_run_before_any_device(tmp_path: Path) -> None:
+    """An ssh_config asyncssh cannot parse is one ConfigError naming the file (exit 3), not one error per device."""
+    good, bad = tmp_path / "good", tmp_path / "bad"
+    good.write_text("Host *\n  Ciphers +aes128-cbc\n", encoding="ascii")
+    bad.write_text("Match bogus x\n  KexAlgorithms diffie-hellman-group14-sha1\n", encoding="ascii")
+    settings = Settings(timeout=5.0, concurrency=4, ssh_config=(good, bad))
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # never contacted: the run stops first
+        silent.settimeout(0.5)
+        device = Device("r1", "127.0.0.1", silent.getsockname()[1])
+        with pytest.raises(ConfigError) as raised:
+            probe_devices([device], settings, NullProgress(), judges=(Judge("asyncssh", RELEASE, "test"),))
+        with pytest.raises(TimeoutError):
+            silent.accept()
+    assert raised.value.message.startswith(f"{bad}: asyncssh cannot read it")
+    assert raised.value.exit_code == 3
+
+
+def test_the_codes_keywords_win_over_a_config_list_that_matches_nothing(
+    gex_sha1_only: Any, asyncssh_python: Path, tmp_path: Path
+) -> None:
+    """asyncssh lets an explicit ``kex_algs=`` win over an ssh_config ``KexAlgorithms`` that matches nothing."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "legacy.py").write_text(WIDENING_CALL, encoding="utf-8")
+    config = tmp_path / "ssh_config"
+    config.write_text("Host *\n  KexAlgorithms no-such-kex-*\n", encoding="ascii")
+    known_hosts = tmp_path / "known_hosts"
+    known_hosts.write_text("", encoding="ascii")
+    settings = Settings(timeout=15.0, concurrency=4, known_hosts=known_hosts, ssh_config=(config,))
+    (result,) = probe_devices(
+        [Device("gex", "127.0.0.1", gex_sha1_only.port)],
+        settings,
+        NullProgress(),
+        judges=(Judge("asyncssh", RELEASE, "test"),),
+        code_options=all_code_options(read_project_code(project)),
+    )
+    (verdict,) = result.judged
+    assert verdict.status is DeviceStatus.COMPATIBLE and verdict.verified, verdict.reasons
+    assert result.predicted is None, result.reasons

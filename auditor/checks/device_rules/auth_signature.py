@@ -35,7 +35,7 @@ from packaging.version import InvalidVersion, Version
 
 from auditor.checks.context import RuleContext
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
-from auditor.device_model import PRIMARY_CLIENT, DeviceResult, Verdict
+from auditor.device_model import DeviceResult, Verdict
 from auditor.errors import AuditorError
 from auditor.model import Finding, Severity
 from auditor.probe.clients import CLIENTS
@@ -118,7 +118,7 @@ def _finding(result: DeviceResult, verdict: Verdict, listed: Sequence[str]) -> F
     mine = rsa_signatures(verdict.client, verdict.version)
     if not mine:
         return None
-    who = f"{verdict.client} {verdict.version}"
+    who = verdict.label
     if listed:
         if set(mine) & set(listed):
             return None
@@ -145,8 +145,7 @@ def _finding(result: DeviceResult, verdict: Verdict, listed: Sequence[str]) -> F
         package=verdict.client,
         device=result.device.name,
         fix=fix,
-        # The primary client's findings carry no key, as the other device rules' (auditor.checks.device_rules.devices._key).
-        key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
+        key=verdict.finding_key,
     )
 
 

@@ -88,14 +88,8 @@ def _package(client: str) -> str:
 
 
 def _key(client: str, variant: str = "") -> str | None:
-    """:attr:`Finding.key` of a client's device finding: the client name; None for the primary client.
-
-    The primary client's findings keep the SARIF fingerprints they had before there were several clients. A
-    verdict judged with the code's keywords (``variant``) adds them, so two ways the code configures one client
-    make two findings with fingerprints of their own.
-    """
-    base = None if client == PRIMARY_CLIENT else client
-    return f"{base or client} {variant}" if variant else base
+    """:attr:`Finding.key` of a client's device finding (see :attr:`auditor.device_model.Verdict.finding_key`)."""
+    return Verdict(client, None, DeviceStatus.INCOMPATIBLE, variant=variant).finding_key
 
 
 def _prediction_failure(result: DeviceResult, client: str = PRIMARY_CLIENT, backend: Backend = ()) -> NoOverlap | None:

@@ -26,7 +26,7 @@ from packaging.version import InvalidVersion, Version
 from auditor.checks.context import RuleContext
 from auditor.checks.device_rules.remediation import device_without
 from auditor.checks.interface import CatalogEntry, DeviceRule, device_label
-from auditor.device_model import PRIMARY_CLIENT, DeviceResult, Negotiated, Verdict
+from auditor.device_model import DeviceResult, Negotiated, Verdict
 from auditor.errors import AuditorError
 from auditor.model import Finding, Severity
 from auditor.probe.clients import CLIENTS
@@ -199,15 +199,14 @@ def _finding(result: DeviceResult, verdict: Verdict, server: bool, facts: Strict
         rule=TerrapinExposed.entry.id,
         severity=Severity.WARNING,
         message=(
-            f"{device_label(result)}: {verdict.client} {verdict.version} negotiates {mode} ({how}) and strict kex is "
+            f"{device_label(result)}: {verdict.label} negotiates {mode} ({how}) and strict kex is "
             f"not on both sides (client {_yes(client)}, server {_yes(server)}): exposed to Terrapin "
             f"({facts.cve}, {facts.advisory})"
         ),
         package=verdict.client,
         device=result.device.name,
         fix=_fix(result, verdict, client=client, server=server, facts=facts),
-        # The primary client's findings carry no key, as the other device rules' (auditor.checks.device_rules.devices._key).
-        key=None if verdict.client == PRIMARY_CLIENT else verdict.client,
+        key=verdict.finding_key,
     )
 
 

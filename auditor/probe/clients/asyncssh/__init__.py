@@ -94,17 +94,27 @@ class AsyncsshClient:
         """See :func:`.environments.resolve` (uv-made environments cached per release).
 
         The ssh_config files asyncssh will read (``request.ssh_config``, else ``~/.ssh/config`` when readable)
-        become the environment's ``options`` (``("ssh_config", PATH)`` each), applied to predictions and handshakes.
+        become the environment's ``options`` (``("ssh_config", PATH)`` each), applied to predictions and handshakes;
+        releases before 2.3.0 read none (:data:`.config.CONFIG_SINCE`).
+
+        Raises:
+            As :func:`.environments.resolve`; ConfigError: asyncssh cannot read one of the files (exit 3).
         """
         from packaging.version import Version
 
-        from auditor.probe.clients.asyncssh.config import CONFIG_OPTION, CONFIG_SINCE, default_config_files
+        from auditor.probe.clients.asyncssh.config import (
+            CONFIG_OPTION,
+            CONFIG_SINCE,
+            check_config,
+            default_config_files,
+        )
         from auditor.probe.clients.asyncssh.environments import resolve
 
         environment = resolve(request, verify=verify)
         files = request.ssh_config or default_config_files()
         if not files or Version(environment.version) < Version(CONFIG_SINCE):
             return environment  # releases before 2.3.0 read no ssh_config
+        check_config(files)  # a file asyncssh rejects stops the run here, before any device is probed
         return replace(environment, options=tuple((CONFIG_OPTION, str(path)) for path in files))
 
     def offer_for_host_with_options(

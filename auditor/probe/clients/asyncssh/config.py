@@ -30,6 +30,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from auditor.device_model import Offered
 from auditor.errors import ConfigError
@@ -58,6 +59,9 @@ def default_config_files(home: Path | None = None) -> tuple[Path, ...]:
 
     Args:
         home: the home directory (default the user's, ``~``).
+
+    Returns:
+        ``(home/.ssh/config,)`` when that file is readable, else ``()``.
     """
     path = (home if home is not None else Path("~").expanduser()) / ".ssh" / "config"
     return (path,) if os.access(path, os.R_OK) else ()
@@ -106,7 +110,7 @@ _SPELLING = {
 
 
 @functools.lru_cache(maxsize=8192)
-def algorithm_values(files: tuple[Path, ...], host: str, port: int = 22) -> dict[str, str]:
+def algorithm_values(files: tuple[Path, ...], host: str, port: int = 22) -> tuple[tuple[str, str], ...]:
     """The algorithm keywords (lower case) that ``files`` set for ``host``:``port``, as asyncssh reads them.
 
     asyncssh's own parser decides (its public ``SSHClientConnectionOptions(config=...)``, with no credentials
@@ -120,35 +124,70 @@ def algorithm_values(files: tuple[Path, ...], host: str, port: int = 22) -> dict
         port: the device's port (``Match`` may test it).
 
     Returns:
-        E.g. ``{"kexalgorithms": "+diffie-hellman-group14-sha1"}``; only keywords the files set for the host.
+        E.g. ``(("kexalgorithms", "+diffie-hellman-group14-sha1"),)``; only keywords the files set for the host
+        (a tuple: the result is cached and shared). sshdrift's own asyncssh parses, whatever release is judged
+        (2.3.0 to 2.24.1 read these four keywords alike); ``Match final`` re-matching is not followed, and a
+        ``Match exec`` command runs, as asyncssh would run it.
 
     Raises:
-        ConfigError: asyncssh cannot read a file (the message names it and asyncssh's reason).
+        ConfigError: asyncssh cannot read a file (the message names that file and asyncssh's reason).
     """
-    import asyncssh  # sshdrift's own asyncssh reads the files; the judged release's data expands the values
-
     try:
-        built = asyncssh.SSHClientConnectionOptions(
-            config=[str(path) for path in files],
-            host=host,
-            port=port,
-            known_hosts=None,
-            password=None,
-            client_keys=None,
-            agent_path=None,
-        )
+        settings = _parsed(files, host, port)
     except (OSError, ValueError) as exc:
-        where = ", ".join(str(path) for path in files)
+        bad = next((path for path in files if _unreadable(path, host, port)), files[0] if files else Path("ssh_config"))
         raise ConfigError(
-            f"{where}: asyncssh cannot read it ({exc}); fix the file or pass another --ssh-config"
+            f"{bad}: asyncssh cannot read it ({exc}); fix the file or pass another --ssh-config"
         ) from None
-    settings = built.config
-    out: dict[str, str] = {}
+    out: list[tuple[str, str]] = []
     for keyword, spelling in _SPELLING.items():
         value = settings.get(spelling)
         if isinstance(value, str) and value:
-            out[keyword] = value
-    return out
+            out.append((keyword, value))
+    return tuple(out)
+
+
+def _parsed(files: tuple[Path, ...], host: str, port: int) -> Any:
+    """The configuration asyncssh parses from ``files`` for ``host``:``port`` (no credentials, no known_hosts).
+
+    Raises:
+        OSError, ValueError: asyncssh cannot read a file (its ``ConfigParseError`` is a ValueError).
+    """
+    import asyncssh  # sshdrift's own asyncssh reads the files; the judged release's data expands the values
+
+    built = asyncssh.SSHClientConnectionOptions(
+        config=[str(path) for path in files],
+        host=host,
+        port=port,
+        known_hosts=None,
+        password=None,
+        client_keys=None,
+        agent_path=None,
+    )
+    return built.config
+
+
+def _unreadable(path: Path, host: str, port: int) -> bool:
+    """Whether asyncssh fails on ``path`` read alone (to name the culprit of several files)."""
+    try:
+        _parsed((path,), host, port)
+    except (OSError, ValueError):
+        return True
+    return False
+
+
+GENERIC_HOST = "sshdrift.invalid"
+"""The host name a configuration is checked for (RFC 6761): only ``Host *`` and its like match it."""
+
+
+def check_config(files: Sequence[Path]) -> None:
+    """Parse ``files`` once as asyncssh will, so that a file it rejects stops the run before any device is probed.
+
+    Raises:
+        ConfigError: asyncssh cannot read a file (exit 3; the message names it).
+    """
+    if files:
+        algorithm_values(tuple(files), GENERIC_HOST)
 
 
 def configured_offer(
@@ -169,7 +208,7 @@ def configured_offer(
     Raises:
         ConfigError: asyncssh cannot read a file.
     """
-    found = algorithm_values(tuple(files), host, port)
+    found = dict(algorithm_values(tuple(files), host, port))
     changes: dict[str, tuple[str, ...]] = {}
     for keyword, fields, category in KEYWORDS:
         value = found.get(keyword)
@@ -196,7 +235,15 @@ CATEGORY_KEYWORD: Mapping[str, str] = {
 
 
 def with_additions(offer: Offered, supported: Mapping[str, Sequence[str]], additions: Mapping[str, str]) -> Offered:
-    """``offer`` after ``Keyword +name`` lines: ``additions`` maps a keyword (``KexAlgorithms``) to the name appended.
+    """``offer`` after ``Keyword +name`` lines (what :meth:`AsyncsshClient.widening_hint` tries).
+
+    Args:
+        offer: the release's default offer (markers kept at the end of the kex list).
+        supported: what the release implements by category.
+        additions: an ssh_config keyword (``KexAlgorithms``) → the one name its ``+`` line appends.
+
+    Returns:
+        The widened offer.
 
     Raises:
         KeyError: a keyword that is not an algorithm keyword of :data:`KEYWORDS`.
@@ -234,6 +281,9 @@ def with_code_options(
         default: the release's default offer.
         supported: what the release implements by category.
         algorithms: ``{"kex_algs": "diffie-hellman-group14-sha1,..."}``; other keys are ignored.
+
+    Returns:
+        ``offer`` with each keyword's categories replaced (both directions for ciphers and MACs).
     """
     changes: dict[str, tuple[str, ...]] = {}
     for keyword, value in algorithms.items():

@@ -165,9 +165,17 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
     (``server_host_key_algs``: asyncssh settles it against the known hosts only when connecting). Returns
     ``{}`` when ``config`` is empty or the release's options take no ``config``.
 
+    Args:
+        config: the ssh_config files, in the order asyncssh reads them.
+        host: the device's host as the inventory names it.
+        port: the device's port.
+
+    Returns:
+        ``{"kex_algs": [...], "encryption_algs": [...], "mac_algs": [...], "server_host_key_algs": "..."}`` (lists
+        may be empty: :func:`usable_algorithms` judges that once the code's keywords are in).
+
     Raises:
-        NoAlgorithms: the lines leave no kex or no cipher for this host (asyncssh would refuse to connect).
-        ValueError, asyncssh's ConfigParseError: a file asyncssh cannot read (the device's error).
+        OSError, ValueError, asyncssh's ConfigParseError: a file asyncssh cannot read (the device's error).
     """
     if not config:
         return {}
@@ -188,16 +196,25 @@ def config_algorithms(config: list[str], host: str, port: int) -> dict[str, Any]
         names = getattr(built, keyword, None)
         if isinstance(names, (list, tuple)):
             out[keyword] = [n.decode("ascii") if isinstance(n, bytes) else str(n) for n in names]
-    for keyword, what in (("kex_algs", "key exchange"), ("encryption_algs", "cipher")):
-        if keyword in out and not out[keyword]:
-            raise NoAlgorithms(f"the ssh_config lines leave asyncssh no {what} algorithm for this host")
-    if "mac_algs" in out and not out["mac_algs"]:
-        del out["mac_algs"]  # older releases refuse an empty MAC list outright; the default then stands
     settings: Any = getattr(built, "config", None)
     host_keys = settings.get("HostKeyAlgorithms") if hasattr(settings, "get") else None
     if isinstance(host_keys, str) and host_keys:
         out["server_host_key_algs"] = host_keys
     return out
+
+
+def usable_algorithms(found: dict[str, Any]) -> dict[str, Any]:
+    """``found`` (ssh_config's lists with the code's keywords merged over them) as ``connect`` keywords.
+
+    Raises:
+        NoAlgorithms: no kex or no cipher is left (asyncssh would refuse to connect).
+    """
+    for keyword, what in (("kex_algs", "key exchange"), ("encryption_algs", "cipher")):
+        if keyword in found and not found[keyword]:
+            raise NoAlgorithms(f"the ssh_config lines leave asyncssh no {what} algorithm for this host")
+    if "mac_algs" in found and not found["mac_algs"]:
+        del found["mac_algs"]  # older releases refuse an empty MAC list outright; the default then stands
+    return found
 
 
 async def _connect(
@@ -218,8 +235,9 @@ async def _connect(
         "agent_path": None,
         "client_factory": lambda: _Probe(box),
     }
-    options.update(config_algorithms(list(config or ()), host, port))
-    options.update(algorithms or {})  # the project's code's keywords win over ssh_config, as in asyncssh
+    found = config_algorithms(list(config or ()), host, port)
+    found.update(algorithms or {})  # the project's code's keywords win over ssh_config, as in asyncssh
+    options.update(usable_algorithms(found))
     if tunnel is not None:
         options["tunnel"] = tunnel
     try:
