@@ -9,19 +9,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.analysis.fleet import fleet_client_results, fleet_results
 from auditor.analysis.project_clients import select_clients
 from auditor.analysis.rule_context import probe_findings
 from auditor.device_model import Device, DeviceResult, Verdict
 from auditor.model import Finding, Lockfile, Skipped
-from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.narrowing import Narrowing
 from auditor.probe.service import probe_devices
 from auditor.progress import Progress
 from auditor.settings import Settings, one_device_source
 from auditor.sources.inventories import load_inventory, shard
 from auditor.sources.ssh_config import ProxyJumps
+
+if TYPE_CHECKING:
+    from auditor.probe.code_options import ClientCodeOptions
 
 
 def inventory_devices(inventory: Path, settings: Settings) -> list[Device]:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from auditor.checks.device_rules.devices import device_findings
-from auditor.checks.device_rules.fleet import age_note, predict_fleet
-from auditor.device_model import DeviceResult
+from auditor.checks.device_rules.fleet import age_note
+from auditor.device_model import PRIMARY_CLIENT, DeviceResult
 from auditor.model import Finding, Skipped
-from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.service import Judge, judge_snapshot
-from auditor.progress import Progress
+from auditor.progress import NullProgress, Progress
 from auditor.settings import Settings
 from auditor.sources.saved_report import load_report
+
+if TYPE_CHECKING:
+    from auditor.probe.code_options import ClientCodeOptions
 
 
 def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceResult], list[Finding], str]:
     """Predict, offline, whether ``paramiko_version`` negotiates with every device of a fleet snapshot.
+
+    :func:`fleet_client_results` for Paramiko alone (no lockfile names the clients).
 
     Args:
         snapshot: a saved ``probe``/``audit`` JSON report (``--format json --output FILE``).
@@ -26,17 +31,15 @@ def fleet_results(snapshot: Path, paramiko_version: str) -> tuple[list[DeviceRes
     Returns:
         ``(device results, findings, age note)``: one predicted :class:`DeviceResult` per snapshot
         device (``verified`` False), their ``incompatible-device`` / ``legacy-only-device`` findings
-        (:func:`auditor.checks.device_rules.fleet.predict_fleet`, :func:`auditor.checks.device_rules.devices.device_findings`),
-        and a line saying how old the snapshot is.
+        (:func:`auditor.checks.device_rules.devices.device_findings`), and a line saying how old the snapshot is.
 
     Raises:
         InventoryError: the snapshot is missing or not an sshdrift JSON report (exit 3).
         AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
     """
-    report = load_report(snapshot)
-    results, note = predict_fleet(report.devices, snapshot, paramiko_version)
-    # No handshake happened: host keys are not compared.
-    return results, device_findings(results), note
+    judge = Judge(PRIMARY_CLIENT, paramiko_version, f"paramiko {paramiko_version}")
+    results, findings, note, _ = fleet_client_results(snapshot, Settings(), NullProgress(), (judge,))
+    return results, findings, note
 
 
 def fleet_client_results(

@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from auditor.sources.project_code import ApiUse, ProjectCode
+from auditor.probe.clients.asyncssh.config import CODE_KEYWORDS
+
+if TYPE_CHECKING:  # Start-up: the code reader (ast) loads only when a project's code is read
+    from auditor.sources.project_code import ApiUse, ProjectCode
 
 ASYNCSSH_CALLS = frozenset(
     {
@@ -29,7 +33,7 @@ ASYNCSSH_CALLS = frozenset(
 )
 """The asyncssh entry points whose keywords set the client's algorithm lists."""
 
-ALGORITHM_KEYWORDS: tuple[str, ...] = ("kex_algs", "encryption_algs", "mac_algs", "server_host_key_algs")
+ALGORITHM_KEYWORDS: tuple[str, ...] = tuple(CODE_KEYWORDS)
 """asyncssh's keywords that set a KEXINIT name-list (``compression_algs`` never decides reachability)."""
 
 

@@ -35,7 +35,6 @@ from auditor.probe.clients import (
     get_client,
 )
 from auditor.probe.clients.interface import records_hello
-from auditor.probe.code_options import ClientCodeOptions
 from auditor.probe.narrowing import Narrowing, Verifier, apply_narrowings
 from auditor.probe.platforms import recognize
 from auditor.probe.results import (
@@ -51,6 +50,7 @@ from auditor.progress import Progress
 from auditor.settings import Settings
 
 if TYPE_CHECKING:
+    from auditor.probe.code_options import ClientCodeOptions
     from auditor.probe.known_hosts import KnownHosts
 
 DISAGREEMENT = "prediction disagrees with the real handshake: a bug in sshdrift's data"

@@ -9,12 +9,13 @@ then is not what the snapshot shows.
 
 The predicted results go to the device rules like probed ones (``incompatible-device``,
 ``legacy-only-device``); ``host-key-changed`` needs a handshake and is never raised from a snapshot.
-Reading the snapshot is :func:`auditor.analysis.fleet.fleet_results`; this module reads nothing.
+Reading and judging the snapshot is :func:`auditor.analysis.fleet.fleet_client_results` (one prediction path for
+every client, :func:`auditor.probe.service.judge_snapshot`); this module keeps the age note and the single-release
+prediction the base-change gate uses. It reads nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -94,27 +95,3 @@ def predicted_result(snapshot_result: DeviceResult, paramiko_version: str) -> De
         probed_at=snapshot_result.probed_at,
         platform=platform_of(snapshot_result),
     )
-
-
-def predict_fleet(
-    saved: Sequence[DeviceResult], snapshot: Path, paramiko_version: str
-) -> tuple[list[DeviceResult], str]:
-    """Predict, from data, whether ``paramiko_version`` negotiates with every device of a snapshot.
-
-    Args:
-        saved: the snapshot's device results (as :func:`auditor.sources.saved_report.load_report` read them).
-        snapshot: the snapshot file, as given (named in the note).
-        paramiko_version: an exact Paramiko release, e.g. ``"4.0.0"``.
-
-    Returns:
-        ``(device results, age note)``: one predicted :class:`DeviceResult` per snapshot device
-        (``verified`` False), and a line saying how old the snapshot is.
-
-    Raises:
-        AuditorError: no algorithm data for ``paramiko_version`` (exit 3).
-    """
-    results = [predicted_result(device, paramiko_version) for device in saved]
-    note = age_note(snapshot, list(saved))
-    if not saved:
-        note += "; it holds no devices"
-    return results, note

@@ -42,13 +42,29 @@ checked by importing both releases from the package index, 2026-12-02)."""
 CONFIG_OPTION = "ssh_config"
 """The :attr:`~auditor.probe.clients.interface.ClientEnvironment.options` key of each ssh_config file asyncssh reads."""
 
-KEYWORDS: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("kexalgorithms", ("kex",), "kex"),
-    ("hostkeyalgorithms", ("host_key",), "host_key"),
-    ("ciphers", ("cipher_c2s", "cipher_s2c"), "cipher"),
-    ("macs", ("mac_c2s", "mac_s2c"), "mac"),
-)
-"""ssh_config keyword (lower case) → the :class:`Offered` fields it sets → the category of what the release implements."""
+FIELDS: Mapping[str, tuple[str, ...]] = {
+    "kex": ("kex",),
+    "host_key": ("host_key",),
+    "cipher": ("cipher_c2s", "cipher_s2c"),
+    "mac": ("mac_c2s", "mac_s2c"),
+}
+"""Category of what a release implements → the :class:`Offered` fields one list of it sets (both directions)."""
+
+CONFIG_KEYWORDS: Mapping[str, str] = {
+    "kexalgorithms": "kex",
+    "hostkeyalgorithms": "host_key",
+    "ciphers": "cipher",
+    "macs": "mac",
+}
+"""ssh_config keyword (lower case) → its category."""
+
+CODE_KEYWORDS: Mapping[str, str] = {
+    "kex_algs": "kex",
+    "server_host_key_algs": "host_key",
+    "encryption_algs": "cipher",
+    "mac_algs": "mac",
+}
+"""asyncssh's ``connect`` keyword → its category."""
 
 MARKERS = frozenset({"ext-info-c", "kex-strict-c-v00@openssh.com"})
 """Names asyncssh appends to its kex list that are signals, not algorithms (RFC 8308 §2.1, OpenSSH PROTOCOL)."""
@@ -106,7 +122,7 @@ _SPELLING = {
     "ciphers": "Ciphers",
     "macs": "MACs",
 }
-"""Our lower-case keyword → asyncssh's spelling of it in its parsed configuration."""
+"""Our lower-case keyword (:data:`CONFIG_KEYWORDS`) → asyncssh's spelling of it in its parsed configuration."""
 
 
 @functools.lru_cache(maxsize=8192)
@@ -208,15 +224,22 @@ def configured_offer(
     Raises:
         ConfigError: asyncssh cannot read a file.
     """
-    found = dict(algorithm_values(tuple(files), host, port))
+    values = [(CONFIG_KEYWORDS[keyword], value) for keyword, value in algorithm_values(tuple(files), host, port)]
+    return _expanded(offer, offer, supported, values)
+
+
+def _expanded(
+    offer: Offered, base: Offered, supported: Mapping[str, Sequence[str]], values: Sequence[tuple[str, str]]
+) -> Offered:
+    """``offer`` with each ``(category, value)`` of ``values`` expanded (:func:`expand`) against ``base``'s list.
+
+    Markers of ``offer`` stay at the end of its kex list, as asyncssh appends them when it sends its KEXINIT.
+    """
     changes: dict[str, tuple[str, ...]] = {}
-    for keyword, fields, category in KEYWORDS:
-        value = found.get(keyword)
-        if value is None:
-            continue
-        current: tuple[str, ...] = getattr(offer, fields[0])
-        markers = tuple(name for name in current if name in MARKERS)
-        default = [name for name in current if name not in MARKERS]
+    for category, value in values:
+        fields = FIELDS[category]
+        markers = tuple(n for n in getattr(offer, fields[0]) if n in MARKERS)
+        default = [n for n in getattr(base, fields[0]) if n not in MARKERS]
         names = expand(value, default, supported.get(category, ()))
         for field in fields:
             changes[field] = (*names, *markers)
@@ -246,26 +269,10 @@ def with_additions(offer: Offered, supported: Mapping[str, Sequence[str]], addit
         The widened offer.
 
     Raises:
-        KeyError: a keyword that is not an algorithm keyword of :data:`KEYWORDS`.
+        KeyError: a keyword that is not an algorithm keyword of :data:`CONFIG_KEYWORDS`.
     """
-    changes: dict[str, tuple[str, ...]] = {}
-    for keyword, name in additions.items():
-        fields, category = next((f, c) for k, f, c in KEYWORDS if k == keyword.lower())
-        current: tuple[str, ...] = getattr(offer, fields[0])
-        markers = tuple(n for n in current if n in MARKERS)
-        names = expand(f"+{name}", [n for n in current if n not in MARKERS], supported.get(category, ()))
-        for field in fields:
-            changes[field] = (*names, *markers)
-    return replace(offer, **changes)
-
-
-CODE_KEYWORDS: Mapping[str, tuple[tuple[str, ...], str]] = {
-    "kex_algs": (("kex",), "kex"),
-    "server_host_key_algs": (("host_key",), "host_key"),
-    "encryption_algs": (("cipher_c2s", "cipher_s2c"), "cipher"),
-    "mac_algs": (("mac_c2s", "mac_s2c"), "mac"),
-}
-"""asyncssh's ``connect`` keyword → the :class:`Offered` fields it sets → the category of what the release implements."""
+    values = [(CONFIG_KEYWORDS[keyword.lower()], f"+{name}") for keyword, name in additions.items()]
+    return _expanded(offer, offer, supported, values)
 
 
 def with_code_options(
@@ -285,14 +292,5 @@ def with_code_options(
     Returns:
         ``offer`` with each keyword's categories replaced (both directions for ciphers and MACs).
     """
-    changes: dict[str, tuple[str, ...]] = {}
-    for keyword, value in algorithms.items():
-        if keyword not in CODE_KEYWORDS:
-            continue
-        fields, category = CODE_KEYWORDS[keyword]
-        markers = tuple(n for n in getattr(offer, fields[0]) if n in MARKERS)
-        base = [n for n in getattr(default, fields[0]) if n not in MARKERS]
-        names = expand(value, base, supported.get(category, ()))
-        for field in fields:
-            changes[field] = (*names, *markers)
-    return replace(offer, **changes) if changes else offer
+    values = [(CODE_KEYWORDS[keyword], value) for keyword, value in algorithms.items() if keyword in CODE_KEYWORDS]
+    return _expanded(offer, default, supported, values)
